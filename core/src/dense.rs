@@ -1,0 +1,245 @@
+//! The fully connected layer.
+
+use crate::kernel::{axpy, dot};
+use crate::{
+    Activation, Fans, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Params, Upstream, Zero,
+};
+use rand_core::Rng;
+
+/// A fully connected layer `y = f(W·x + b)` from `IN` values to `OUT` values.
+///
+/// The weights are stored out×in, one contiguous row per output neuron, so each output is
+/// one dot product over contiguous memory (see [`kernel`](crate::kernel) for its order).
+///
+/// ```
+/// use tinymlp::{Activation, Dense, Layer};
+/// let layer = Dense::<2, 1>::from_parts([[1.0, -2.0]], [0.5], Activation::Linear);
+/// let mut y = [0.0];
+/// layer.forward(&[3.0, 1.0], &mut y);
+/// assert_eq!(y, [1.5]);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense<const IN: usize, const OUT: usize> {
+    /// `weight[o][i]`: from input `i` to output `o`.
+    pub weight: [[f32; IN]; OUT],
+    /// One bias per output.
+    pub bias: [f32; OUT],
+    /// The activation applied to `W·x + b`.
+    pub activation: Activation,
+    /// How [`Layer::init`] draws the weights (biases start at zero).
+    pub init: Init,
+}
+
+/// Gradients of a [`Dense`] layer's parameters (and the shape of optimiser state).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DenseGrads<const IN: usize, const OUT: usize> {
+    /// `∂L/∂weight[o][i]`.
+    pub weight: [[f32; IN]; OUT],
+    /// `∂L/∂bias[o]`.
+    pub bias: [f32; OUT],
+}
+
+/// What a training forward pass of a [`Dense`] layer keeps: pre-activations and outputs.
+#[derive(Clone, Debug)]
+pub struct DenseCache<const OUT: usize, const B: usize> {
+    /// `z = W·x + b` per row.
+    pub z: [[f32; OUT]; B],
+    /// `y = f(z)` per row; overwritten by `∂L/∂y` during the backward pass.
+    pub y: [[f32; OUT]; B],
+}
+
+impl<const OUT: usize, const B: usize> Zero for DenseCache<OUT, B> {
+    const ZERO: Self = Self {
+        z: Zero::ZERO,
+        y: Zero::ZERO,
+    };
+}
+
+impl<const IN: usize, const OUT: usize> Zero for DenseGrads<IN, OUT> {
+    const ZERO: Self = Self {
+        weight: Zero::ZERO,
+        bias: Zero::ZERO,
+    };
+}
+
+impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
+    /// A layer with zero weights, to be filled by [`Layer::init`] (Glorot uniform, Keras'
+    /// default) or by a model file. `const`, so a model can be a `static`.
+    pub const fn new(activation: Activation) -> Self {
+        Self {
+            weight: Zero::ZERO,
+            bias: Zero::ZERO,
+            activation,
+            init: Init::GlorotUniform,
+        }
+    }
+
+    /// A layer with the given parameters (for example weights exported as Rust `const`s,
+    /// which then stay in flash).
+    pub const fn from_parts(
+        weight: [[f32; IN]; OUT],
+        bias: [f32; OUT],
+        activation: Activation,
+    ) -> Self {
+        Self {
+            weight,
+            bias,
+            activation,
+            init: Init::GlorotUniform,
+        }
+    }
+
+    /// The same layer with another initialiser.
+    pub const fn with_init(mut self, init: Init) -> Self {
+        self.init = init;
+        self
+    }
+
+    /// `z = W·x + b`, the pre-activation of one row, in the canonical order.
+    #[inline]
+    pub fn affine(&self, x: &[f32; IN], z: &mut [f32; OUT]) {
+        for ((zo, w), b) in z.iter_mut().zip(&self.weight).zip(&self.bias) {
+            *zo = dot(w, x) + b;
+        }
+    }
+}
+
+impl<const IN: usize, const OUT: usize> Params for Dense<IN, OUT> {
+    const SLICES: usize = 2;
+    fn slice(&self, i: usize) -> &[f32] {
+        match i {
+            0 => self.weight.as_flattened(),
+            1 => &self.bias,
+            _ => &[],
+        }
+    }
+    fn slice_mut(&mut self, i: usize) -> &mut [f32] {
+        match i {
+            0 => self.weight.as_flattened_mut(),
+            1 => &mut self.bias,
+            _ => &mut [],
+        }
+    }
+}
+
+impl<const IN: usize, const OUT: usize> Params for DenseGrads<IN, OUT> {
+    const SLICES: usize = 2;
+    fn slice(&self, i: usize) -> &[f32] {
+        match i {
+            0 => self.weight.as_flattened(),
+            1 => &self.bias,
+            _ => &[],
+        }
+    }
+    fn slice_mut(&mut self, i: usize) -> &mut [f32] {
+        match i {
+            0 => self.weight.as_flattened_mut(),
+            1 => &mut self.bias,
+            _ => &mut [],
+        }
+    }
+}
+
+impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
+    type Input = [f32; IN];
+    type Output = [f32; OUT];
+    type Grads = DenseGrads<IN, OUT>;
+    type Cache<const B: usize> = DenseCache<OUT, B>;
+
+    const TRAINABLE: usize = IN * OUT + OUT;
+    const NON_TRAINABLE: usize = 0;
+    const LAYERS: usize = 1;
+    const MAX_WIDTH: usize = if IN > OUT { IN } else { OUT };
+
+    #[inline]
+    fn forward(&self, x: &[f32; IN], y: &mut [f32; OUT]) {
+        let mut z = [0.0; OUT];
+        self.affine(x, &mut z);
+        self.activation.apply(&z, y);
+    }
+
+    fn forward_train<const B: usize, R: Rng + ?Sized>(
+        &mut self,
+        x: &[[f32; IN]],
+        cache: &mut DenseCache<OUT, B>,
+        _rng: &mut R,
+        _mode: Mode,
+    ) {
+        for ((xr, z), y) in x.iter().zip(&mut cache.z).zip(&mut cache.y) {
+            self.affine(xr, z);
+            self.activation.apply(z, y);
+        }
+    }
+
+    fn backward<const B: usize>(
+        &self,
+        mut x: Upstream<'_, [f32; IN]>,
+        cache: &mut DenseCache<OUT, B>,
+        grads: &mut DenseGrads<IN, OUT>,
+        at: GradAt,
+    ) {
+        let n = x.len().min(B);
+        for r in 0..n {
+            let dz = &mut cache.y[r];
+            if at == GradAt::Output {
+                self.activation.backprop(&cache.z[r], dz);
+            }
+            let xr = x.row(r);
+            for ((gw, gb), &d) in grads.weight.iter_mut().zip(&mut grads.bias).zip(dz.iter()) {
+                *gb += d;
+                axpy(gw, d, xr);
+            }
+            if x.wants_grad() {
+                let mut dx = [0.0; IN];
+                for (w, &d) in self.weight.iter().zip(dz.iter()) {
+                    axpy(&mut dx, d, w);
+                }
+                x.replace(r, dx);
+            }
+        }
+    }
+
+    fn outputs<const B: usize>(cache: &DenseCache<OUT, B>) -> &[[f32; OUT]; B] {
+        &cache.y
+    }
+
+    fn outputs_and_logits<const B: usize>(
+        cache: &mut DenseCache<OUT, B>,
+    ) -> (&mut [[f32; OUT]; B], Option<&[[f32; OUT]; B]>) {
+        (&mut cache.y, Some(&cache.z))
+    }
+
+    fn output_activation(&self) -> Option<Activation> {
+        Some(self.activation)
+    }
+
+    fn init<R: Rng>(&mut self, rng: &mut R) {
+        let fans = Fans {
+            fan_in: IN,
+            fan_out: OUT,
+        };
+        self.init.fill(self.weight.as_flattened_mut(), fans, rng);
+        self.bias = [0.0; OUT];
+    }
+
+    fn describe(&self, f: &mut dyn FnMut(LayerInfo)) {
+        f(LayerInfo {
+            kind: LayerKind::Dense(self.activation),
+            inputs: IN,
+            outputs: OUT,
+            trainable: Self::TRAINABLE,
+            non_trainable: 0,
+            trains: true,
+        })
+    }
+
+    fn tensors(&self, f: &mut dyn FnMut(&'static str, &[f32])) {
+        f("weight", self.weight.as_flattened());
+        f("bias", &self.bias);
+    }
+
+    fn tensors_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut [f32])) {
+        f("weight", self.weight.as_flattened_mut());
+        f("bias", &mut self.bias);
+    }
+}

@@ -1,0 +1,103 @@
+//! The canonical order of floating-point operations.
+//!
+//! Every result the crate computes is defined by the order of its `f32` operations, not only
+//! by its formula: the host and the device run these same functions, so they round the same
+//! way and produce the same bits. The rules:
+//!
+//! - **Dot products** (`dot`) use [`LANES`] = 8 partial sums. Term `i` is added to lane
+//!   `i % 8`, in increasing `i`, starting from `+0.0`. The lanes are combined as
+//!   `((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))`, the order of a 4-wide SIMD
+//!   horizontal sum. A dense layer adds its bias after the dot product: `dot(w, x) + b`.
+//! - **Accumulations across rows** (`axpy`: gradients summed over a batch, `Wᵀ·dy`, batch
+//!   statistics) add one row at a time, in increasing row order; each element is
+//!   independent, so the loop is vectorised across elements without changing any result.
+//! - **Sums of a few scalars** (losses, metrics) add in increasing index order.
+//! - Products are never fused with additions: no `mul_add`, and Rust never contracts
+//!   `a * b + c` on its own (LLVM emits `vmla.f32`, which rounds the product, on Cortex-M4F).
+//! - Transcendental functions come from `libm`, which gives the same bits everywhere.
+//!
+//! A faster kernel (for example one that blocks several rows in registers on a Cortex-M)
+//! is allowed only if it performs exactly these operations; tests compare it with these
+//! reference functions bit for bit.
+
+/// Number of independent partial sums in a dot product.
+pub const LANES: usize = 8;
+
+/// Dot product of `w` and `x` (over the shorter length) in the canonical order.
+#[inline]
+pub fn dot(w: &[f32], x: &[f32]) -> f32 {
+    let n = w.len().min(x.len());
+    let (w, x) = (&w[..n], &x[..n]);
+    let mut acc = [0.0f32; LANES];
+    let (wc, wr) = w.as_chunks::<LANES>();
+    let (xc, xr) = x.as_chunks::<LANES>();
+    for (a, b) in wc.iter().zip(xc) {
+        for k in 0..LANES {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    for ((l, a), b) in acc.iter_mut().zip(wr).zip(xr) {
+        *l += a * b;
+    }
+    combine(&acc)
+}
+
+/// Combines the eight lanes of a dot product in the canonical tree.
+#[inline(always)]
+pub fn combine(l: &[f32; LANES]) -> f32 {
+    ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
+}
+
+/// `y[i] += a * x[i]` for every `i` (over the shorter length).
+#[inline]
+pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+/// Sum in increasing index order.
+#[inline]
+pub fn sum(x: &[f32]) -> f32 {
+    let mut s = 0.0;
+    for v in x {
+        s += v;
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_follows_the_documented_tree() {
+        // Values chosen so that a different association gives a different f32 result.
+        let w: [f32; 11] = [1e8, 1.0, -1e8, 3.0, 0.5, 7.0, 1e-3, 2.0, 1.0, -1.0, 0.25];
+        let x: [f32; 11] = [1.0, 1e-8, 1.0, 1.5, 2.0, 0.1, 3.0, 1e7, 1.0, 1.0, 4.0];
+        let mut l = [0.0f32; 8];
+        for i in 0..11 {
+            l[i % 8] += w[i] * x[i];
+        }
+        let expected = ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+        assert_eq!(dot(&w, &x).to_bits(), expected.to_bits());
+        // and it is not simply the sequential sum
+        let mut seq = 0.0f32;
+        for i in 0..11 {
+            seq += w[i] * x[i];
+        }
+        assert_ne!(seq.to_bits(), expected.to_bits());
+    }
+
+    #[test]
+    fn dot_of_exact_values() {
+        let w = [1.0, 2.0, 3.0];
+        let x = [4.0, 5.0, 6.0];
+        assert_eq!(dot(&w, &x), 32.0);
+        assert_eq!(dot(&[], &[]), 0.0);
+        assert_eq!(sum(&[1.0, 2.0, 3.5]), 6.5);
+        let mut y = [1.0, 1.0];
+        axpy(&mut y, 2.0, &[3.0, -1.0]);
+        assert_eq!(y, [7.0, -1.0]);
+    }
+}

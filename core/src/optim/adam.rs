@@ -1,0 +1,114 @@
+use super::{Optimizer, decayed};
+use crate::math::{powf, sqrt};
+use crate::{Layer, Params, Zero};
+
+/// Adam with bias correction, in Keras 3's form and with Keras' defaults
+/// (`beta1 = 0.9`, `beta2 = 0.999`, `epsilon = 1e-7`):
+///
+/// ```text
+/// t ← t + 1
+/// α ← lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ)
+/// m ← m + (g − m)·(1 − β₁)
+/// v ← v + (g² − v)·(1 − β₂)
+/// p ← p − (m·α) / (√v + ε)
+/// ```
+///
+/// The moments have the model's gradient shape and are sized at compile time; `const fn
+/// new` lets them live in a `static`.
+///
+/// ```
+/// use tinymlp::{Activation, Adam, Dense, DenseGrads, Optimizer};
+/// let mut layer = Dense::<1, 1>::from_parts([[1.0]], [0.0], Activation::Linear);
+/// let grads = DenseGrads { weight: [[0.5]], bias: [-2.0] };
+/// let mut adam = Adam::<Dense<1, 1>>::new(0.001);
+/// adam.step(&mut layer, &grads);
+/// // Adam's first step moves each parameter by about lr against its gradient's sign.
+/// assert!((layer.weight[0][0] - 0.999).abs() < 1e-6);
+/// assert!((layer.bias[0] - 0.001).abs() < 1e-6);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Adam<M: Layer> {
+    /// Learning rate (Keras' default 0.001).
+    pub lr: f32,
+    /// Decay of the first moment.
+    pub beta1: f32,
+    /// Decay of the second moment.
+    pub beta2: f32,
+    /// Added to `√v`.
+    pub epsilon: f32,
+    /// L2 weight decay (0 for none).
+    pub weight_decay: f32,
+    t: u32,
+    m: M::Grads,
+    v: M::Grads,
+}
+
+impl<M: Layer> Adam<M> {
+    /// Adam with Keras' defaults and learning rate `lr`.
+    pub const fn new(lr: f32) -> Self {
+        Self {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-7,
+            weight_decay: 0.0,
+            t: 0,
+            m: M::Grads::ZERO,
+            v: M::Grads::ZERO,
+        }
+    }
+
+    /// The same optimiser with other moment decays and epsilon.
+    pub const fn with_betas(mut self, beta1: f32, beta2: f32, epsilon: f32) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self.epsilon = epsilon;
+        self
+    }
+
+    /// The same optimiser with L2 weight decay.
+    pub const fn with_weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+
+    /// Steps taken so far.
+    pub fn iterations(&self) -> u32 {
+        self.t
+    }
+
+    /// First and second moments, shaped like the gradients.
+    pub fn moments(&self) -> (&M::Grads, &M::Grads) {
+        (&self.m, &self.v)
+    }
+}
+
+impl<M: Layer> Optimizer<M> for Adam<M> {
+    fn step(&mut self, model: &mut M, grads: &M::Grads) {
+        self.t = self.t.saturating_add(1);
+        let t = self.t as f32;
+        let alpha = self.lr * sqrt(1.0 - powf(self.beta2, t)) / (1.0 - powf(self.beta1, t));
+        let (one_m_b1, one_m_b2) = (1.0 - self.beta1, 1.0 - self.beta2);
+        for s in 0..M::SLICES {
+            let (ms, vs) = (self.m.slice_mut(s), self.v.slice_mut(s));
+            let ps = model.slice_mut(s);
+            for (((p, &g), m), v) in ps.iter_mut().zip(grads.slice(s)).zip(ms).zip(vs) {
+                let g = decayed(g, *p, self.weight_decay);
+                *m += (g - *m) * one_m_b1;
+                *v += (g * g - *v) * one_m_b2;
+                *p -= (*m * alpha) / (sqrt(*v) + self.epsilon);
+            }
+        }
+    }
+    fn learning_rate(&self) -> f32 {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+    fn reset(&mut self) {
+        self.t = 0;
+        self.m.fill_zero();
+        self.v.fill_zero();
+    }
+}

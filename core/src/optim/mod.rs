@@ -1,0 +1,40 @@
+//! Optimisers: state sized at compile time, one flat loop per parameter slice.
+//!
+//! Each optimiser applies the same update rule, in the same order of operations, as Keras 3
+//! (`keras/src/optimizers/sgd.py` and `adam.py`), so its steps can be compared with Keras'.
+
+mod adam;
+mod momentum;
+mod sgd;
+
+pub use adam::Adam;
+pub use momentum::Momentum;
+pub use sgd::Sgd;
+
+use crate::Layer;
+
+/// Updates a model from its gradients.
+///
+/// `weight_decay` is classic L2 regularisation: `weight_decay · p` is added to each
+/// gradient before the update (on every trainable parameter, biases included).
+pub trait Optimizer<M: Layer> {
+    /// One update of every trainable parameter from `grads` (which must be averaged over
+    /// the batch already, as [`Loss::batch`](crate::Loss::batch) makes them).
+    fn step(&mut self, model: &mut M, grads: &M::Grads);
+    /// The current learning rate.
+    fn learning_rate(&self) -> f32;
+    /// Sets the learning rate (schedules and callbacks use this).
+    fn set_learning_rate(&mut self, lr: f32);
+    /// Forgets accumulated state (moments, velocity, step count).
+    fn reset(&mut self);
+}
+
+/// The gradient with L2 weight decay applied.
+#[inline(always)]
+pub(crate) fn decayed(g: f32, p: f32, weight_decay: f32) -> f32 {
+    if weight_decay == 0.0 {
+        g
+    } else {
+        g + weight_decay * p
+    }
+}

@@ -1,0 +1,75 @@
+use super::{Optimizer, decayed};
+use crate::{Layer, Params, Zero};
+
+/// SGD with momentum, optionally Nesterov, in Keras 3's form:
+/// `v ← momentum·v − lr·g`, then `p ← p + v`, or with Nesterov `p ← p + momentum·v − lr·g`.
+///
+/// The velocity has the model's gradient shape and is sized at compile time.
+#[derive(Clone, Debug)]
+pub struct Momentum<M: Layer> {
+    /// Learning rate.
+    pub lr: f32,
+    /// Momentum coefficient (commonly 0.9).
+    pub momentum: f32,
+    /// Nesterov's look-ahead variant.
+    pub nesterov: bool,
+    /// L2 weight decay (0 for none).
+    pub weight_decay: f32,
+    velocity: M::Grads,
+}
+
+impl<M: Layer> Momentum<M> {
+    /// Momentum SGD; `const`, so its state can be a `static`.
+    pub const fn new(lr: f32, momentum: f32) -> Self {
+        Self {
+            lr,
+            momentum,
+            nesterov: false,
+            weight_decay: 0.0,
+            velocity: M::Grads::ZERO,
+        }
+    }
+
+    /// The same optimiser with Nesterov momentum.
+    pub const fn nesterov(mut self) -> Self {
+        self.nesterov = true;
+        self
+    }
+
+    /// The same optimiser with L2 weight decay.
+    pub const fn with_weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+
+    /// The velocity, shaped like the gradients.
+    pub fn velocity(&self) -> &M::Grads {
+        &self.velocity
+    }
+}
+
+impl<M: Layer> Optimizer<M> for Momentum<M> {
+    fn step(&mut self, model: &mut M, grads: &M::Grads) {
+        for s in 0..M::SLICES {
+            let vs = self.velocity.slice_mut(s);
+            for ((p, &g), v) in model.slice_mut(s).iter_mut().zip(grads.slice(s)).zip(vs) {
+                let g = decayed(g, *p, self.weight_decay);
+                *v = -g * self.lr + *v * self.momentum;
+                if self.nesterov {
+                    *p += -g * self.lr + *v * self.momentum;
+                } else {
+                    *p += *v;
+                }
+            }
+        }
+    }
+    fn learning_rate(&self) -> f32 {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+    fn reset(&mut self) {
+        self.velocity.fill_zero();
+    }
+}

@@ -1,0 +1,53 @@
+use super::{Optimizer, decayed};
+use crate::{Layer, Params};
+
+/// Plain stochastic gradient descent: `p ← p − lr·g`. No state.
+///
+/// ```
+/// use tinymlp::{Activation, Dense, DenseGrads, Optimizer, Sgd};
+/// let mut layer = Dense::<1, 1>::from_parts([[1.0]], [0.0], Activation::Linear);
+/// let grads = DenseGrads { weight: [[0.5]], bias: [1.0] };
+/// Sgd::new(0.1).step(&mut layer, &grads);
+/// assert_eq!(layer.weight, [[0.95]]);
+/// assert_eq!(layer.bias, [-0.1]);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sgd {
+    /// Learning rate.
+    pub lr: f32,
+    /// L2 weight decay (0 for none).
+    pub weight_decay: f32,
+}
+
+impl Sgd {
+    /// SGD with learning rate `lr` (Keras' default is 0.01).
+    pub const fn new(lr: f32) -> Self {
+        Self {
+            lr,
+            weight_decay: 0.0,
+        }
+    }
+
+    /// The same optimiser with L2 weight decay.
+    pub const fn with_weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+}
+
+impl<M: Layer> Optimizer<M> for Sgd {
+    fn step(&mut self, model: &mut M, grads: &M::Grads) {
+        for s in 0..M::SLICES {
+            for (p, &g) in model.slice_mut(s).iter_mut().zip(grads.slice(s)) {
+                *p -= decayed(g, *p, self.weight_decay) * self.lr;
+            }
+        }
+    }
+    fn learning_rate(&self) -> f32 {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+    fn reset(&mut self) {}
+}

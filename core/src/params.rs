@@ -1,0 +1,86 @@
+//! Visiting the trainable parameters (or their gradients, or an optimiser's state) as a
+//! fixed sequence of flat `f32` slices.
+
+/// A fixed number of flat `f32` slices: a model's trainable parameters, its gradients, or
+/// an optimiser's per-parameter state.
+///
+/// A model and its `Grads` list their slices in the same order with the same lengths, so an
+/// optimiser can walk them in lockstep with one flat loop per slice.
+pub trait Params {
+    /// Number of slices.
+    const SLICES: usize;
+    /// Slice `i` (`i < SLICES`); an empty slice for any other `i`.
+    fn slice(&self, i: usize) -> &[f32];
+    /// Slice `i`, mutably (`i < SLICES`); an empty slice for any other `i`.
+    fn slice_mut(&mut self, i: usize) -> &mut [f32];
+
+    /// Sets every value to zero (gradients before a new batch).
+    fn fill_zero(&mut self) {
+        for i in 0..Self::SLICES {
+            self.slice_mut(i).fill(0.0);
+        }
+    }
+
+    /// Multiplies every value by `k` (averaging gradients accumulated over several batches).
+    fn scale(&mut self, k: f32) {
+        for i in 0..Self::SLICES {
+            for v in self.slice_mut(i) {
+                *v *= k;
+            }
+        }
+    }
+
+    /// Adds `other` element-wise (accumulating gradients).
+    fn add(&mut self, other: &Self) {
+        for i in 0..Self::SLICES {
+            for (a, b) in self.slice_mut(i).iter_mut().zip(other.slice(i)) {
+                *a += b;
+            }
+        }
+    }
+
+    /// `true` when every value is finite (no NaN, no ±∞).
+    fn all_finite(&self) -> bool {
+        (0..Self::SLICES).all(|i| self.slice(i).iter().all(|v| v.is_finite()))
+    }
+
+    /// Total number of values.
+    fn len(&self) -> usize {
+        (0..Self::SLICES).map(|i| self.slice(i).len()).sum()
+    }
+
+    /// `true` when there are no values.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Params for () {
+    const SLICES: usize = 0;
+    fn slice(&self, _: usize) -> &[f32] {
+        &[]
+    }
+    fn slice_mut(&mut self, _: usize) -> &mut [f32] {
+        &mut []
+    }
+}
+
+impl<A: Params, B: Params> Params for (A, B) {
+    const SLICES: usize = A::SLICES + B::SLICES;
+    #[inline]
+    fn slice(&self, i: usize) -> &[f32] {
+        if i < A::SLICES {
+            self.0.slice(i)
+        } else {
+            self.1.slice(i - A::SLICES)
+        }
+    }
+    #[inline]
+    fn slice_mut(&mut self, i: usize) -> &mut [f32] {
+        if i < A::SLICES {
+            self.0.slice_mut(i)
+        } else {
+            self.1.slice_mut(i - A::SLICES)
+        }
+    }
+}

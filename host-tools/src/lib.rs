@@ -1,0 +1,1 @@
+//! Desktop tools around the `tinymlp` core.
