@@ -3,9 +3,11 @@
 //!
 //! Method: central differences `(L(p+h) − L(p−h)) / 2h` of the f32 mean batch loss, for
 //! every trainable parameter and every input value, against the analytic gradient of the
-//! backward pass, at h = 5e-3 and at h/2 (either may agree). Tolerance `|a − n| ≤ 2e-3 + 2e-2·|n|`: the f32 loss (of order
-//! 1) carries a rounding error of a few 1e-7, which the division by 2h turns into about
-//! 1e-4; the truncation error h²·|L'''|/6 is below 1e-4 for these smooth, small networks.
+//! backward pass, at h = 5e-3 and at h/2 (either may agree). Tolerance:
+//! `|a − n| ≤ 2e-3 + 2e-2·|n|`. The f32 loss (of order one) carries a rounding error of a
+//! few 1e-7, which the division by 2h turns into about 1e-4; the truncation error
+//! h²·|L⁽³⁾|/6 is below 1e-4 for these smooth, small networks.
+//!
 //! A perturbation that crosses a ReLU-type kink makes the differences at h and h/2
 //! disagree with each other; such points are skipped and counted: none may be skipped in
 //! a network of smooth activations, at most 1% in a ReLU-type network, whose weights are
