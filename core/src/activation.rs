@@ -289,10 +289,7 @@ mod tests {
         assert_eq!(sigmoid(1000.0), 1.0);
         assert_eq!(Activation::Sigmoid.scalar_derivative(1000.0), Some(0.0));
         assert_eq!(Activation::Elu { alpha: 1.0 }.scalar(-1000.0), Some(-1.0));
-        assert_eq!(
-            Activation::LeakyRelu { alpha: 0.3 }.scalar(-2.0),
-            Some(-0.6)
-        );
+        assert_eq!(Activation::LeakyRelu { alpha: 0.3 }.scalar(-2.0), Some(-0.6));
     }
 
     #[test]
@@ -339,10 +336,7 @@ mod tests {
             act.backprop(&z, &mut g);
             for i in 0..5 {
                 assert_eq!(y[i].to_bits(), act.scalar(z[i]).unwrap().to_bits());
-                assert_eq!(
-                    g[i].to_bits(),
-                    act.scalar_derivative(z[i]).unwrap().to_bits()
-                );
+                assert_eq!(g[i].to_bits(), act.scalar_derivative(z[i]).unwrap().to_bits());
             }
         }
     }

@@ -219,10 +219,7 @@ impl<const N: usize> Layer for BatchNorm<N> {
                 }
                 cache.mean = mean;
                 cache.var = var;
-                (
-                    mean,
-                    core::array::from_fn(|j| 1.0 / sqrt(var[j] + self.epsilon)),
-                )
+                (mean, core::array::from_fn(|j| 1.0 / sqrt(var[j] + self.epsilon)))
             }
         };
         cache.inv_std = inv;
@@ -236,7 +233,7 @@ impl<const N: usize> Layer for BatchNorm<N> {
         &self,
         mut x: Upstream<'_, [f32; N]>,
         cache: &mut BatchNormCache<N, B>,
-        grads: &mut BatchNormGrads<N>,
+        grads: Option<&mut BatchNormGrads<N>>,
         _at: GradAt,
     ) {
         let n = x.len().min(B);
@@ -252,9 +249,11 @@ impl<const N: usize> Layer for BatchNorm<N> {
                 sdyx[j] += dy[j] * xh[j];
             }
         }
-        for j in 0..N {
-            grads.gamma[j] += sdyx[j];
-            grads.beta[j] += sdy[j];
+        if let Some(grads) = grads {
+            for j in 0..N {
+                grads.gamma[j] += sdyx[j];
+                grads.beta[j] += sdy[j];
+            }
         }
         if !x.wants_grad() {
             return;
@@ -278,8 +277,7 @@ impl<const N: usize> Layer for BatchNorm<N> {
             return;
         }
         for j in 0..N {
-            self.moving_mean[j] =
-                self.moving_mean[j] * self.momentum + cache.mean[j] * (1.0 - self.momentum);
+            self.moving_mean[j] = self.moving_mean[j] * self.momentum + cache.mean[j] * (1.0 - self.momentum);
             self.moving_variance[j] =
                 self.moving_variance[j] * self.momentum + cache.var[j] * (1.0 - self.momentum);
         }

@@ -90,20 +90,19 @@ impl<Head: Layer, Tail: Layer<Input = Head::Output>> Layer for Chain<Head, Tail>
         &self,
         x: Upstream<'_, Self::Input>,
         cache: &mut Self::Cache<B>,
-        grads: &mut Self::Grads,
+        grads: Option<&mut Self::Grads>,
         at: GradAt,
     ) {
         let n = x.len().min(B);
         let (head_cache, tail_cache) = cache;
+        let (head_grads, tail_grads) = match grads {
+            Some((h, t)) => (Some(h), Some(t)),
+            None => (None, None),
+        };
         let (head_out, _) = Head::outputs_and_logits(head_cache);
-        self.tail.backward(
-            Upstream::Replace(&mut head_out[..n]),
-            tail_cache,
-            &mut grads.1,
-            at,
-        );
-        self.head
-            .backward(x, head_cache, &mut grads.0, GradAt::Output);
+        self.tail
+            .backward(Upstream::Replace(&mut head_out[..n]), tail_cache, tail_grads, at);
+        self.head.backward(x, head_cache, head_grads, GradAt::Output);
     }
 
     fn commit<const B: usize>(&mut self, cache: &Self::Cache<B>) {

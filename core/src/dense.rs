@@ -1,9 +1,7 @@
 //! The fully connected layer.
 
 use crate::kernel::{axpy, dot};
-use crate::{
-    Activation, Fans, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Params, Upstream, Zero,
-};
+use crate::{Activation, Fans, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Params, Upstream, Zero};
 use rand_core::Rng;
 
 /// A fully connected layer `y = f(W·x + b)` from `IN` values to `OUT` values.
@@ -76,11 +74,7 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
 
     /// A layer with the given parameters (for example weights exported as Rust `const`s,
     /// which then stay in flash).
-    pub const fn from_parts(
-        weight: [[f32; IN]; OUT],
-        bias: [f32; OUT],
-        activation: Activation,
-    ) -> Self {
+    pub const fn from_parts(weight: [[f32; IN]; OUT], bias: [f32; OUT], activation: Activation) -> Self {
         Self {
             weight,
             bias,
@@ -175,19 +169,24 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         &self,
         mut x: Upstream<'_, [f32; IN]>,
         cache: &mut DenseCache<OUT, B>,
-        grads: &mut DenseGrads<IN, OUT>,
+        mut grads: Option<&mut DenseGrads<IN, OUT>>,
         at: GradAt,
     ) {
         let n = x.len().min(B);
+        if grads.is_none() && !x.wants_grad() {
+            return;
+        }
         for r in 0..n {
             let dz = &mut cache.y[r];
             if at == GradAt::Output {
                 self.activation.backprop(&cache.z[r], dz);
             }
-            let xr = x.row(r);
-            for ((gw, gb), &d) in grads.weight.iter_mut().zip(&mut grads.bias).zip(dz.iter()) {
-                *gb += d;
-                axpy(gw, d, xr);
+            if let Some(grads) = grads.as_deref_mut() {
+                let xr = x.row(r);
+                for ((gw, gb), &d) in grads.weight.iter_mut().zip(&mut grads.bias).zip(dz.iter()) {
+                    *gb += d;
+                    axpy(gw, d, xr);
+                }
             }
             if x.wants_grad() {
                 let mut dx = [0.0; IN];

@@ -88,11 +88,7 @@ impl<const N: usize> Layer for Dropout<N> {
         let scale = 1.0 / (1.0 - self.rate);
         for ((row, mask), y) in x.iter().zip(&mut cache.mask).zip(&mut cache.y) {
             for j in 0..N {
-                mask[j] = if uniform(rng) >= self.rate {
-                    scale
-                } else {
-                    0.0
-                };
+                mask[j] = if uniform(rng) >= self.rate { scale } else { 0.0 };
                 y[j] = row[j] * mask[j];
             }
         }
@@ -102,7 +98,7 @@ impl<const N: usize> Layer for Dropout<N> {
         &self,
         mut x: Upstream<'_, [f32; N]>,
         cache: &mut DropoutCache<N, B>,
-        _grads: &mut (),
+        _grads: Option<&mut ()>,
         _at: GradAt,
     ) {
         if !x.wants_grad() {

@@ -176,11 +176,7 @@ mod tests {
                 (2.0 / 96.0f64).sqrt(),
                 2.0 * (2.0 / 96.0f64).sqrt() / 0.8796,
             ),
-            (
-                Init::HeUniform,
-                (2.0 / 64.0f64).sqrt(),
-                (6.0 / 64.0f64).sqrt(),
-            ),
+            (Init::HeUniform, (2.0 / 64.0f64).sqrt(), (6.0 / 64.0f64).sqrt()),
             (
                 Init::HeNormal,
                 (2.0 / 64.0f64).sqrt(),
@@ -191,11 +187,7 @@ mod tests {
                 (2.0 / (1.25 * 64.0f64)).sqrt(),
                 2.0 * (2.0 / (1.25 * 64.0f64)).sqrt() / 0.8796,
             ),
-            (
-                Init::LecunNormal,
-                (1.0 / 64.0f64).sqrt(),
-                2.0 * 0.125 / 0.8796,
-            ),
+            (Init::LecunNormal, (1.0 / 64.0f64).sqrt(), 2.0 * 0.125 / 0.8796),
             (Init::Uniform { limit: 0.3 }, 0.3 / 3.0f64.sqrt(), 0.3),
             (Init::Normal { std: 0.05 }, 0.05, 2.0 * 0.05 / 0.8796),
         ];

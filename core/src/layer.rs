@@ -160,12 +160,13 @@ pub trait Layer: Params {
     );
 
     /// Backward pass: reads `∂L/∂y` from the cache's output rows (see [`GradAt`]), adds the
-    /// parameter gradients to `grads`, and replaces the input rows by `∂L/∂x` when asked.
+    /// parameter gradients to `grads` (unless `None`: a frozen layer), and replaces the
+    /// input rows by `∂L/∂x` when asked.
     fn backward<const B: usize>(
         &self,
         x: Upstream<'_, Self::Input>,
         cache: &mut Self::Cache<B>,
-        grads: &mut Self::Grads,
+        grads: Option<&mut Self::Grads>,
         at: GradAt,
     );
 

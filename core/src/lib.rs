@@ -32,6 +32,14 @@
 //! MODEL.forward(&[0.3, -1.2], &mut y);
 //! assert_eq!(y, [0.5]); // all-zero weights until trained or loaded
 //! println!("{}", Summary(&MODEL));
+//!
+//! // Its gradients, an optimiser and the training caches for batches of 32 can be statics
+//! // too: all of them have `const` constructors and sizes fixed by the types.
+//! use tinymlp::{Adam, Loss, Trainer, Zero};
+//! static GRADS: <Seed as Layer>::Grads = Zero::ZERO;
+//! static ADAM: Adam<Seed> = Adam::new(0.001);
+//! static TRAINER: Trainer<Seed, 32> = Trainer::new(Loss::BinaryCrossEntropy);
+//! assert_eq!(core::mem::size_of_val(&ADAM), Seed::ADAM_BYTES);
 //! ```
 //!
 //! Training it (on the host here; the same code runs on a Cortex-M):
@@ -84,6 +92,7 @@ mod chain;
 mod dense;
 mod dropout;
 mod footprint;
+mod frozen;
 mod init;
 pub mod kernel;
 mod layer;
@@ -103,6 +112,7 @@ pub use chain::Chain;
 pub use dense::{Dense, DenseCache, DenseGrads};
 pub use dropout::{Dropout, DropoutCache};
 pub use footprint::Footprint;
+pub use frozen::Frozen;
 pub use init::{Fans, Init, TRUNCATED_NORMAL_STD};
 pub use layer::{GradAt, Layer, LayerInfo, LayerKind, Mode, Upstream};
 pub use loss::{EPSILON, Loss};

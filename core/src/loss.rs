@@ -55,9 +55,7 @@ impl Loss {
     /// pre-activations and the output activation, used when they fuse with the loss.
     pub fn sample(self, y: &[f32], t: &[f32], logits: Option<(&[f32], Activation)>) -> f32 {
         let k = y.len().max(1) as f32;
-        let fused = logits
-            .filter(|(_, a)| self.fuses_with(Some(*a)))
-            .map(|(z, _)| z);
+        let fused = logits.filter(|(_, a)| self.fuses_with(Some(*a))).map(|(z, _)| z);
         match (self, fused) {
             (Loss::BinaryCrossEntropy, Some(z)) => {
                 let mut s = 0.0;
@@ -195,11 +193,9 @@ mod tests {
         let l = Loss::BinaryCrossEntropy.sample(&[0.8], &[1.0], Some((&[z], Activation::Sigmoid)));
         assert!((l - 0.223_143_55).abs() < 1e-6);
         // Saturated outputs: finite, and the exact values max(z,0) − z·t + ln(1+e^−|z|).
-        let l =
-            Loss::BinaryCrossEntropy.sample(&[1.0], &[0.0], Some((&[200.0], Activation::Sigmoid)));
+        let l = Loss::BinaryCrossEntropy.sample(&[1.0], &[0.0], Some((&[200.0], Activation::Sigmoid)));
         assert_eq!(l, 200.0);
-        let l =
-            Loss::BinaryCrossEntropy.sample(&[1.0], &[1.0], Some((&[200.0], Activation::Sigmoid)));
+        let l = Loss::BinaryCrossEntropy.sample(&[1.0], &[1.0], Some((&[200.0], Activation::Sigmoid)));
         assert_eq!(l, 0.0);
         // Without logits, Keras' clipping: −ln(1e-7) = 16.118095.
         let l = Loss::BinaryCrossEntropy.sample(&[0.0], &[1.0], None);
@@ -212,11 +208,7 @@ mod tests {
         let z = [1.0, 2.0, 3.0];
         let mut y = [0.0; 3];
         Activation::Softmax.apply(&z, &mut y);
-        let l = Loss::CategoricalCrossEntropy.sample(
-            &y,
-            &[0.0, 0.0, 1.0],
-            Some((&z, Activation::Softmax)),
-        );
+        let l = Loss::CategoricalCrossEntropy.sample(&y, &[0.0, 0.0, 1.0], Some((&z, Activation::Softmax)));
         assert!((l - 0.407_605_96).abs() < 1e-6);
         let l2 = Loss::CategoricalCrossEntropy.sample(&y, &[0.0, 0.0, 1.0], None);
         assert!((l - l2).abs() < 1e-6);
@@ -250,8 +242,7 @@ mod tests {
             let (l, at) = loss.batch(&mut g, None, None, &t, 0.5);
             assert_eq!(at, GradAt::Output);
             let mean = |r: &[[f32; 2]; 2]| {
-                (loss.sample(&r[0], &t[0], None) as f64 + loss.sample(&r[1], &t[1], None) as f64)
-                    / 2.0
+                (loss.sample(&r[0], &t[0], None) as f64 + loss.sample(&r[1], &t[1], None) as f64) / 2.0
             };
             assert!((mean(&rows) - l as f64 / 2.0).abs() < 1e-6);
             for r in 0..2 {

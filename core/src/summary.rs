@@ -19,11 +19,7 @@ impl<M: Layer> fmt::Display for Summary<'_, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let rule = "──────────────────────────────────────────────────────────────";
         writeln!(f, "{rule}")?;
-        writeln!(
-            f,
-            "{:<32}{:<16}{:>14}",
-            "Layer (type)", "Output Shape", "Param #"
-        )?;
+        writeln!(f, "{:<32}{:<16}{:>14}", "Layer (type)", "Output Shape", "Param #")?;
         writeln!(f, "{rule}")?;
         let mut index = 0usize;
         let mut result = Ok(());
@@ -59,19 +55,9 @@ impl<M: Layer> fmt::Display for Summary<'_, M> {
         result?;
         writeln!(f, "{rule}")?;
         let (t, n) = (M::TRAINABLE, M::NON_TRAINABLE);
-        writeln!(
-            f,
-            " Total params: {} ({})",
-            Thousands(t + n),
-            Bytes((t + n) * 4)
-        )?;
+        writeln!(f, " Total params: {} ({})", Thousands(t + n), Bytes((t + n) * 4))?;
         writeln!(f, " Trainable params: {} ({})", Thousands(t), Bytes(t * 4))?;
-        writeln!(
-            f,
-            " Non-trainable params: {} ({})",
-            Thousands(n),
-            Bytes(n * 4)
-        )?;
+        writeln!(f, " Non-trainable params: {} ({})", Thousands(n), Bytes(n * 4))?;
         write!(f, "{rule}")
     }
 }
@@ -126,10 +112,7 @@ mod cell_text {
     }
     impl Name {
         pub const fn new() -> Self {
-            Self {
-                buf: [0; 48],
-                len: 0,
-            }
+            Self { buf: [0; 48], len: 0 }
         }
         pub fn as_str(&self) -> &str {
             core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")

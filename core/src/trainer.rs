@@ -27,8 +27,12 @@ impl fmt::Display for StepError {
             StepError::BadBatch { inputs, targets } => {
                 write!(f, "bad batch: {inputs} input rows and {targets} target rows")
             }
-            StepError::NonFiniteLoss => f.write_str("the loss is not finite (NaN or infinite): the inputs contain NaN/Inf or training diverged"),
-            StepError::NonFiniteGradient => f.write_str("a gradient is not finite (NaN or infinite): the inputs contain NaN/Inf or training diverged"),
+            StepError::NonFiniteLoss => f.write_str(
+                "the loss is not finite (NaN or infinite): the inputs contain NaN/Inf or training diverged",
+            ),
+            StepError::NonFiniteGradient => f.write_str(
+                "a gradient is not finite (NaN or infinite): the inputs contain NaN/Inf or training diverged",
+            ),
         }
     }
 }
@@ -124,18 +128,14 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
             observe(&M::outputs(&self.cache)[..n], tc);
             let activation = model.output_activation();
             let (out, logits) = M::outputs_and_logits(&mut self.cache);
-            let (sum, at) = self.loss.batch(
-                &mut out[..n],
-                logits.map(|l| &l[..n]),
-                activation,
-                tc,
-                scale,
-            );
+            let (sum, at) = self
+                .loss
+                .batch(&mut out[..n], logits.map(|l| &l[..n]), activation, tc, scale);
             total += sum;
             model.backward(
                 crate::Upstream::Input(xc),
                 &mut self.cache,
-                &mut self.grads,
+                Some(&mut self.grads),
                 at,
             );
             // BatchNorm statistics of this chunk are folded in only if the step succeeds;

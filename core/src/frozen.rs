@@ -1,0 +1,100 @@
+//! Freezing a layer: it still passes gradients through, but has no trainable parameters.
+
+use crate::{Activation, GradAt, Layer, LayerInfo, Mode, Params, Upstream};
+use rand_core::Rng;
+
+/// A layer whose parameters do not train: it forwards like `L`, backpropagates the input
+/// gradient through `L`'s weights, but has no gradients and no optimiser state (`Grads` is
+/// `()`), so fine-tuning only the last layers costs memory for those layers alone.
+///
+/// BatchNorm inside `Frozen` keeps its moving statistics (they are never committed).
+///
+/// ```
+/// use tinymlp::*;
+/// type Net = Sequential![Frozen<Dense<2, 16>>, Dense<16, 1>];
+/// assert_eq!(<Net as Layer>::TRAINABLE, 17); // only the last layer trains
+/// assert_eq!(Net::GRADS_BYTES, 17 * 4);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frozen<L>(pub L);
+
+impl<L> Params for Frozen<L> {
+    const SLICES: usize = 0;
+    fn slice(&self, _: usize) -> &[f32] {
+        &[]
+    }
+    fn slice_mut(&mut self, _: usize) -> &mut [f32] {
+        &mut []
+    }
+}
+
+impl<L: Layer> Layer for Frozen<L> {
+    type Input = L::Input;
+    type Output = L::Output;
+    type Grads = ();
+    type Cache<const B: usize> = L::Cache<B>;
+
+    const TRAINABLE: usize = 0;
+    const NON_TRAINABLE: usize = L::TRAINABLE + L::NON_TRAINABLE;
+    const LAYERS: usize = L::LAYERS;
+    const MAX_WIDTH: usize = L::MAX_WIDTH;
+
+    fn forward(&self, x: &Self::Input, y: &mut Self::Output) {
+        self.0.forward(x, y)
+    }
+
+    fn forward_train<const B: usize, R: Rng + ?Sized>(
+        &mut self,
+        x: &[Self::Input],
+        cache: &mut Self::Cache<B>,
+        rng: &mut R,
+        mode: Mode,
+    ) {
+        self.0.forward_train(x, cache, rng, mode)
+    }
+
+    fn backward<const B: usize>(
+        &self,
+        x: Upstream<'_, Self::Input>,
+        cache: &mut Self::Cache<B>,
+        _grads: Option<&mut ()>,
+        at: GradAt,
+    ) {
+        self.0.backward(x, cache, None, at)
+    }
+
+    fn outputs<const B: usize>(cache: &Self::Cache<B>) -> &[Self::Output; B] {
+        L::outputs(cache)
+    }
+
+    fn outputs_and_logits<const B: usize>(
+        cache: &mut Self::Cache<B>,
+    ) -> (&mut [Self::Output; B], Option<&[Self::Output; B]>) {
+        L::outputs_and_logits(cache)
+    }
+
+    fn output_activation(&self) -> Option<Activation> {
+        self.0.output_activation()
+    }
+
+    fn init<R: Rng>(&mut self, rng: &mut R) {
+        self.0.init(rng)
+    }
+
+    fn describe(&self, f: &mut dyn FnMut(LayerInfo)) {
+        self.0.describe(&mut |info| {
+            f(LayerInfo {
+                trains: false,
+                ..info
+            })
+        })
+    }
+
+    fn tensors(&self, f: &mut dyn FnMut(&'static str, &[f32])) {
+        self.0.tensors(f)
+    }
+
+    fn tensors_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut [f32])) {
+        self.0.tensors_mut(f)
+    }
+}

@@ -1,0 +1,130 @@
+//! The network learns: XOR to 100 %, and a linearly separable set with one perceptron.
+
+use tinymlp::*;
+
+#[test]
+fn xor_reaches_full_accuracy() {
+    type Xor = Sequential![Dense<2, 8>, Dense<8, 1>];
+    let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+    let t = [[0.0], [1.0], [1.0], [0.0]];
+    for seed in 0..5 {
+        let mut rng = Xoshiro128PlusPlus::new(seed);
+        let mut net: Xor = sequential![Dense::new(Activation::Tanh), Dense::new(Activation::Sigmoid)];
+        net.init(&mut rng);
+        let mut trainer = Trainer::<Xor, 4>::new(Loss::BinaryCrossEntropy);
+        let mut opt = Adam::<Xor>::new(0.05);
+        let mut loss = f32::INFINITY;
+        for _ in 0..1000 {
+            loss = trainer.step(&mut net, &mut opt, &x, &t, &mut rng).unwrap();
+        }
+        assert!(loss < 0.05, "seed {seed}: loss {loss}");
+        for (xi, ti) in x.iter().zip(&t) {
+            let mut y = [0.0];
+            net.forward(xi, &mut y);
+            assert_eq!(y[0] > 0.5, ti[0] > 0.5, "seed {seed}: {xi:?} → {}", y[0]);
+        }
+    }
+}
+
+#[test]
+fn perceptron_separates_a_linearly_separable_set() {
+    // Points on either side of the line x0 + 2·x1 = 0.5, at least 0.05 away from it.
+    let mut rng = Xoshiro128PlusPlus::new(1);
+    let mut x = Vec::new();
+    let mut t = Vec::new();
+    while x.len() < 200 {
+        let p = [
+            4.0 * random::uniform(&mut rng) - 2.0,
+            4.0 * random::uniform(&mut rng) - 2.0,
+        ];
+        let side = p[0] + 2.0 * p[1] - 0.5;
+        if side.abs() > 0.05 {
+            x.push(p);
+            t.push([if side > 0.0 { 1.0 } else { 0.0 }]);
+        }
+    }
+    let mut p: Dense<2, 1> = Dense::new(Activation::Sigmoid);
+    p.init(&mut rng);
+    let mut trainer = Trainer::<Dense<2, 1>, 16>::new(Loss::BinaryCrossEntropy);
+    let mut opt = Sgd::new(0.5);
+    for _ in 0..300 {
+        for (xb, tb) in x.chunks(16).zip(t.chunks(16)) {
+            trainer.step(&mut p, &mut opt, xb, tb, &mut rng).unwrap();
+        }
+    }
+    let correct = x
+        .iter()
+        .zip(&t)
+        .filter(|(xi, ti)| {
+            let mut y = [0.0];
+            p.forward(xi, &mut y);
+            (y[0] > 0.5) == (ti[0] > 0.5)
+        })
+        .count();
+    assert_eq!(correct, 200);
+    // The learned boundary is the true one: w1/w0 ≈ 2, and b/w0 ≈ −0.5.
+    let [w0, w1] = p.weight[0];
+    assert!((w1 / w0 - 2.0).abs() < 0.2, "{w0} {w1}");
+    assert!((p.bias[0] / w0 + 0.5).abs() < 0.1, "{}", p.bias[0]);
+}
+
+#[test]
+fn same_seed_same_bits() {
+    type Net = Sequential![Dense<2, 8>, BatchNorm<8>, Dropout<8>, Dense<8, 1>];
+    let run = || {
+        let mut rng = Xoshiro128PlusPlus::new(77);
+        let mut net: Net = sequential![
+            Dense::new(Activation::Relu),
+            BatchNorm::new(),
+            Dropout::new(0.25),
+            Dense::new(Activation::Sigmoid)
+        ];
+        net.init(&mut rng);
+        let mut trainer = Trainer::<Net, 4>::new(Loss::BinaryCrossEntropy);
+        let mut opt = Adam::<Net>::new(0.01);
+        let x = [[0.1, 0.2], [0.9, -0.3], [-0.4, 0.8], [0.5, 0.5]];
+        let t = [[0.0], [1.0], [0.0], [1.0]];
+        for _ in 0..20 {
+            trainer.step(&mut net, &mut opt, &x, &t, &mut rng).unwrap();
+        }
+        let mut bits = Vec::new();
+        net.tensors(&mut |_, v| bits.extend(v.iter().map(|f| f.to_bits())));
+        bits
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn non_finite_input_is_refused_and_leaves_the_model_unchanged() {
+    type Net = Sequential![Dense<2, 4>, BatchNorm<4>, Dense<4, 1>];
+    let mut rng = Xoshiro128PlusPlus::new(3);
+    let mut net: Net = sequential![
+        Dense::new(Activation::Relu),
+        BatchNorm::new(),
+        Dense::new(Activation::Sigmoid)
+    ];
+    net.init(&mut rng);
+    let before = net.clone();
+    let mut trainer = Trainer::<Net, 2>::new(Loss::BinaryCrossEntropy);
+    let mut opt = Adam::<Net>::new(0.01);
+    let err = trainer.step(
+        &mut net,
+        &mut opt,
+        &[[f32::NAN, 1.0], [0.0, 1.0]],
+        &[[1.0], [0.0]],
+        &mut rng,
+    );
+    assert!(matches!(
+        err,
+        Err(StepError::NonFiniteLoss | StepError::NonFiniteGradient)
+    ));
+    assert_eq!(net, before, "weights and moving statistics untouched");
+    let err = trainer.step(&mut net, &mut opt, &[[0.0, 1.0]], &[], &mut rng);
+    assert_eq!(
+        err,
+        Err(StepError::BadBatch {
+            inputs: 1,
+            targets: 0
+        })
+    );
+}
