@@ -73,6 +73,12 @@ impl<Head: Layer, Tail: Layer<Input = Head::Output>> Layer for Chain<Head, Tail>
         self.tail.forward(&h, y);
     }
 
+    fn forward_logits(&self, x: &Self::Input, z: &mut Self::Output) {
+        let mut h = Head::Output::ZERO;
+        self.head.forward(x, &mut h);
+        self.tail.forward_logits(&h, z);
+    }
+
     fn forward_train<const B: usize, R: Rng + ?Sized>(
         &mut self,
         x: &[Self::Input],

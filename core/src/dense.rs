@@ -152,6 +152,10 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         self.activation.apply(&z, y);
     }
 
+    fn forward_logits(&self, x: &[f32; IN], z: &mut [f32; OUT]) {
+        self.affine(x, z);
+    }
+
     fn forward_train<const B: usize, R: Rng + ?Sized>(
         &mut self,
         x: &[[f32; IN]],

@@ -43,6 +43,10 @@ impl<L: Layer> Layer for Frozen<L> {
         self.0.forward(x, y)
     }
 
+    fn forward_logits(&self, x: &Self::Input, z: &mut Self::Output) {
+        self.0.forward_logits(x, z)
+    }
+
     fn forward_train<const B: usize, R: Rng + ?Sized>(
         &mut self,
         x: &[Self::Input],

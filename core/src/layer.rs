@@ -87,6 +87,8 @@ pub enum LayerKind {
         /// Fraction of the values dropped in training.
         rate: f32,
     },
+    /// Input standardisation `(x − mean) / scale`.
+    Normalization,
 }
 
 impl LayerKind {
@@ -96,6 +98,7 @@ impl LayerKind {
             LayerKind::Dense(_) => "Dense",
             LayerKind::BatchNorm { .. } => "BatchNormalization",
             LayerKind::Dropout { .. } => "Dropout",
+            LayerKind::Normalization => "Normalization",
         }
     }
 }
@@ -149,6 +152,13 @@ pub trait Layer: Params {
     /// Inference: `y = f(x)` with no caches (BatchNorm uses its moving statistics, dropout
     /// is the identity).
     fn forward(&self, x: &Self::Input, y: &mut Self::Output);
+
+    /// Inference like [`Layer::forward`], but the last dense layer stops before its
+    /// activation: `z` receives its pre-activations (the logits a fused loss needs). For a
+    /// model that does not end in a dense layer, `z` receives the outputs.
+    fn forward_logits(&self, x: &Self::Input, z: &mut Self::Output) {
+        self.forward(x, z)
+    }
 
     /// Training forward pass over the rows `x` (at most `B`), keeping what backward needs.
     fn forward_train<const B: usize, R: Rng + ?Sized>(

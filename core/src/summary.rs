@@ -36,6 +36,9 @@ impl<M: Layer> fmt::Display for Summary<'_, M> {
                 LayerKind::BatchNorm { .. } => {
                     fmt::write(&mut name, format_args!("batch_norm_{index} (BatchNorm)"))
                 }
+                LayerKind::Normalization => {
+                    fmt::write(&mut name, format_args!("normalization_{index} (Normalization)"))
+                }
                 LayerKind::Dropout { rate } => {
                     fmt::write(&mut name, format_args!("dropout_{index} (Dropout {rate})"))
                 }

@@ -19,6 +19,8 @@ pub enum StepError {
     NonFiniteLoss,
     /// A gradient is NaN or infinite.
     NonFiniteGradient,
+    /// The optimiser's update would make a parameter (or its state) NaN or infinite.
+    NonFiniteWeights,
 }
 
 impl fmt::Display for StepError {
@@ -32,6 +34,9 @@ impl fmt::Display for StepError {
             ),
             StepError::NonFiniteGradient => f.write_str(
                 "a gradient is not finite (NaN or infinite): the inputs contain NaN/Inf or training diverged",
+            ),
+            StepError::NonFiniteWeights => f.write_str(
+                "the update would make a weight non-finite: training diverged (lower the learning rate)",
             ),
         }
     }
@@ -188,8 +193,8 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
         if !self.grads.all_finite() {
             return Err(StepError::NonFiniteGradient);
         }
+        opt.step(model, &self.grads)?;
         self.commit(model);
-        opt.step(model, &self.grads);
         Ok(loss)
     }
 }

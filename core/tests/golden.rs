@@ -83,18 +83,18 @@ fn momentum_steps_by_hand() {
     // Classic: v1 = −0.05, p1 = 0.95; v2 = −0.05 + 0.9·(−0.05) = −0.095, p2 = 0.855.
     let mut layer = one_weight(1.0);
     let mut opt = Momentum::<Dense<1, 1>>::new(0.1, 0.9);
-    opt.step(&mut layer, &grad(0.5));
+    opt.step(&mut layer, &grad(0.5)).unwrap();
     assert!(near(layer.weight[0][0], 0.95, 1e-7));
-    opt.step(&mut layer, &grad(0.5));
+    opt.step(&mut layer, &grad(0.5)).unwrap();
     assert!(near(layer.weight[0][0], 0.855, 1e-7));
     assert!(near(opt.velocity().weight[0][0], -0.095, 1e-8));
     // Nesterov: p1 = 1 + (−0.05 + 0.9·(−0.05)) = 0.905; v2 = −0.095,
     // p2 = 0.905 + (−0.05 + 0.9·(−0.095)) = 0.7695.
     let mut layer = one_weight(1.0);
     let mut opt = Momentum::<Dense<1, 1>>::new(0.1, 0.9).nesterov();
-    opt.step(&mut layer, &grad(0.5));
+    opt.step(&mut layer, &grad(0.5)).unwrap();
     assert!(near(layer.weight[0][0], 0.905, 1e-7));
-    opt.step(&mut layer, &grad(0.5));
+    opt.step(&mut layer, &grad(0.5)).unwrap();
     assert!(near(layer.weight[0][0], 0.7695, 1e-7));
 }
 
@@ -108,7 +108,7 @@ fn adam_steps_against_the_reference_computation() {
         0.983_932_435_248_192_8,
     ];
     for (g, e) in [0.5, -0.25, 0.125].into_iter().zip(expected) {
-        opt.step(&mut layer, &grad(g));
+        opt.step(&mut layer, &grad(g)).unwrap();
         assert!(near(layer.weight[0][0], e, 2e-7), "{} vs {e}", layer.weight[0][0]);
     }
     assert_eq!(opt.iterations(), 3);
@@ -120,7 +120,10 @@ fn adam_steps_against_the_reference_computation() {
 fn weight_decay_adds_l2_gradient() {
     // g' = g + 0.1·p = 0.5 + 0.1 = 0.6; p = 1 − 0.1·0.6 = 0.94
     let mut layer = one_weight(1.0);
-    Sgd::new(0.1).with_weight_decay(0.1).step(&mut layer, &grad(0.5));
+    Sgd::new(0.1)
+        .with_weight_decay(0.1)
+        .step(&mut layer, &grad(0.5))
+        .unwrap();
     assert!(near(layer.weight[0][0], 0.94, 1e-7));
 }
 

@@ -1,6 +1,6 @@
 use super::{Optimizer, decayed};
 use crate::math::{powf, sqrt};
-use crate::{Layer, Params, Zero};
+use crate::{Layer, Params, StepError, Zero};
 
 /// Adam with bias correction, in Keras 3's form and with Keras' defaults
 /// (`beta1 = 0.9`, `beta2 = 0.999`, `epsilon = 1e-7`):
@@ -21,7 +21,7 @@ use crate::{Layer, Params, Zero};
 /// let mut layer = Dense::<1, 1>::from_parts([[1.0]], [0.0], Activation::Linear);
 /// let grads = DenseGrads { weight: [[0.5]], bias: [-2.0] };
 /// let mut adam = Adam::<Dense<1, 1>>::new(0.001);
-/// adam.step(&mut layer, &grads);
+/// adam.step(&mut layer, &grads).unwrap();
 /// // Adam's first step moves each parameter by about lr against its gradient's sign.
 /// assert!((layer.weight[0][0] - 0.999).abs() < 1e-6);
 /// assert!((layer.bias[0] - 0.001).abs() < 1e-6);
@@ -84,21 +84,41 @@ impl<M: Layer> Adam<M> {
 }
 
 impl<M: Layer> Optimizer<M> for Adam<M> {
-    fn step(&mut self, model: &mut M, grads: &M::Grads) {
-        self.t = self.t.saturating_add(1);
-        let t = self.t as f32;
+    fn step(&mut self, model: &mut M, grads: &M::Grads) -> Result<(), StepError> {
+        let t = self.t.saturating_add(1) as f32;
         let alpha = self.lr * sqrt(1.0 - powf(self.beta2, t)) / (1.0 - powf(self.beta1, t));
-        let (one_m_b1, one_m_b2) = (1.0 - self.beta1, 1.0 - self.beta2);
+        let (one_m_b1, one_m_b2, eps, wd) = (
+            1.0 - self.beta1,
+            1.0 - self.beta2,
+            self.epsilon,
+            self.weight_decay,
+        );
+        // (p, g, m, v) → (p', m', v')
+        let update = |p: f32, g: f32, m: f32, v: f32| {
+            let g = decayed(g, p, wd);
+            let m = m + (g - m) * one_m_b1;
+            let v = v + (g * g - v) * one_m_b2;
+            (p - (m * alpha) / (sqrt(v) + eps), m, v)
+        };
+        for s in 0..M::SLICES {
+            let (ps, gs, ms, vs) = (model.slice(s), grads.slice(s), self.m.slice(s), self.v.slice(s));
+            let ok = ps.iter().zip(gs).zip(ms).zip(vs).all(|(((&p, &g), &m), &v)| {
+                let (p, m, v) = update(p, g, m, v);
+                p.is_finite() && m.is_finite() && v.is_finite()
+            });
+            if !ok {
+                return Err(StepError::NonFiniteWeights);
+            }
+        }
+        self.t = self.t.saturating_add(1);
         for s in 0..M::SLICES {
             let (ms, vs) = (self.m.slice_mut(s), self.v.slice_mut(s));
             let ps = model.slice_mut(s);
             for (((p, &g), m), v) in ps.iter_mut().zip(grads.slice(s)).zip(ms).zip(vs) {
-                let g = decayed(g, *p, self.weight_decay);
-                *m += (g - *m) * one_m_b1;
-                *v += (g * g - *v) * one_m_b2;
-                *p -= (*m * alpha) / (sqrt(*v) + self.epsilon);
+                (*p, *m, *v) = update(*p, g, *m, *v);
             }
         }
+        Ok(())
     }
     fn learning_rate(&self) -> f32 {
         self.lr

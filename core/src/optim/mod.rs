@@ -11,7 +11,7 @@ pub use adam::Adam;
 pub use momentum::Momentum;
 pub use sgd::Sgd;
 
-use crate::Layer;
+use crate::{Layer, StepError};
 
 /// Updates a model from its gradients.
 ///
@@ -20,7 +20,11 @@ use crate::Layer;
 pub trait Optimizer<M: Layer> {
     /// One update of every trainable parameter from `grads` (which must be averaged over
     /// the batch already, as [`Loss::batch`](crate::Loss::batch) makes them).
-    fn step(&mut self, model: &mut M, grads: &M::Grads);
+    ///
+    /// The update is computed twice: once to check that every new value (parameters and
+    /// optimiser state) is finite, then to apply it. If any would be NaN or infinite,
+    /// nothing changes and [`StepError::NonFiniteWeights`] is returned.
+    fn step(&mut self, model: &mut M, grads: &M::Grads) -> Result<(), StepError>;
     /// The current learning rate.
     fn learning_rate(&self) -> f32;
     /// Sets the learning rate (schedules and callbacks use this).

@@ -1,5 +1,5 @@
 use super::{Optimizer, decayed};
-use crate::{Layer, Params, Zero};
+use crate::{Layer, Params, StepError, Zero};
 
 /// SGD with momentum, optionally Nesterov, in Keras 3's form:
 /// `v ← momentum·v − lr·g`, then `p ← p + v`, or with Nesterov `p ← p + momentum·v − lr·g`.
@@ -49,19 +49,41 @@ impl<M: Layer> Momentum<M> {
 }
 
 impl<M: Layer> Optimizer<M> for Momentum<M> {
-    fn step(&mut self, model: &mut M, grads: &M::Grads) {
+    fn step(&mut self, model: &mut M, grads: &M::Grads) -> Result<(), StepError> {
+        let (lr, momentum, nesterov, wd) = (self.lr, self.momentum, self.nesterov, self.weight_decay);
+        // (p, g, v) → (p', v')
+        let update = |p: f32, g: f32, v: f32| {
+            let g = decayed(g, p, wd);
+            let v = -g * lr + v * momentum;
+            let p = if nesterov {
+                p + (-g * lr + v * momentum)
+            } else {
+                p + v
+            };
+            (p, v)
+        };
+        for s in 0..M::SLICES {
+            let vs = self.velocity.slice(s);
+            let ok = model
+                .slice(s)
+                .iter()
+                .zip(grads.slice(s))
+                .zip(vs)
+                .all(|((&p, &g), &v)| {
+                    let (p, v) = update(p, g, v);
+                    p.is_finite() && v.is_finite()
+                });
+            if !ok {
+                return Err(StepError::NonFiniteWeights);
+            }
+        }
         for s in 0..M::SLICES {
             let vs = self.velocity.slice_mut(s);
             for ((p, &g), v) in model.slice_mut(s).iter_mut().zip(grads.slice(s)).zip(vs) {
-                let g = decayed(g, *p, self.weight_decay);
-                *v = -g * self.lr + *v * self.momentum;
-                if self.nesterov {
-                    *p += -g * self.lr + *v * self.momentum;
-                } else {
-                    *p += *v;
-                }
+                (*p, *v) = update(*p, g, *v);
             }
         }
+        Ok(())
     }
     fn learning_rate(&self) -> f32 {
         self.lr

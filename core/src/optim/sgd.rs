@@ -1,5 +1,5 @@
 use super::{Optimizer, decayed};
-use crate::{Layer, Params};
+use crate::{Layer, Params, StepError};
 
 /// Plain stochastic gradient descent: `p ← p − lr·g`. No state.
 ///
@@ -7,7 +7,7 @@ use crate::{Layer, Params};
 /// use tinymlp::{Activation, Dense, DenseGrads, Optimizer, Sgd};
 /// let mut layer = Dense::<1, 1>::from_parts([[1.0]], [0.0], Activation::Linear);
 /// let grads = DenseGrads { weight: [[0.5]], bias: [1.0] };
-/// Sgd::new(0.1).step(&mut layer, &grads);
+/// Sgd::new(0.1).step(&mut layer, &grads).unwrap();
 /// assert_eq!(layer.weight, [[0.95]]);
 /// assert_eq!(layer.bias, [-0.1]);
 /// ```
@@ -36,12 +36,24 @@ impl Sgd {
 }
 
 impl<M: Layer> Optimizer<M> for Sgd {
-    fn step(&mut self, model: &mut M, grads: &M::Grads) {
+    fn step(&mut self, model: &mut M, grads: &M::Grads) -> Result<(), StepError> {
+        let update = |p: f32, g: f32| p - decayed(g, p, self.weight_decay) * self.lr;
         for s in 0..M::SLICES {
-            for (p, &g) in model.slice_mut(s).iter_mut().zip(grads.slice(s)) {
-                *p -= decayed(g, *p, self.weight_decay) * self.lr;
+            let ok = model
+                .slice(s)
+                .iter()
+                .zip(grads.slice(s))
+                .all(|(&p, &g)| update(p, g).is_finite());
+            if !ok {
+                return Err(StepError::NonFiniteWeights);
             }
         }
+        for s in 0..M::SLICES {
+            for (p, &g) in model.slice_mut(s).iter_mut().zip(grads.slice(s)) {
+                *p = update(*p, g);
+            }
+        }
+        Ok(())
     }
     fn learning_rate(&self) -> f32 {
         self.lr
