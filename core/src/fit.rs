@@ -8,6 +8,9 @@ use crate::{Layer, Loss, Optimizer, Signal, StepError, Trainer};
 use core::fmt;
 use rand_core::Rng;
 
+/// Labelled rows of a model: features and targets.
+pub type Labelled<'a, M> = (&'a [<M as Layer>::Input], &'a [<M as Layer>::Output]);
+
 /// How to fit.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FitConfig {
@@ -124,7 +127,7 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
         opt: &mut O,
         x: &mut [M::Input],
         t: &mut [M::Output],
-        validation: Option<(&[M::Input], &[M::Output])>,
+        validation: Option<Labelled<'_, M>>,
         config: &FitConfig,
         rng: &mut R,
         callbacks: &mut C,
@@ -148,7 +151,7 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
         opt: &mut O,
         x: &mut [M::Input],
         t: &mut [M::Output],
-        validation: Option<(&[M::Input], &[M::Output])>,
+        validation: Option<Labelled<'_, M>>,
         config: &FitConfig,
         rng: &mut R,
         callbacks: &mut C,

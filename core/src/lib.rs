@@ -123,7 +123,7 @@ pub use dense::{Dense, DenseCache, DenseGrads};
 pub use dropout::{Dropout, DropoutCache};
 pub use early_stopping::EarlyStopping;
 pub use evaluate::{Evaluation, evaluate, predict};
-pub use fit::{FitConfig, FitError, FitReport, validation_split_index};
+pub use fit::{FitConfig, FitError, FitReport, Labelled, validation_split_index};
 pub use footprint::Footprint;
 pub use frozen::Frozen;
 pub use init::{Fans, Init, TRUNCATED_NORMAL_STD};
