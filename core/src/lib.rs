@@ -91,6 +91,7 @@ mod batchnorm;
 mod callback;
 mod chain;
 mod checkpoint;
+pub mod datasets;
 mod dense;
 mod dropout;
 mod early_stopping;
