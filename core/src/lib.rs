@@ -114,6 +114,7 @@ mod rng;
 mod signal;
 mod summary;
 mod trainer;
+pub mod zoo;
 
 pub use activation::{Activation, sigmoid};
 pub use batchnorm::{BatchNorm, BatchNormCache, BatchNormGrads};

@@ -1,0 +1,346 @@
+//! Training the tutorial's models, as `tinymlp train` does it.
+
+use crate::data::Labelled;
+use std::time::Instant;
+use tinymlp::metrics::auc_exact;
+use tinymlp::zoo::{self, Perceptron, SeedMlp};
+use tinymlp::*;
+
+/// Rows per chunk of the host trainer: batches up to this size are one chunk (BatchNorm
+/// statistics over the whole batch); larger batches are split into chunks of this size.
+pub const MAX_BATCH: usize = 128;
+
+/// Which model to train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// The tutorial's Model 1: one sigmoid neuron, SGD(0.01), 50 epochs.
+    Perceptron,
+    /// The tutorial's Model 2: 64-BN-Dropout-32-BN-Dropout-16-1, Adam(0.001), callbacks.
+    Mlp,
+}
+
+/// Which optimiser to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    /// Plain SGD.
+    Sgd,
+    /// SGD with momentum 0.9.
+    Momentum,
+    /// SGD with Nesterov momentum 0.9.
+    Nesterov,
+    /// Adam with Keras' defaults.
+    Adam,
+}
+
+/// Everything that decides a training run.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TrainOptions {
+    /// The model.
+    pub model: ModelKind,
+    /// Seed of the initial weights, shuffling and dropout.
+    pub seed: u64,
+    /// Epochs at most.
+    pub epochs: u32,
+    /// Rows per step.
+    pub batch_size: usize,
+    /// Learning rate.
+    pub lr: f32,
+    /// Optimiser.
+    pub optimizer: OptimizerKind,
+    /// Fraction of the training rows (the last ones) held out for validation.
+    pub validation_split: f32,
+    /// Early stopping, learning-rate reduction and checkpointing (the MLP's recipe).
+    pub callbacks: bool,
+}
+
+impl TrainOptions {
+    /// The tutorial's recipe for `model`.
+    pub fn recipe(model: ModelKind, seed: u64) -> Self {
+        match model {
+            ModelKind::Perceptron => Self {
+                model,
+                seed,
+                epochs: 50,
+                batch_size: 32,
+                lr: 0.01,
+                optimizer: OptimizerKind::Sgd,
+                validation_split: 0.2,
+                callbacks: false,
+            },
+            ModelKind::Mlp => Self {
+                model,
+                seed,
+                epochs: 200,
+                batch_size: 32,
+                lr: 0.001,
+                optimizer: OptimizerKind::Adam,
+                validation_split: 0.2,
+                callbacks: true,
+            },
+        }
+    }
+}
+
+/// A trained model of either kind.
+#[derive(Clone, Debug)]
+pub enum Trained {
+    /// Model 1.
+    Perceptron(Box<Perceptron>),
+    /// Model 2.
+    Mlp(Box<SeedMlp>),
+}
+
+impl Trained {
+    /// Probability of class 1 for one row.
+    pub fn predict(&self, x: &[f32; 2]) -> f32 {
+        let mut y = [0.0];
+        match self {
+            Trained::Perceptron(m) => m.forward(x, &mut y),
+            Trained::Mlp(m) => m.forward(x, &mut y),
+        }
+        y[0]
+    }
+
+    /// Loss and metrics on labelled rows, with the exact AUC.
+    pub fn evaluate(&self, data: &Labelled<2>) -> TestMetrics {
+        let t = data.binary_targets();
+        let e = match self {
+            Trained::Perceptron(m) => tinymlp::evaluate(&**m, &data.x, &t, Loss::BinaryCrossEntropy),
+            Trained::Mlp(m) => tinymlp::evaluate(&**m, &data.x, &t, Loss::BinaryCrossEntropy),
+        };
+        let mut pairs: Vec<(f32, bool)> = data.x.iter().zip(&data.label).map(|(x, &l)| (self.predict(x), l == 1)).collect();
+        let e = e.expect("non-empty test set");
+        TestMetrics {
+            loss: e.loss,
+            accuracy: e.accuracy.unwrap_or(f32::NAN),
+            auc: auc_exact(&mut pairs).unwrap_or(f32::NAN),
+            auc_thresholded: e.auc.unwrap_or(f32::NAN),
+        }
+    }
+}
+
+/// Test-set figures.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct TestMetrics {
+    /// Mean binary cross-entropy.
+    pub loss: f32,
+    /// Fraction correct at threshold 0.5.
+    pub accuracy: f32,
+    /// Exact ROC AUC.
+    pub auc: f32,
+    /// Keras' 200-threshold ROC AUC.
+    pub auc_thresholded: f32,
+}
+
+/// One epoch as the history files record it.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct EpochRecord {
+    /// Epoch, from 1 (as Keras prints it).
+    pub epoch: u32,
+    /// Training loss.
+    pub loss: f32,
+    /// Training accuracy.
+    pub accuracy: Option<f32>,
+    /// Training AUC (200 thresholds).
+    pub auc: Option<f32>,
+    /// Validation loss.
+    pub val_loss: Option<f32>,
+    /// Validation accuracy.
+    pub val_accuracy: Option<f32>,
+    /// Validation AUC (200 thresholds).
+    pub val_auc: Option<f32>,
+    /// Learning rate during the epoch.
+    pub lr: f32,
+}
+
+impl From<&EpochLogs> for EpochRecord {
+    fn from(l: &EpochLogs) -> Self {
+        Self {
+            epoch: l.epoch + 1,
+            loss: l.loss,
+            accuracy: l.accuracy,
+            auc: l.auc,
+            val_loss: l.val.map(|v| v.loss),
+            val_accuracy: l.val.and_then(|v| v.accuracy),
+            val_auc: l.val.and_then(|v| v.auc),
+            lr: l.learning_rate,
+        }
+    }
+}
+
+/// What a training run produced.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The final model (best val_loss weights when early stopping restores them).
+    pub model: Trained,
+    /// The best model by val_auc (ModelCheckpoint), when callbacks ran.
+    pub checkpoint: Option<Trained>,
+    /// How the run went.
+    pub run: RunStats,
+}
+
+/// How a training run went.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RunStats {
+    /// Every epoch.
+    pub history: Vec<EpochRecord>,
+    /// Epochs run.
+    pub epochs_run: u32,
+    /// Best epoch by val_loss (from 1), when early stopping ran.
+    pub best_epoch: Option<u32>,
+    /// Best epoch by val_auc (from 1), when checkpointing ran.
+    pub checkpoint_epoch: Option<u32>,
+    /// Whether early stopping ended training.
+    pub stopped_early: bool,
+    /// Wall-clock seconds of `fit`.
+    pub seconds: f64,
+}
+
+/// Why training failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// The training loop stopped on an error.
+    #[error(transparent)]
+    Fit(#[from] FitError),
+    /// Not enough rows.
+    #[error("need at least 2 training rows, got {0}")]
+    TooFewRows(usize),
+    /// A batch size of 0.
+    #[error("the batch size must be at least 1")]
+    BatchSize,
+    /// An initial model of another kind.
+    #[error("the initial model is a {found:?}, but {wanted:?} is being trained")]
+    InitKind {
+        /// The model kind being trained.
+        wanted: ModelKind,
+        /// The kind of the initial model.
+        found: ModelKind,
+    },
+}
+
+/// Trains a model on `train`, calling `progress` after each epoch. `init` continues from a
+/// saved model instead of fresh weights (its scaler is kept).
+pub fn train(
+    opts: &TrainOptions,
+    train: &Labelled<2>,
+    init: Option<&Trained>,
+    progress: &mut dyn FnMut(&EpochRecord, u32),
+) -> Result<Outcome, TrainError> {
+    if train.len() < 2 {
+        return Err(TrainError::TooFewRows(train.len()));
+    }
+    if opts.batch_size == 0 {
+        return Err(TrainError::BatchSize);
+    }
+    match (opts.model, init) {
+        (ModelKind::Perceptron, Some(Trained::Mlp(_))) => {
+            Err(TrainError::InitKind { wanted: ModelKind::Perceptron, found: ModelKind::Mlp })
+        }
+        (ModelKind::Mlp, Some(Trained::Perceptron(_))) => {
+            Err(TrainError::InitKind { wanted: ModelKind::Mlp, found: ModelKind::Perceptron })
+        }
+        (ModelKind::Perceptron, _) => {
+            let start = match init {
+                Some(Trained::Perceptron(m)) => Some((**m).clone()),
+                _ => None,
+            };
+            let (model, checkpoint, out) = run::<Perceptron>(opts, train, start, zoo::perceptron(), progress)?;
+            Ok(Outcome { model: Trained::Perceptron(model), checkpoint: checkpoint.map(Trained::Perceptron), run: out })
+        }
+        (ModelKind::Mlp, _) => {
+            let start = match init {
+                Some(Trained::Mlp(m)) => Some((**m).clone()),
+                _ => None,
+            };
+            let (model, checkpoint, out) = run::<SeedMlp>(opts, train, start, zoo::seed_mlp(), progress)?;
+            Ok(Outcome { model: Trained::Mlp(model), checkpoint: checkpoint.map(Trained::Mlp), run: out })
+        }
+    }
+}
+
+/// Models whose first layer is the input scaler.
+pub trait Scaled: Layer<Input = [f32; 2], Output = [f32; 1]> + Clone {
+    /// The scaler.
+    fn scaler_mut(&mut self) -> &mut Normalization<2>;
+}
+
+impl<T: Layer<Input = [f32; 2], Output = [f32; 1]> + Clone> Scaled for Chain<Normalization<2>, T> {
+    fn scaler_mut(&mut self) -> &mut Normalization<2> {
+        &mut self.head
+    }
+}
+
+type RunResult<M> = (Box<M>, Option<Box<M>>, RunStats);
+
+fn run<M: Scaled>(
+    opts: &TrainOptions,
+    data: &Labelled<2>,
+    start: Option<M>,
+    fresh: M,
+    progress: &mut dyn FnMut(&EpochRecord, u32),
+) -> Result<RunResult<M>, TrainError> {
+    let mut rng = Xoshiro128PlusPlus::new(opts.seed);
+    let mut model = Box::new(match start {
+        Some(m) => m,
+        None => {
+            let mut m = fresh;
+            m.init(&mut rng);
+            // Standardise with the statistics of all training rows, as the tutorial's
+            // StandardScaler does before the validation split.
+            m.scaler_mut().adapt(&data.x);
+            m
+        }
+    });
+    let mut x = data.x.clone();
+    let mut t = data.binary_targets();
+    let split = validation_split_index(x.len(), opts.validation_split);
+    let (x_fit, x_val) = x.split_at_mut(split);
+    let (t_fit, t_val) = t.split_at_mut(split);
+    let validation = (!x_val.is_empty()).then_some((&*x_val, &*t_val));
+    let mut trainer = Box::new(Trainer::<M, MAX_BATCH>::new(Loss::BinaryCrossEntropy));
+    let config = FitConfig::new(opts.epochs, opts.batch_size);
+    let mut history = Vec::new();
+    let epochs = opts.epochs;
+    let mut record = FnCallback(|_: &mut M, logs: &EpochLogs, _: &mut Control| {
+        let r = EpochRecord::from(logs);
+        progress(&r, epochs);
+        history.push(r);
+    });
+    let started = Instant::now();
+    let mut early = EarlyStopping::new(Monitor::ValLoss, 10).restore_best_weights();
+    let mut reduce = ReduceLrOnPlateau::new(Monitor::ValLoss, 0.5, 5).min_lr(1e-6);
+    let mut checkpoint = ModelCheckpoint::new(Monitor::ValAuc).mode(MonitorMode::Max);
+    macro_rules! fit_with {
+        ($opt:expr) => {{
+            let mut opt = $opt;
+            if opts.callbacks && validation.is_some() {
+                let mut cbs = (&mut record, &mut early, &mut reduce, &mut checkpoint);
+                trainer.fit(&mut model, &mut opt, x_fit, t_fit, validation, &config, &mut rng, &mut cbs)
+            } else {
+                trainer.fit(&mut model, &mut opt, x_fit, t_fit, validation, &config, &mut rng, &mut record)
+            }
+        }};
+    }
+    let report = match opts.optimizer {
+        OptimizerKind::Sgd => fit_with!(Sgd::new(opts.lr)),
+        OptimizerKind::Momentum => fit_with!(Momentum::<M>::new(opts.lr, 0.9)),
+        OptimizerKind::Nesterov => fit_with!(Momentum::<M>::new(opts.lr, 0.9).nesterov()),
+        OptimizerKind::Adam => fit_with!(Adam::<M>::new(opts.lr)),
+    }?;
+    let seconds = started.elapsed().as_secs_f64();
+    let with_callbacks = opts.callbacks && validation.is_some();
+    Ok((
+        model,
+        checkpoint.best_model().cloned().map(Box::new),
+        RunStats {
+            history,
+            epochs_run: report.epochs_run,
+            best_epoch: if with_callbacks { early.best().map(|(e, _)| e + 1) } else { None },
+            checkpoint_epoch: if with_callbacks { checkpoint.best().map(|(e, _)| e + 1) } else { None },
+            stopped_early: report.stopped_early,
+            seconds,
+        },
+    ))
+}
