@@ -1,7 +1,9 @@
 //! Batch normalisation with Keras semantics.
 
 use crate::math::sqrt;
-use crate::{Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Params, Upstream, Zero};
+use crate::{
+    Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Params, Tensor, TensorMut, Upstream, Zero,
+};
 use rand_core::Rng;
 
 /// Batch normalisation over `N` features, as Keras' `BatchNormalization`:
@@ -105,6 +107,20 @@ impl<const N: usize> BatchNorm<N> {
             moving_variance: [1.0; N],
             momentum,
             epsilon,
+        }
+    }
+
+    fn info(&self) -> LayerInfo {
+        LayerInfo {
+            kind: LayerKind::BatchNorm {
+                momentum: self.momentum,
+                epsilon: self.epsilon,
+            },
+            inputs: N,
+            outputs: N,
+            trainable: 2 * N,
+            non_trainable: 2 * N,
+            trains: true,
         }
     }
 
@@ -301,31 +317,32 @@ impl<const N: usize> Layer for BatchNorm<N> {
         *self = Self::with(self.momentum, self.epsilon);
     }
 
-    fn describe(&self, f: &mut dyn FnMut(LayerInfo)) {
-        f(LayerInfo {
-            kind: LayerKind::BatchNorm {
-                momentum: self.momentum,
-                epsilon: self.epsilon,
-            },
-            inputs: N,
-            outputs: N,
-            trainable: Self::TRAINABLE,
-            non_trainable: Self::NON_TRAINABLE,
-            trains: true,
-        })
+    fn visit<'a>(&'a self, f: &mut dyn FnMut(&LayerInfo, &[Tensor<'a>])) {
+        f(
+            &self.info(),
+            &[
+                Tensor::vector("gamma", &self.gamma),
+                Tensor::vector("beta", &self.beta),
+                Tensor::vector("moving_mean", &self.moving_mean),
+                Tensor::vector("moving_variance", &self.moving_variance),
+            ],
+        )
     }
 
-    fn tensors(&self, f: &mut dyn FnMut(&'static str, &[f32])) {
-        f("gamma", &self.gamma);
-        f("beta", &self.beta);
-        f("moving_mean", &self.moving_mean);
-        f("moving_variance", &self.moving_variance);
-    }
-
-    fn tensors_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut [f32])) {
-        f("gamma", &mut self.gamma);
-        f("beta", &mut self.beta);
-        f("moving_mean", &mut self.moving_mean);
-        f("moving_variance", &mut self.moving_variance);
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut LayerInfo, &mut [TensorMut<'_>])) {
+        let mut info = self.info();
+        f(
+            &mut info,
+            &mut [
+                TensorMut::vector("gamma", &mut self.gamma),
+                TensorMut::vector("beta", &mut self.beta),
+                TensorMut::vector("moving_mean", &mut self.moving_mean),
+                TensorMut::vector("moving_variance", &mut self.moving_variance),
+            ],
+        );
+        if let LayerKind::BatchNorm { momentum, epsilon } = info.kind {
+            self.momentum = momentum;
+            self.epsilon = epsilon;
+        }
     }
 }

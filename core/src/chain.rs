@@ -1,6 +1,6 @@
 //! Composition: a layer followed by a layer is a layer.
 
-use crate::{Activation, GradAt, Layer, LayerInfo, Mode, Params, Upstream, Zero};
+use crate::{Activation, GradAt, Layer, LayerInfo, Mode, Params, Tensor, TensorMut, Upstream, Zero};
 use rand_core::Rng;
 
 /// `head` then `tail`: the output of `head` is the input of `tail`, and the compiler checks
@@ -135,19 +135,14 @@ impl<Head: Layer, Tail: Layer<Input = Head::Output>> Layer for Chain<Head, Tail>
         self.tail.init(rng);
     }
 
-    fn describe(&self, f: &mut dyn FnMut(LayerInfo)) {
-        self.head.describe(f);
-        self.tail.describe(f);
+    fn visit<'a>(&'a self, f: &mut dyn FnMut(&LayerInfo, &[Tensor<'a>])) {
+        self.head.visit(f);
+        self.tail.visit(f);
     }
 
-    fn tensors(&self, f: &mut dyn FnMut(&'static str, &[f32])) {
-        self.head.tensors(f);
-        self.tail.tensors(f);
-    }
-
-    fn tensors_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut [f32])) {
-        self.head.tensors_mut(f);
-        self.tail.tensors_mut(f);
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut LayerInfo, &mut [TensorMut<'_>])) {
+        self.head.visit_mut(f);
+        self.tail.visit_mut(f);
     }
 }
 

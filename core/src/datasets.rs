@@ -95,12 +95,12 @@ pub fn spiral<R: Rng + ?Sized, const K: usize>(
 pub fn train_test_split<A, B, R: Rng + ?Sized>(
     x: &mut [A],
     t: &mut [B],
-    test_fraction: f32,
+    test_fraction: f64,
     rng: &mut R,
 ) -> usize {
     let n = x.len().min(t.len());
     shuffle_pair(&mut x[..n], &mut t[..n], rng);
-    let n_test = (libm::ceil(test_fraction.clamp(0.0, 1.0) as f64 * n as f64) as usize).min(n);
+    let n_test = (libm::ceil(test_fraction.clamp(0.0, 1.0) * n as f64) as usize).min(n);
     n - n_test
 }
 

@@ -1,7 +1,10 @@
 //! The fully connected layer.
 
 use crate::kernel::{axpy, dot};
-use crate::{Activation, Fans, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Params, Upstream, Zero};
+use crate::{
+    Activation, Fans, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Params, Tensor, TensorMut, Upstream,
+    Zero,
+};
 use rand_core::Rng;
 
 /// A fully connected layer `y = f(W·x + b)` from `IN` values to `OUT` values.
@@ -87,6 +90,17 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     pub const fn with_init(mut self, init: Init) -> Self {
         self.init = init;
         self
+    }
+
+    fn info(&self) -> LayerInfo {
+        LayerInfo {
+            kind: LayerKind::Dense(self.activation),
+            inputs: IN,
+            outputs: OUT,
+            trainable: IN * OUT + OUT,
+            non_trainable: 0,
+            trains: true,
+        }
     }
 
     /// `z = W·x + b`, the pre-activation of one row, in the canonical order.
@@ -225,24 +239,27 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         self.bias = [0.0; OUT];
     }
 
-    fn describe(&self, f: &mut dyn FnMut(LayerInfo)) {
-        f(LayerInfo {
-            kind: LayerKind::Dense(self.activation),
-            inputs: IN,
-            outputs: OUT,
-            trainable: Self::TRAINABLE,
-            non_trainable: 0,
-            trains: true,
-        })
+    fn visit<'a>(&'a self, f: &mut dyn FnMut(&LayerInfo, &[Tensor<'a>])) {
+        let w = Tensor {
+            name: "weight",
+            rows: OUT,
+            cols: IN,
+            data: self.weight.as_flattened(),
+        };
+        f(&self.info(), &[w, Tensor::vector("bias", &self.bias)])
     }
 
-    fn tensors(&self, f: &mut dyn FnMut(&'static str, &[f32])) {
-        f("weight", self.weight.as_flattened());
-        f("bias", &self.bias);
-    }
-
-    fn tensors_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut [f32])) {
-        f("weight", self.weight.as_flattened_mut());
-        f("bias", &mut self.bias);
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut LayerInfo, &mut [TensorMut<'_>])) {
+        let mut info = self.info();
+        let w = TensorMut {
+            name: "weight",
+            rows: OUT,
+            cols: IN,
+            data: self.weight.as_flattened_mut(),
+        };
+        f(&mut info, &mut [w, TensorMut::vector("bias", &mut self.bias)]);
+        if let LayerKind::Dense(a) = info.kind {
+            self.activation = a;
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Inverted dropout.
 
 use crate::random::uniform;
-use crate::{Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Params, Upstream, Zero};
+use crate::{
+    Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Params, Tensor, TensorMut, Upstream, Zero,
+};
 use rand_core::Rng;
 
 /// Inverted dropout over `N` values: in training each value is zeroed with probability
@@ -45,6 +47,17 @@ impl<const N: usize> Dropout<N> {
     pub const fn new(rate: f32) -> Self {
         assert!(rate >= 0.0 && rate < 1.0, "dropout rate must be in [0, 1)");
         Self { rate }
+    }
+
+    fn info(&self) -> LayerInfo {
+        LayerInfo {
+            kind: LayerKind::Dropout { rate: self.rate },
+            inputs: N,
+            outputs: N,
+            trainable: 0,
+            non_trainable: 0,
+            trains: true,
+        }
     }
 
     /// The fraction of values dropped in training.
@@ -126,18 +139,17 @@ impl<const N: usize> Layer for Dropout<N> {
 
     fn init<R: Rng>(&mut self, _rng: &mut R) {}
 
-    fn describe(&self, f: &mut dyn FnMut(LayerInfo)) {
-        f(LayerInfo {
-            kind: LayerKind::Dropout { rate: self.rate },
-            inputs: N,
-            outputs: N,
-            trainable: 0,
-            non_trainable: 0,
-            trains: true,
-        })
+    fn visit<'a>(&'a self, f: &mut dyn FnMut(&LayerInfo, &[Tensor<'a>])) {
+        f(&self.info(), &[])
     }
 
-    fn tensors(&self, _f: &mut dyn FnMut(&'static str, &[f32])) {}
-
-    fn tensors_mut(&mut self, _f: &mut dyn FnMut(&'static str, &mut [f32])) {}
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut LayerInfo, &mut [TensorMut<'_>])) {
+        let mut info = self.info();
+        f(&mut info, &mut []);
+        if let LayerKind::Dropout { rate } = info.kind {
+            if (0.0..1.0).contains(&rate) {
+                self.rate = rate;
+            }
+        }
+    }
 }

@@ -107,8 +107,8 @@ impl core::error::Error for FitError {}
 /// ```
 /// assert_eq!(tinymlp::validation_split_index(1600, 0.2), 1280);
 /// ```
-pub fn validation_split_index(n: usize, split: f32) -> usize {
-    let keep = libm::ceil(n as f64 * (1.0 - split as f64));
+pub fn validation_split_index(n: usize, split: f64) -> usize {
+    let keep = libm::ceil(n as f64 * (1.0 - split));
     (keep.max(0.0) as usize).min(n)
 }
 

@@ -1,6 +1,6 @@
 //! Freezing a layer: it still passes gradients through, but has no trainable parameters.
 
-use crate::{Activation, GradAt, Layer, LayerInfo, Mode, Params, Upstream};
+use crate::{Activation, GradAt, Layer, LayerInfo, Mode, Params, Tensor, TensorMut, Upstream};
 use rand_core::Rng;
 
 /// A layer whose parameters do not train: it forwards like `L`, backpropagates the input
@@ -85,20 +85,23 @@ impl<L: Layer> Layer for Frozen<L> {
         self.0.init(rng)
     }
 
-    fn describe(&self, f: &mut dyn FnMut(LayerInfo)) {
-        self.0.describe(&mut |info| {
-            f(LayerInfo {
-                trains: false,
-                ..info
-            })
+    fn visit<'a>(&'a self, f: &mut dyn FnMut(&LayerInfo, &[Tensor<'a>])) {
+        self.0.visit(&mut |info, ts| {
+            f(
+                &LayerInfo {
+                    trains: false,
+                    ..*info
+                },
+                ts,
+            )
         })
     }
 
-    fn tensors(&self, f: &mut dyn FnMut(&'static str, &[f32])) {
-        self.0.tensors(f)
-    }
-
-    fn tensors_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut [f32])) {
-        self.0.tensors_mut(f)
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut LayerInfo, &mut [TensorMut<'_>])) {
+        self.0.visit_mut(&mut |info, ts| {
+            info.trains = false;
+            f(info, ts);
+            info.trains = true;
+        })
     }
 }

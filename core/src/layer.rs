@@ -103,6 +103,57 @@ impl LayerKind {
     }
 }
 
+/// One stored tensor of a layer, row-major (`rows × cols`; a vector has one row).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tensor<'a> {
+    /// `"weight"`, `"bias"`, `"gamma"`, `"beta"`, `"moving_mean"`, `"moving_variance"`,
+    /// `"mean"` or `"scale"`.
+    pub name: &'static str,
+    /// Rows (outputs of a dense weight matrix; 1 for vectors).
+    pub rows: usize,
+    /// Columns.
+    pub cols: usize,
+    /// `rows × cols` values.
+    pub data: &'a [f32],
+}
+
+/// One stored tensor of a layer, mutably.
+#[derive(Debug, PartialEq)]
+pub struct TensorMut<'a> {
+    /// As in [`Tensor`].
+    pub name: &'static str,
+    /// Rows.
+    pub rows: usize,
+    /// Columns.
+    pub cols: usize,
+    /// `rows × cols` values.
+    pub data: &'a mut [f32],
+}
+
+impl<'a> Tensor<'a> {
+    /// A vector.
+    pub fn vector(name: &'static str, data: &'a [f32]) -> Self {
+        Self {
+            name,
+            rows: 1,
+            cols: data.len(),
+            data,
+        }
+    }
+}
+
+impl<'a> TensorMut<'a> {
+    /// A vector.
+    pub fn vector(name: &'static str, data: &'a mut [f32]) -> Self {
+        Self {
+            name,
+            rows: 1,
+            cols: data.len(),
+            data,
+        }
+    }
+}
+
 /// One layer as a summary or a model file describes it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LayerInfo {
@@ -200,14 +251,26 @@ pub trait Layer: Params {
     /// Draws fresh parameters with each layer's initialiser.
     fn init<R: Rng>(&mut self, rng: &mut R);
 
+    /// Calls `f` with each layer's description and its stored tensors (trainable and not),
+    /// in order: what a model file holds.
+    fn visit<'a>(&'a self, f: &mut dyn FnMut(&LayerInfo, &[Tensor<'a>]));
+
+    /// Like [`Layer::visit`], mutably (loading a model file). Changes `f` makes to the
+    /// options in `LayerInfo::kind` (activation, momentum, epsilon, dropout rate) are
+    /// applied to the layer; sizes cannot change.
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut LayerInfo, &mut [TensorMut<'_>]));
+
     /// Calls `f` with each layer's description, in order.
-    fn describe(&self, f: &mut dyn FnMut(LayerInfo));
+    fn describe(&self, f: &mut dyn FnMut(LayerInfo)) {
+        self.visit(&mut |info, _| f(*info))
+    }
 
-    /// Calls `f` with every stored tensor (trainable and not), in order, named
-    /// (`"weight"`, `"bias"`, `"gamma"`, `"beta"`, `"moving_mean"`, `"moving_variance"`):
-    /// what a model file holds.
-    fn tensors(&self, f: &mut dyn FnMut(&'static str, &[f32]));
-
-    /// Like [`Layer::tensors`], mutably (loading a model file).
-    fn tensors_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut [f32]));
+    /// Calls `f` with every stored tensor, in order.
+    fn tensors(&self, f: &mut dyn FnMut(&'static str, &[f32])) {
+        self.visit(&mut |_, ts| {
+            for t in ts {
+                f(t.name, t.data)
+            }
+        })
+    }
 }

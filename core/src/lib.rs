@@ -129,7 +129,7 @@ pub use fit::{FitConfig, FitError, FitReport, Labelled, validation_split_index};
 pub use footprint::Footprint;
 pub use frozen::Frozen;
 pub use init::{Fans, Init, TRUNCATED_NORMAL_STD};
-pub use layer::{GradAt, Layer, LayerInfo, LayerKind, Mode, Upstream};
+pub use layer::{GradAt, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Upstream};
 pub use loss::{EPSILON, Loss};
 pub use normalization::{Normalization, NormalizationCache};
 pub use optim::{Adam, Momentum, Optimizer, Sgd};

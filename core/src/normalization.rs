@@ -1,6 +1,8 @@
 //! Input standardisation as the first layer of a model, so the scaler travels with it.
 
-use crate::{Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Params, Upstream, Zero};
+use crate::{
+    Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Params, Tensor, TensorMut, Upstream, Zero,
+};
 use rand_core::Rng;
 
 /// Standardises each input feature: `y = (x − mean) / scale`, like scikit-learn's
@@ -45,6 +47,15 @@ impl<const N: usize> Default for Normalization<N> {
 }
 
 impl<const N: usize> Normalization<N> {
+    const INFO: LayerInfo = LayerInfo {
+        kind: LayerKind::Normalization,
+        inputs: N,
+        outputs: N,
+        trainable: 0,
+        non_trainable: 2 * N,
+        trains: true,
+    };
+
     /// The identity: mean 0, scale 1.
     pub const fn new() -> Self {
         Self {
@@ -170,25 +181,25 @@ impl<const N: usize> Layer for Normalization<N> {
 
     fn init<R: Rng>(&mut self, _rng: &mut R) {}
 
-    fn describe(&self, f: &mut dyn FnMut(LayerInfo)) {
-        f(LayerInfo {
-            kind: LayerKind::Normalization,
-            inputs: N,
-            outputs: N,
-            trainable: 0,
-            non_trainable: 2 * N,
-            trains: true,
-        })
+    fn visit<'a>(&'a self, f: &mut dyn FnMut(&LayerInfo, &[Tensor<'a>])) {
+        f(
+            &Self::INFO,
+            &[
+                Tensor::vector("mean", &self.mean),
+                Tensor::vector("scale", &self.scale),
+            ],
+        )
     }
 
-    fn tensors(&self, f: &mut dyn FnMut(&'static str, &[f32])) {
-        f("mean", &self.mean);
-        f("scale", &self.scale);
-    }
-
-    fn tensors_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut [f32])) {
-        f("mean", &mut self.mean);
-        f("scale", &mut self.scale);
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut LayerInfo, &mut [TensorMut<'_>])) {
+        let mut info = Self::INFO;
+        f(
+            &mut info,
+            &mut [
+                TensorMut::vector("mean", &mut self.mean),
+                TensorMut::vector("scale", &mut self.scale),
+            ],
+        );
     }
 }
 

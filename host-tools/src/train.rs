@@ -50,7 +50,7 @@ pub struct TrainOptions {
     /// Optimiser.
     pub optimizer: OptimizerKind,
     /// Fraction of the training rows (the last ones) held out for validation.
-    pub validation_split: f32,
+    pub validation_split: f64,
     /// Early stopping, learning-rate reduction and checkpointing (the MLP's recipe).
     pub callbacks: bool,
 }
@@ -110,7 +110,12 @@ impl Trained {
             Trained::Perceptron(m) => tinymlp::evaluate(&**m, &data.x, &t, Loss::BinaryCrossEntropy),
             Trained::Mlp(m) => tinymlp::evaluate(&**m, &data.x, &t, Loss::BinaryCrossEntropy),
         };
-        let mut pairs: Vec<(f32, bool)> = data.x.iter().zip(&data.label).map(|(x, &l)| (self.predict(x), l == 1)).collect();
+        let mut pairs: Vec<(f32, bool)> = data
+            .x
+            .iter()
+            .zip(&data.label)
+            .map(|(x, &l)| (self.predict(x), l == 1))
+            .collect();
         let e = e.expect("non-empty test set");
         TestMetrics {
             loss: e.loss,
@@ -235,19 +240,26 @@ pub fn train(
         return Err(TrainError::BatchSize);
     }
     match (opts.model, init) {
-        (ModelKind::Perceptron, Some(Trained::Mlp(_))) => {
-            Err(TrainError::InitKind { wanted: ModelKind::Perceptron, found: ModelKind::Mlp })
-        }
-        (ModelKind::Mlp, Some(Trained::Perceptron(_))) => {
-            Err(TrainError::InitKind { wanted: ModelKind::Mlp, found: ModelKind::Perceptron })
-        }
+        (ModelKind::Perceptron, Some(Trained::Mlp(_))) => Err(TrainError::InitKind {
+            wanted: ModelKind::Perceptron,
+            found: ModelKind::Mlp,
+        }),
+        (ModelKind::Mlp, Some(Trained::Perceptron(_))) => Err(TrainError::InitKind {
+            wanted: ModelKind::Mlp,
+            found: ModelKind::Perceptron,
+        }),
         (ModelKind::Perceptron, _) => {
             let start = match init {
                 Some(Trained::Perceptron(m)) => Some((**m).clone()),
                 _ => None,
             };
-            let (model, checkpoint, out) = run::<Perceptron>(opts, train, start, zoo::perceptron(), progress)?;
-            Ok(Outcome { model: Trained::Perceptron(model), checkpoint: checkpoint.map(Trained::Perceptron), run: out })
+            let (model, checkpoint, out) =
+                run::<Perceptron>(opts, train, start, zoo::perceptron(), progress)?;
+            Ok(Outcome {
+                model: Trained::Perceptron(model),
+                checkpoint: checkpoint.map(Trained::Perceptron),
+                run: out,
+            })
         }
         (ModelKind::Mlp, _) => {
             let start = match init {
@@ -255,7 +267,11 @@ pub fn train(
                 _ => None,
             };
             let (model, checkpoint, out) = run::<SeedMlp>(opts, train, start, zoo::seed_mlp(), progress)?;
-            Ok(Outcome { model: Trained::Mlp(model), checkpoint: checkpoint.map(Trained::Mlp), run: out })
+            Ok(Outcome {
+                model: Trained::Mlp(model),
+                checkpoint: checkpoint.map(Trained::Mlp),
+                run: out,
+            })
         }
     }
 }
@@ -317,9 +333,20 @@ fn run<M: Scaled>(
             let mut opt = $opt;
             if opts.callbacks && validation.is_some() {
                 let mut cbs = (&mut record, &mut early, &mut reduce, &mut checkpoint);
-                trainer.fit(&mut model, &mut opt, x_fit, t_fit, validation, &config, &mut rng, &mut cbs)
+                trainer.fit(
+                    &mut model, &mut opt, x_fit, t_fit, validation, &config, &mut rng, &mut cbs,
+                )
             } else {
-                trainer.fit(&mut model, &mut opt, x_fit, t_fit, validation, &config, &mut rng, &mut record)
+                trainer.fit(
+                    &mut model,
+                    &mut opt,
+                    x_fit,
+                    t_fit,
+                    validation,
+                    &config,
+                    &mut rng,
+                    &mut record,
+                )
             }
         }};
     }
@@ -337,8 +364,16 @@ fn run<M: Scaled>(
         RunStats {
             history,
             epochs_run: report.epochs_run,
-            best_epoch: if with_callbacks { early.best().map(|(e, _)| e + 1) } else { None },
-            checkpoint_epoch: if with_callbacks { checkpoint.best().map(|(e, _)| e + 1) } else { None },
+            best_epoch: if with_callbacks {
+                early.best().map(|(e, _)| e + 1)
+            } else {
+                None
+            },
+            checkpoint_epoch: if with_callbacks {
+                checkpoint.best().map(|(e, _)| e + 1)
+            } else {
+                None
+            },
             stopped_early: report.stopped_early,
             seconds,
         },
