@@ -146,10 +146,10 @@ impl<const N: usize> Layer for Dropout<N> {
     fn visit_mut(&mut self, f: &mut dyn FnMut(&mut LayerInfo, &mut [TensorMut<'_>])) {
         let mut info = self.info();
         f(&mut info, &mut []);
-        if let LayerKind::Dropout { rate } = info.kind {
-            if (0.0..1.0).contains(&rate) {
-                self.rate = rate;
-            }
+        if let LayerKind::Dropout { rate } = info.kind
+            && (0.0..1.0).contains(&rate)
+        {
+            self.rate = rate;
         }
     }
 }
