@@ -16,9 +16,7 @@ fn main() {
     let mut trainer = Trainer::<Xor, 4>::new(Loss::BinaryCrossEntropy);
     let mut opt = Adam::<Xor>::new(0.05);
     for epoch in 1..=1000 {
-        let loss = trainer
-            .step(&mut net, &mut opt, &x, &t, &mut rng)
-            .expect("finite training step");
+        let loss = trainer.step(&mut net, &mut opt, &x, &t, &mut rng).expect("finite training step");
         if epoch % 200 == 0 {
             println!("epoch {epoch:4}  loss {loss:.5}");
         }

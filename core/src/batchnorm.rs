@@ -80,10 +80,7 @@ impl<const N: usize, const B: usize> Zero for BatchNormCache<N, B> {
 }
 
 impl<const N: usize> Zero for BatchNormGrads<N> {
-    const ZERO: Self = Self {
-        gamma: Zero::ZERO,
-        beta: Zero::ZERO,
-    };
+    const ZERO: Self = Self { gamma: Zero::ZERO, beta: Zero::ZERO };
 }
 
 impl<const N: usize> Default for BatchNorm<N> {
@@ -112,10 +109,7 @@ impl<const N: usize> BatchNorm<N> {
 
     fn info(&self) -> LayerInfo {
         LayerInfo {
-            kind: LayerKind::BatchNorm {
-                momentum: self.momentum,
-                epsilon: self.epsilon,
-            },
+            kind: LayerKind::BatchNorm { momentum: self.momentum, epsilon: self.epsilon },
             inputs: N,
             outputs: N,
             trainable: 2 * N,

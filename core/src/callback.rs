@@ -60,11 +60,7 @@ impl MonitorMode {
             MonitorMode::Max => true,
         };
         let d = min_delta.abs();
-        if max {
-            current - d > best
-        } else {
-            current + d < best
-        }
+        if max { current - d > best } else { current + d < best }
     }
 
     /// The worst possible value, to start from.
@@ -196,11 +192,7 @@ impl<const N: usize> Default for History<N> {
 impl<const N: usize> History<N> {
     /// Empty.
     pub const fn new() -> Self {
-        Self {
-            logs: [None; N],
-            len: 0,
-            epochs: 0,
-        }
+        Self { logs: [None; N], len: 0, epochs: 0 }
     }
 
     /// The stored epochs, in order.

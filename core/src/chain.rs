@@ -35,19 +35,11 @@ impl<Head: Params, Tail: Params> Params for Chain<Head, Tail> {
     const SLICES: usize = Head::SLICES + Tail::SLICES;
     #[inline]
     fn slice(&self, i: usize) -> &[f32] {
-        if i < Head::SLICES {
-            self.head.slice(i)
-        } else {
-            self.tail.slice(i - Head::SLICES)
-        }
+        if i < Head::SLICES { self.head.slice(i) } else { self.tail.slice(i - Head::SLICES) }
     }
     #[inline]
     fn slice_mut(&mut self, i: usize) -> &mut [f32] {
-        if i < Head::SLICES {
-            self.head.slice_mut(i)
-        } else {
-            self.tail.slice_mut(i - Head::SLICES)
-        }
+        if i < Head::SLICES { self.head.slice_mut(i) } else { self.tail.slice_mut(i - Head::SLICES) }
     }
 }
 
@@ -60,11 +52,8 @@ impl<Head: Layer, Tail: Layer<Input = Head::Output>> Layer for Chain<Head, Tail>
     const TRAINABLE: usize = Head::TRAINABLE + Tail::TRAINABLE;
     const NON_TRAINABLE: usize = Head::NON_TRAINABLE + Tail::NON_TRAINABLE;
     const LAYERS: usize = Head::LAYERS + Tail::LAYERS;
-    const MAX_WIDTH: usize = if Head::MAX_WIDTH > Tail::MAX_WIDTH {
-        Head::MAX_WIDTH
-    } else {
-        Tail::MAX_WIDTH
-    };
+    const MAX_WIDTH: usize =
+        if Head::MAX_WIDTH > Tail::MAX_WIDTH { Head::MAX_WIDTH } else { Tail::MAX_WIDTH };
 
     #[inline]
     fn forward(&self, x: &Self::Input, y: &mut Self::Output) {
@@ -106,8 +95,7 @@ impl<Head: Layer, Tail: Layer<Input = Head::Output>> Layer for Chain<Head, Tail>
             None => (None, None),
         };
         let (head_out, _) = Head::outputs_and_logits(head_cache);
-        self.tail
-            .backward(Upstream::Replace(&mut head_out[..n]), tail_cache, tail_grads, at);
+        self.tail.backward(Upstream::Replace(&mut head_out[..n]), tail_cache, tail_grads, at);
         self.head.backward(x, head_cache, head_grads, GradAt::Output);
     }
 

@@ -25,13 +25,7 @@ pub struct ModelCheckpoint<M> {
 impl<M: Clone> ModelCheckpoint<M> {
     /// Keeps the model whenever `monitor` improves (mode auto).
     pub const fn new(monitor: Monitor) -> Self {
-        Self {
-            monitor,
-            mode: MonitorMode::Auto,
-            best_value: f32::NAN,
-            best_epoch: None,
-            best: None,
-        }
+        Self { monitor, mode: MonitorMode::Auto, best_value: f32::NAN, best_epoch: None, best: None }
     }
 
     /// Another mode.

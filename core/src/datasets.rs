@@ -22,11 +22,7 @@ pub fn make_moons<R: Rng + ?Sized>(x: &mut [[f32; 2]], t: &mut [[f32; 1]], noise
     let n_out = n / 2;
     let n_in = n - n_out;
     let angle = |i: usize, m: usize| {
-        if m > 1 {
-            core::f64::consts::PI * i as f64 / (m - 1) as f64
-        } else {
-            0.0
-        }
+        if m > 1 { core::f64::consts::PI * i as f64 / (m - 1) as f64 } else { 0.0 }
     };
     for i in 0..n_out {
         let a = angle(i, n_out);
@@ -172,10 +168,7 @@ mod tests {
             t[i] = i as u8;
         }
         // ceil(0.25 · 10) = 3 test rows
-        assert_eq!(
-            train_test_split(&mut x, &mut t, 0.25, &mut Xoshiro128PlusPlus::new(0)),
-            7
-        );
+        assert_eq!(train_test_split(&mut x, &mut t, 0.25, &mut Xoshiro128PlusPlus::new(0)), 7);
         assert!(x.iter().zip(&t).all(|(a, b)| *a == *b as u32));
     }
 }

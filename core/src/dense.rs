@@ -50,40 +50,24 @@ pub struct DenseCache<const OUT: usize, const B: usize> {
 }
 
 impl<const OUT: usize, const B: usize> Zero for DenseCache<OUT, B> {
-    const ZERO: Self = Self {
-        z: Zero::ZERO,
-        y: Zero::ZERO,
-    };
+    const ZERO: Self = Self { z: Zero::ZERO, y: Zero::ZERO };
 }
 
 impl<const IN: usize, const OUT: usize> Zero for DenseGrads<IN, OUT> {
-    const ZERO: Self = Self {
-        weight: Zero::ZERO,
-        bias: Zero::ZERO,
-    };
+    const ZERO: Self = Self { weight: Zero::ZERO, bias: Zero::ZERO };
 }
 
 impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     /// A layer with zero weights, to be filled by [`Layer::init`] (Glorot uniform, Keras'
     /// default) or by a model file. `const`, so a model can be a `static`.
     pub const fn new(activation: Activation) -> Self {
-        Self {
-            weight: Zero::ZERO,
-            bias: Zero::ZERO,
-            activation,
-            init: Init::GlorotUniform,
-        }
+        Self { weight: Zero::ZERO, bias: Zero::ZERO, activation, init: Init::GlorotUniform }
     }
 
     /// A layer with the given parameters (for example weights exported as Rust `const`s,
     /// which then stay in flash).
     pub const fn from_parts(weight: [[f32; IN]; OUT], bias: [f32; OUT], activation: Activation) -> Self {
-        Self {
-            weight,
-            bias,
-            activation,
-            init: Init::GlorotUniform,
-        }
+        Self { weight, bias, activation, init: Init::GlorotUniform }
     }
 
     /// The same layer with another initialiser.
@@ -231,21 +215,14 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     }
 
     fn init<R: Rng>(&mut self, rng: &mut R) {
-        let fans = Fans {
-            fan_in: IN,
-            fan_out: OUT,
-        };
+        let fans = Fans { fan_in: IN, fan_out: OUT };
         self.init.fill(self.weight.as_flattened_mut(), fans, rng);
         self.bias = [0.0; OUT];
     }
 
     fn visit<'a>(&'a self, f: &mut dyn FnMut(&LayerInfo, &[Tensor<'a>])) {
-        let w = Tensor {
-            name: "weight",
-            rows: OUT,
-            cols: IN,
-            data: self.weight.as_flattened(),
-        };
+        let w =
+            Tensor { name: "weight", rows: OUT, matrix: true, cols: IN, data: self.weight.as_flattened() };
         f(&self.info(), &[w, Tensor::vector("bias", &self.bias)])
     }
 
@@ -254,6 +231,7 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         let w = TensorMut {
             name: "weight",
             rows: OUT,
+            matrix: true,
             cols: IN,
             data: self.weight.as_flattened_mut(),
         };

@@ -33,10 +33,7 @@ pub struct DropoutCache<const N: usize, const B: usize> {
 }
 
 impl<const N: usize, const B: usize> Zero for DropoutCache<N, B> {
-    const ZERO: Self = Self {
-        mask: Zero::ZERO,
-        y: Zero::ZERO,
-    };
+    const ZERO: Self = Self { mask: Zero::ZERO, y: Zero::ZERO };
 }
 
 impl<const N: usize> Dropout<N> {

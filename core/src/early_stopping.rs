@@ -95,10 +95,7 @@ impl<M: Clone> Callback<M> for EarlyStopping<M> {
             return;
         };
         self.wait += 1;
-        if self
-            .mode
-            .improves(self.monitor, current, self.best_value, self.min_delta)
-        {
+        if self.mode.improves(self.monitor, current, self.best_value, self.min_delta) {
             self.best_value = current;
             self.best_epoch = Some(logs.epoch);
             self.wait = 0;

@@ -58,11 +58,7 @@ pub fn evaluate<M: Layer>(model: &M, x: &[M::Input], t: &[M::Output], loss: Loss
     }
     Some(Evaluation {
         loss: total / x.len() as f32,
-        accuracy: if loss == Loss::MeanSquaredError {
-            None
-        } else {
-            acc.result()
-        },
+        accuracy: if loss == Loss::MeanSquaredError { None } else { acc.result() },
         auc: if binary { auc.result() } else { None },
         rows: x.len(),
     })

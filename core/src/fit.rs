@@ -25,11 +25,7 @@ pub struct FitConfig {
 impl FitConfig {
     /// `epochs` epochs of batches of `batch_size`, shuffled.
     pub const fn new(epochs: u32, batch_size: usize) -> Self {
-        Self {
-            epochs,
-            batch_size,
-            shuffle: true,
-        }
+        Self { epochs, batch_size, shuffle: true }
     }
 }
 
@@ -78,12 +74,7 @@ impl fmt::Display for FitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FitError::Step { epoch, batch, error } => {
-                write!(
-                    f,
-                    "training stopped at epoch {}, batch {}: {error}",
-                    epoch + 1,
-                    batch + 1
-                )
+                write!(f, "training stopped at epoch {}, batch {}: {error}", epoch + 1, batch + 1)
             }
             FitError::NonFiniteWeights { epoch, batch } => write!(
                 f,
@@ -133,10 +124,7 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
         callbacks: &mut C,
     ) -> Result<FitReport, FitError> {
         if x.is_empty() || x.len() != t.len() || config.batch_size == 0 {
-            return Err(FitError::BadData {
-                inputs: x.len(),
-                targets: t.len(),
-            });
+            return Err(FitError::BadData { inputs: x.len(), targets: t.len() });
         }
         callbacks.on_train_begin(model);
         let result = self.epochs(model, opt, x, t, validation, config, rng, callbacks);
@@ -158,11 +146,7 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
     ) -> Result<FitReport, FitError> {
         let loss_fn = self.loss;
         let binary = loss_fn == Loss::BinaryCrossEntropy && M::Output::LEN == 1;
-        let mut report = FitReport {
-            epochs_run: 0,
-            stopped_early: false,
-            last: None,
-        };
+        let mut report = FitReport { epochs_run: 0, stopped_early: false, last: None };
         for epoch in 0..config.epochs {
             if config.shuffle {
                 shuffle_pair(x, t, rng);
@@ -171,40 +155,28 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
             let mut auc = AucApprox::new();
             let mut total = 0.0f32;
             let learning_rate = opt.learning_rate();
-            for (batch, (xb, tb)) in x
-                .chunks(config.batch_size)
-                .zip(t.chunks(config.batch_size))
-                .enumerate()
+            for (batch, (xb, tb)) in x.chunks(config.batch_size).zip(t.chunks(config.batch_size)).enumerate()
             {
                 let mut seen = |y: &[M::Output], t: &[M::Output]| {
                     for (yi, ti) in y.iter().zip(t) {
                         observe(loss_fn, &mut acc, &mut auc, binary, yi.as_slice(), ti.as_slice());
                     }
                 };
-                let mean = self
-                    .step_observed(model, opt, xb, tb, rng, &mut seen)
-                    .map_err(|e| match e {
-                        StepError::NonFiniteWeights => FitError::NonFiniteWeights { epoch, batch },
-                        error => FitError::Step { epoch, batch, error },
-                    })?;
+                let mean = self.step_observed(model, opt, xb, tb, rng, &mut seen).map_err(|e| match e {
+                    StepError::NonFiniteWeights => FitError::NonFiniteWeights { epoch, batch },
+                    error => FitError::Step { epoch, batch, error },
+                })?;
                 total += mean * xb.len() as f32;
             }
             let logs = EpochLogs {
                 epoch,
                 loss: total / x.len() as f32,
-                accuracy: if loss_fn == Loss::MeanSquaredError {
-                    None
-                } else {
-                    acc.result()
-                },
+                accuracy: if loss_fn == Loss::MeanSquaredError { None } else { acc.result() },
                 auc: if binary { auc.result() } else { None },
                 val: validation.and_then(|(vx, vt)| evaluate(model, vx, vt, loss_fn)),
                 learning_rate,
             };
-            let mut control = Control {
-                stop: false,
-                learning_rate,
-            };
+            let mut control = Control { stop: false, learning_rate };
             callbacks.on_epoch_end(model, &logs, &mut control);
             if control.learning_rate != learning_rate {
                 opt.set_learning_rate(control.learning_rate);

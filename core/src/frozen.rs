@@ -86,15 +86,7 @@ impl<L: Layer> Layer for Frozen<L> {
     }
 
     fn visit<'a>(&'a self, f: &mut dyn FnMut(&LayerInfo, &[Tensor<'a>])) {
-        self.0.visit(&mut |info, ts| {
-            f(
-                &LayerInfo {
-                    trains: false,
-                    ..*info
-                },
-                ts,
-            )
-        })
+        self.0.visit(&mut |info, ts| f(&LayerInfo { trains: false, ..*info }, ts))
     }
 
     fn visit_mut(&mut self, f: &mut dyn FnMut(&mut LayerInfo, &mut [TensorMut<'_>])) {

@@ -160,28 +160,13 @@ mod tests {
 
     #[test]
     fn every_scheme_has_its_published_scale() {
-        let f = Fans {
-            fan_in: 64,
-            fan_out: 32,
-        };
+        let f = Fans { fan_in: 64, fan_out: 32 };
         // (scheme, expected std, bound on |w|)
         let cases = [
-            (
-                Init::GlorotUniform,
-                (2.0f64 / 96.0).sqrt(),
-                (6.0f64 / 96.0).sqrt(),
-            ),
-            (
-                Init::GlorotNormal,
-                (2.0 / 96.0f64).sqrt(),
-                2.0 * (2.0 / 96.0f64).sqrt() / 0.8796,
-            ),
+            (Init::GlorotUniform, (2.0f64 / 96.0).sqrt(), (6.0f64 / 96.0).sqrt()),
+            (Init::GlorotNormal, (2.0 / 96.0f64).sqrt(), 2.0 * (2.0 / 96.0f64).sqrt() / 0.8796),
             (Init::HeUniform, (2.0 / 64.0f64).sqrt(), (6.0 / 64.0f64).sqrt()),
-            (
-                Init::HeNormal,
-                (2.0 / 64.0f64).sqrt(),
-                2.0 * (2.0 / 64.0f64).sqrt() / 0.8796,
-            ),
+            (Init::HeNormal, (2.0 / 64.0f64).sqrt(), 2.0 * (2.0 / 64.0f64).sqrt() / 0.8796),
             (
                 Init::HeLeaky { alpha: 0.5 },
                 (2.0 / (1.25 * 64.0f64)).sqrt(),
@@ -210,13 +195,7 @@ mod tests {
             (rng.next_u32() % 2) as f32 + fans.fan_in as f32 * 10.0 + fans.fan_out as f32
         }
         let mut rng = Xoshiro128PlusPlus::new(5);
-        let v = Init::Custom(f).sample(
-            Fans {
-                fan_in: 3,
-                fan_out: 4,
-            },
-            &mut rng,
-        );
+        let v = Init::Custom(f).sample(Fans { fan_in: 3, fan_out: 4 }, &mut rng);
         assert!(v == 34.0 || v == 35.0);
     }
 }

@@ -111,6 +111,8 @@ pub struct Tensor<'a> {
     pub name: &'static str,
     /// Rows (outputs of a dense weight matrix; 1 for vectors).
     pub rows: usize,
+    /// `true` for a matrix (written as an array of rows), `false` for a vector.
+    pub matrix: bool,
     /// Columns.
     pub cols: usize,
     /// `rows × cols` values.
@@ -124,6 +126,8 @@ pub struct TensorMut<'a> {
     pub name: &'static str,
     /// Rows.
     pub rows: usize,
+    /// `true` for a matrix, `false` for a vector.
+    pub matrix: bool,
     /// Columns.
     pub cols: usize,
     /// `rows × cols` values.
@@ -133,24 +137,14 @@ pub struct TensorMut<'a> {
 impl<'a> Tensor<'a> {
     /// A vector.
     pub fn vector(name: &'static str, data: &'a [f32]) -> Self {
-        Self {
-            name,
-            rows: 1,
-            cols: data.len(),
-            data,
-        }
+        Self { name, rows: 1, matrix: false, cols: data.len(), data }
     }
 }
 
 impl<'a> TensorMut<'a> {
     /// A vector.
     pub fn vector(name: &'static str, data: &'a mut [f32]) -> Self {
-        Self {
-            name,
-            rows: 1,
-            cols: data.len(),
-            data,
-        }
+        Self { name, rows: 1, matrix: false, cols: data.len(), data }
     }
 }
 

@@ -98,6 +98,7 @@ mod early_stopping;
 mod evaluate;
 mod fit;
 mod footprint;
+pub mod format;
 mod frozen;
 mod init;
 pub mod kernel;

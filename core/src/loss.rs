@@ -163,14 +163,7 @@ impl Loss {
                 }
             }
         }
-        (
-            total,
-            if fused {
-                GradAt::PreActivation
-            } else {
-                GradAt::Output
-            },
-        )
+        (total, if fused { GradAt::PreActivation } else { GradAt::Output })
     }
 }
 
@@ -231,11 +224,7 @@ mod tests {
     fn batch_gradients_match_finite_differences() {
         let h = 2e-3f32;
         // Non-fused paths: gradient w.r.t. y.
-        for loss in [
-            Loss::MeanSquaredError,
-            Loss::BinaryCrossEntropy,
-            Loss::CategoricalCrossEntropy,
-        ] {
+        for loss in [Loss::MeanSquaredError, Loss::BinaryCrossEntropy, Loss::CategoricalCrossEntropy] {
             let rows = [[0.3f32, 0.6], [0.8, 0.1]];
             let t = [[1.0f32, 0.0], [0.0, 1.0]];
             let mut g = rows;
@@ -252,11 +241,7 @@ mod tests {
                     p[r][k] += h;
                     m[r][k] -= h;
                     let num = (mean(&p) - mean(&m)) / (2.0 * h as f64);
-                    assert!(
-                        (num - g[r][k] as f64).abs() < 1e-3,
-                        "{loss:?} {r} {k}: {} vs {num}",
-                        g[r][k]
-                    );
+                    assert!((num - g[r][k] as f64).abs() < 1e-3, "{loss:?} {r} {k}: {} vs {num}", g[r][k]);
                 }
             }
         }
@@ -289,11 +274,7 @@ mod tests {
                     p[r][k] += h;
                     m[r][k] -= h;
                     let num = (mean(&p) - mean(&m)) / (2.0 * h as f64);
-                    assert!(
-                        (num - y[r][k] as f64).abs() < 1e-3,
-                        "{loss:?} {r} {k}: {} vs {num}",
-                        y[r][k]
-                    );
+                    assert!((num - y[r][k] as f64).abs() < 1e-3, "{loss:?} {r} {k}: {} vs {num}", y[r][k]);
                 }
             }
         }

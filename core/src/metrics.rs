@@ -14,10 +14,7 @@ pub struct Accuracy {
 impl Accuracy {
     /// No rows yet.
     pub const fn new() -> Self {
-        Self {
-            correct: 0.0,
-            total: 0,
-        }
+        Self { correct: 0.0, total: 0 }
     }
 
     /// Adds one row: binary accuracy unless `loss` is categorical cross-entropy.
@@ -26,11 +23,7 @@ impl Accuracy {
             self.correct += f64::from(u8::from(argmax(y) == argmax(t)));
         } else {
             let k = y.len().max(1) as f64;
-            let hits = y
-                .iter()
-                .zip(t)
-                .filter(|(a, b)| (**a > 0.5) == (**b >= 0.5))
-                .count();
+            let hits = y.iter().zip(t).filter(|(a, b)| (**a > 0.5) == (**b >= 0.5)).count();
             self.correct += hits as f64 / k;
         }
         self.total += 1;
@@ -79,11 +72,7 @@ impl Default for AucApprox {
 impl AucApprox {
     /// No rows yet.
     pub const fn new() -> Self {
-        Self {
-            pos: [0; AUC_THRESHOLDS],
-            neg: [0; AUC_THRESHOLDS],
-            below: (0, 0),
-        }
+        Self { pos: [0; AUC_THRESHOLDS], neg: [0; AUC_THRESHOLDS], below: (0, 0) }
     }
 
     /// Adds one prediction (a probability) with its label.

@@ -58,10 +58,7 @@ impl<const N: usize> Normalization<N> {
 
     /// The identity: mean 0, scale 1.
     pub const fn new() -> Self {
-        Self {
-            mean: [0.0; N],
-            scale: [1.0; N],
-        }
+        Self { mean: [0.0; N], scale: [1.0; N] }
     }
 
     /// A scaler with the given statistics (a scale of 0 is replaced by 1, as scikit-learn
@@ -88,18 +85,10 @@ impl<const N: usize> Normalization<N> {
         let n = rows.len() as f64;
         for j in 0..N {
             let mean = rows.iter().map(|r| r[j] as f64).sum::<f64>() / n;
-            let var = rows
-                .iter()
-                .map(|r| (r[j] as f64 - mean) * (r[j] as f64 - mean))
-                .sum::<f64>()
-                / n;
+            let var = rows.iter().map(|r| (r[j] as f64 - mean) * (r[j] as f64 - mean)).sum::<f64>() / n;
             let scale = libm::sqrt(var) as f32;
             self.mean[j] = mean as f32;
-            self.scale[j] = if scale > 0.0 && scale.is_finite() {
-                scale
-            } else {
-                1.0
-            };
+            self.scale[j] = if scale > 0.0 && scale.is_finite() { scale } else { 1.0 };
         }
     }
 
@@ -182,23 +171,14 @@ impl<const N: usize> Layer for Normalization<N> {
     fn init<R: Rng>(&mut self, _rng: &mut R) {}
 
     fn visit<'a>(&'a self, f: &mut dyn FnMut(&LayerInfo, &[Tensor<'a>])) {
-        f(
-            &Self::INFO,
-            &[
-                Tensor::vector("mean", &self.mean),
-                Tensor::vector("scale", &self.scale),
-            ],
-        )
+        f(&Self::INFO, &[Tensor::vector("mean", &self.mean), Tensor::vector("scale", &self.scale)])
     }
 
     fn visit_mut(&mut self, f: &mut dyn FnMut(&mut LayerInfo, &mut [TensorMut<'_>])) {
         let mut info = Self::INFO;
         f(
             &mut info,
-            &mut [
-                TensorMut::vector("mean", &mut self.mean),
-                TensorMut::vector("scale", &mut self.scale),
-            ],
+            &mut [TensorMut::vector("mean", &mut self.mean), TensorMut::vector("scale", &mut self.scale)],
         );
     }
 }

@@ -69,18 +69,10 @@ impl<A: Params, B: Params> Params for (A, B) {
     const SLICES: usize = A::SLICES + B::SLICES;
     #[inline]
     fn slice(&self, i: usize) -> &[f32] {
-        if i < A::SLICES {
-            self.0.slice(i)
-        } else {
-            self.1.slice(i - A::SLICES)
-        }
+        if i < A::SLICES { self.0.slice(i) } else { self.1.slice(i - A::SLICES) }
     }
     #[inline]
     fn slice_mut(&mut self, i: usize) -> &mut [f32] {
-        if i < A::SLICES {
-            self.0.slice_mut(i)
-        } else {
-            self.1.slice_mut(i - A::SLICES)
-        }
+        if i < A::SLICES { self.0.slice_mut(i) } else { self.1.slice_mut(i - A::SLICES) }
     }
 }

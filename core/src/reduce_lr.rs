@@ -90,10 +90,7 @@ impl<M> Callback<M> for ReduceLrOnPlateau {
             self.cooldown_counter -= 1;
             self.wait = 0;
         }
-        if self
-            .mode
-            .improves(self.monitor, current, self.best, self.min_delta)
-        {
+        if self.mode.improves(self.monitor, current, self.best, self.min_delta) {
             self.best = current;
             self.wait = 0;
         } else if self.cooldown_counter == 0 {

@@ -29,10 +29,9 @@ impl<M: Layer> fmt::Display for Summary<'_, M> {
             }
             let mut name: cell_text::Name = cell_text::Name::new();
             let _ = match info.kind {
-                LayerKind::Dense(a) => fmt::write(
-                    &mut name,
-                    format_args!("dense_{index} ({}, {})", "Dense", a.name()),
-                ),
+                LayerKind::Dense(a) => {
+                    fmt::write(&mut name, format_args!("dense_{index} ({}, {})", "Dense", a.name()))
+                }
                 LayerKind::BatchNorm { .. } => {
                     fmt::write(&mut name, format_args!("batch_norm_{index} (BatchNorm)"))
                 }

@@ -83,12 +83,7 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
     /// Training memory for the given loss, in [`Mode::Train`].
     pub const fn new(loss: Loss) -> Self {
         assert!(B > 0, "the chunk size B must be at least 1");
-        Self {
-            cache: Zero::ZERO,
-            grads: Zero::ZERO,
-            loss,
-            mode: Mode::Train,
-        }
+        Self { cache: Zero::ZERO, grads: Zero::ZERO, loss, mode: Mode::Train }
     }
 
     /// The same trainer in another mode.
@@ -133,16 +128,9 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
             observe(&M::outputs(&self.cache)[..n], tc);
             let activation = model.output_activation();
             let (out, logits) = M::outputs_and_logits(&mut self.cache);
-            let (sum, at) = self
-                .loss
-                .batch(&mut out[..n], logits.map(|l| &l[..n]), activation, tc, scale);
+            let (sum, at) = self.loss.batch(&mut out[..n], logits.map(|l| &l[..n]), activation, tc, scale);
             total += sum;
-            model.backward(
-                crate::Upstream::Input(xc),
-                &mut self.cache,
-                Some(&mut self.grads),
-                at,
-            );
+            model.backward(crate::Upstream::Input(xc), &mut self.cache, Some(&mut self.grads), at);
             // BatchNorm statistics of this chunk are folded in only if the step succeeds;
             // with several chunks, the last chunk's statistics are the ones kept pending.
         }
@@ -179,10 +167,7 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
         observe: &mut Observer<'_, M::Output>,
     ) -> Result<f32, StepError> {
         if x.is_empty() || x.len() != t.len() {
-            return Err(StepError::BadBatch {
-                inputs: x.len(),
-                targets: t.len(),
-            });
+            return Err(StepError::BadBatch { inputs: x.len(), targets: t.len() });
         }
         self.zero_grads();
         let n = x.len() as f32;

@@ -47,9 +47,7 @@ fn one_sgd_step_by_hand() {
     let mut model = net();
     let mut trainer = Trainer::<Net, 1>::new(Loss::BinaryCrossEntropy);
     let mut rng = Xoshiro128PlusPlus::new(0);
-    let loss = trainer
-        .step(&mut model, &mut Sgd::new(0.1), &[[1.0, 2.0]], &[[1.0]], &mut rng)
-        .unwrap();
+    let loss = trainer.step(&mut model, &mut Sgd::new(0.1), &[[1.0, 2.0]], &[[1.0]], &mut rng).unwrap();
     assert!(near(loss, 1.037_487_950_485_885_6, 1e-6));
     let g = trainer.grads();
     assert_eq!(g.0.weight[0], [0.0, 0.0]);
@@ -71,10 +69,7 @@ fn one_weight(p: f32) -> Dense<1, 1> {
 }
 
 fn grad(g: f32) -> DenseGrads<1, 1> {
-    DenseGrads {
-        weight: [[g]],
-        bias: [0.0],
-    }
+    DenseGrads { weight: [[g]], bias: [0.0] }
 }
 
 #[test]
@@ -102,11 +97,7 @@ fn momentum_steps_by_hand() {
 fn adam_steps_against_the_reference_computation() {
     let mut layer = one_weight(1.0);
     let mut opt = Adam::<Dense<1, 1>>::new(0.01);
-    let expected = [
-        0.990_000_063_245_153_2,
-        0.987_336_707_920_792_2,
-        0.983_932_435_248_192_8,
-    ];
+    let expected = [0.990_000_063_245_153_2, 0.987_336_707_920_792_2, 0.983_932_435_248_192_8];
     for (g, e) in [0.5, -0.25, 0.125].into_iter().zip(expected) {
         opt.step(&mut layer, &grad(g)).unwrap();
         assert!(near(layer.weight[0][0], e, 2e-7), "{} vs {e}", layer.weight[0][0]);
@@ -120,10 +111,7 @@ fn adam_steps_against_the_reference_computation() {
 fn weight_decay_adds_l2_gradient() {
     // g' = g + 0.1·p = 0.5 + 0.1 = 0.6; p = 1 − 0.1·0.6 = 0.94
     let mut layer = one_weight(1.0);
-    Sgd::new(0.1)
-        .with_weight_decay(0.1)
-        .step(&mut layer, &grad(0.5))
-        .unwrap();
+    Sgd::new(0.1).with_weight_decay(0.1).step(&mut layer, &grad(0.5)).unwrap();
     assert!(near(layer.weight[0][0], 0.94, 1e-7));
 }
 
@@ -152,12 +140,8 @@ fn batch_gradient_is_the_mean_and_chunks_add_up() {
     }
     single.grads_mut().scale(0.25);
     for s in 0..<Net as Params>::SLICES {
-        for ((a, b), c) in whole
-            .grads()
-            .slice(s)
-            .iter()
-            .zip(chunked.grads().slice(s))
-            .zip(single.grads().slice(s))
+        for ((a, b), c) in
+            whole.grads().slice(s).iter().zip(chunked.grads().slice(s)).zip(single.grads().slice(s))
         {
             assert!((a - b).abs() < 1e-6 && (a - c).abs() < 1e-6, "{a} {b} {c}");
         }

@@ -96,9 +96,7 @@ fn check<M: Layer + Clone, const B: usize>(
                 p.slice_mut(s)[k] += d;
                 loss_of::<M, B>(&p, x, t, loss, mode, seed)
             });
-            judge(&mut report, grads.slice(s)[k], losses, &|| {
-                format!("{name}: param slice {s} index {k}")
-            });
+            judge(&mut report, grads.slice(s)[k], losses, &|| format!("{name}: param slice {s} index {k}"));
         }
     }
     for r in 0..n {
@@ -108,18 +106,13 @@ fn check<M: Layer + Clone, const B: usize>(
                 xp[r].as_mut_slice()[j] += d;
                 loss_of::<M, B>(model, &xp, t, loss, mode, seed)
             });
-            judge(&mut report, dx[r].as_slice()[j], losses, &|| {
-                format!("{name}: input row {r} value {j}")
-            });
+            judge(&mut report, dx[r].as_slice()[j], losses, &|| format!("{name}: input row {r} value {j}"));
         }
     }
     let total = report.checked + report.skipped;
     let smooth = !name.contains("Relu");
     if smooth {
-        assert_eq!(
-            report.skipped, 0,
-            "{name}: a smooth network cannot have kinks: {report:?}"
-        );
+        assert_eq!(report.skipped, 0, "{name}: a smooth network cannot have kinks: {report:?}");
     }
     assert!(report.skipped * 100 <= total, "{name}: {report:?}");
     report
@@ -139,18 +132,13 @@ const HIDDEN: [Activation; 8] = [
 /// `true` when the activation has a kink (ReLU, leaky ReLU, ELU's second derivative) and
 /// some pre-activation lies within `margin` of it.
 fn near_kink<'a>(act: Activation, z: impl Iterator<Item = &'a f32>, margin: f32) -> bool {
-    let kinked = matches!(
-        act,
-        Activation::Relu | Activation::LeakyRelu { .. } | Activation::Elu { .. }
-    );
+    let kinked = matches!(act, Activation::Relu | Activation::LeakyRelu { .. } | Activation::Elu { .. });
     kinked && z.into_iter().any(|v| v.abs() < margin)
 }
 
 fn inputs<const N: usize>(rows: usize, seed: u64) -> Vec<[f32; N]> {
     let mut rng = Xoshiro128PlusPlus::new(seed);
-    (0..rows)
-        .map(|_| core::array::from_fn(|_| 2.0 * random::uniform(&mut rng) - 1.0))
-        .collect()
+    (0..rows).map(|_| core::array::from_fn(|_| 2.0 * random::uniform(&mut rng) - 1.0)).collect()
 }
 
 /// One-hot targets for classification; values in (0, 1) otherwise.
@@ -158,11 +146,7 @@ fn targets<const K: usize>(rows: usize, one_hot: bool) -> Vec<[f32; K]> {
     (0..rows)
         .map(|r| {
             core::array::from_fn(|k| {
-                if one_hot {
-                    if k == r % K { 1.0 } else { 0.0 }
-                } else {
-                    ((r * 7 + k * 3) % 5) as f32 / 4.0
-                }
+                if one_hot { if k == r % K { 1.0 } else { 0.0 } } else { ((r * 7 + k * 3) % 5) as f32 / 4.0 }
             })
         })
         .collect()
@@ -177,11 +161,7 @@ fn every_activation_with_every_loss() {
         (Loss::MeanSquaredError, Activation::Tanh, false),
         (Loss::MeanSquaredError, Activation::Sigmoid, false),
         (Loss::MeanSquaredError, Activation::Relu, false),
-        (
-            Loss::MeanSquaredError,
-            Activation::LeakyRelu { alpha: 0.1 },
-            false,
-        ),
+        (Loss::MeanSquaredError, Activation::LeakyRelu { alpha: 0.1 }, false),
         (Loss::MeanSquaredError, Activation::Elu { alpha: 0.7 }, false),
         (Loss::MeanSquaredError, Activation::Gelu, false),
         (Loss::MeanSquaredError, Activation::Softmax, false),
@@ -206,8 +186,7 @@ fn every_activation_with_every_loss() {
                     }
                 }
                 let mut cache: Box<<Net as Layer>::Cache<4>> = Box::new(Zero::ZERO);
-                net.clone()
-                    .forward_train(&x, &mut cache, &mut Xoshiro128PlusPlus::new(0), Mode::Train);
+                net.clone().forward_train(&x, &mut cache, &mut Xoshiro128PlusPlus::new(0), Mode::Train);
                 let (z1, z2, z3) = (&cache.0.z, &cache.1.0.z, &cache.1.1.z);
                 let kink_hidden = near_kink(hidden, z1.iter().flatten().chain(z2.iter().flatten()), 0.05);
                 if !kink_hidden && !near_kink(out, z3.iter().flatten(), 0.05) {
@@ -227,10 +206,7 @@ fn every_activation_with_every_loss() {
 fn batchnorm_and_dropout_in_both_modes() {
     type Net = Sequential![Dense<3, 6>, BatchNorm<6>, Dropout<6>, Dense<6, 4>, BatchNorm<4>, Dense<4, 1>];
     let x = inputs::<3>(5, 2);
-    let t = targets::<1>(5, false)
-        .iter()
-        .map(|v| [if v[0] > 0.4 { 1.0 } else { 0.0 }])
-        .collect::<Vec<_>>();
+    let t = targets::<1>(5, false).iter().map(|v| [if v[0] > 0.4 { 1.0 } else { 0.0 }]).collect::<Vec<_>>();
     for act in [Activation::Tanh, Activation::Gelu, Activation::Relu] {
         let mut net: Net = sequential![
             Dense::new(act),
@@ -244,8 +220,7 @@ fn batchnorm_and_dropout_in_both_modes() {
         loop {
             net.init(&mut Xoshiro128PlusPlus::new(seed));
             let mut cache: Box<<Net as Layer>::Cache<8>> = Box::new(Zero::ZERO);
-            net.clone()
-                .forward_train(&x, &mut cache, &mut Xoshiro128PlusPlus::new(99), Mode::Train);
+            net.clone().forward_train(&x, &mut cache, &mut Xoshiro128PlusPlus::new(99), Mode::Train);
             let (z1, z2) = (&cache.0.z, &cache.1.1.1.0.z);
             // BatchNorm over 5 rows amplifies a perturbation of the first layer up to ~6×
             // before the second ReLU: a wider margin there.
@@ -316,13 +291,6 @@ fn deep_stack_of_nine_layers() {
     net.init(&mut Xoshiro128PlusPlus::new(3));
     let x = inputs::<2>(3, 4);
     let y = targets::<3>(3, true);
-    let r = check::<Deep, 4>(
-        "deep tanh + softmax",
-        &net,
-        &x,
-        &y,
-        Loss::CategoricalCrossEntropy,
-        Mode::Train,
-    );
+    let r = check::<Deep, 4>("deep tanh + softmax", &net, &x, &y, Loss::CategoricalCrossEntropy, Mode::Train);
     assert!(r.checked > 300);
 }

@@ -33,10 +33,7 @@ fn perceptron_separates_a_linearly_separable_set() {
     let mut x = Vec::new();
     let mut t = Vec::new();
     while x.len() < 200 {
-        let p = [
-            4.0 * random::uniform(&mut rng) - 2.0,
-            4.0 * random::uniform(&mut rng) - 2.0,
-        ];
+        let p = [4.0 * random::uniform(&mut rng) - 2.0, 4.0 * random::uniform(&mut rng) - 2.0];
         let side = p[0] + 2.0 * p[1] - 0.5;
         if side.abs() > 0.05 {
             x.push(p);
@@ -98,33 +95,15 @@ fn same_seed_same_bits() {
 fn non_finite_input_is_refused_and_leaves_the_model_unchanged() {
     type Net = Sequential![Dense<2, 4>, BatchNorm<4>, Dense<4, 1>];
     let mut rng = Xoshiro128PlusPlus::new(3);
-    let mut net: Net = sequential![
-        Dense::new(Activation::Relu),
-        BatchNorm::new(),
-        Dense::new(Activation::Sigmoid)
-    ];
+    let mut net: Net =
+        sequential![Dense::new(Activation::Relu), BatchNorm::new(), Dense::new(Activation::Sigmoid)];
     net.init(&mut rng);
     let before = net.clone();
     let mut trainer = Trainer::<Net, 2>::new(Loss::BinaryCrossEntropy);
     let mut opt = Adam::<Net>::new(0.01);
-    let err = trainer.step(
-        &mut net,
-        &mut opt,
-        &[[f32::NAN, 1.0], [0.0, 1.0]],
-        &[[1.0], [0.0]],
-        &mut rng,
-    );
-    assert!(matches!(
-        err,
-        Err(StepError::NonFiniteLoss | StepError::NonFiniteGradient)
-    ));
+    let err = trainer.step(&mut net, &mut opt, &[[f32::NAN, 1.0], [0.0, 1.0]], &[[1.0], [0.0]], &mut rng);
+    assert!(matches!(err, Err(StepError::NonFiniteLoss | StepError::NonFiniteGradient)));
     assert_eq!(net, before, "weights and moving statistics untouched");
     let err = trainer.step(&mut net, &mut opt, &[[0.0, 1.0]], &[], &mut rng);
-    assert_eq!(
-        err,
-        Err(StepError::BadBatch {
-            inputs: 1,
-            targets: 0
-        })
-    );
+    assert_eq!(err, Err(StepError::BadBatch { inputs: 1, targets: 0 }));
 }

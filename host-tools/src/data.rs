@@ -109,10 +109,7 @@ impl<const N: usize> Labelled<N> {
 
     /// One-hot targets over `K` classes.
     pub fn one_hot<const K: usize>(&self) -> Vec<[f32; K]> {
-        self.label
-            .iter()
-            .map(|&l| core::array::from_fn(|k| if k == l { 1.0 } else { 0.0 }))
-            .collect()
+        self.label.iter().map(|&l| core::array::from_fn(|k| if k == l { 1.0 } else { 0.0 })).collect()
     }
 
     /// Number of rows.
@@ -129,10 +126,7 @@ impl<const N: usize> Labelled<N> {
 /// Reads a CSV file: a header row, `N` feature columns, then a last column `label` holding
 /// an integer class in `0..classes`. Values are parsed as f64 and rounded to f32.
 pub fn read_csv<const N: usize>(path: &Path, classes: usize) -> Result<Labelled<N>, DataError> {
-    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
-        path: path.into(),
-        source,
-    })?;
+    let file = std::fs::File::open(path).map_err(|source| DataError::Io { path: path.into(), source })?;
     parse_csv(file, path, classes)
 }
 
@@ -143,49 +137,25 @@ pub fn parse_csv<const N: usize>(
     classes: usize,
 ) -> Result<Labelled<N>, DataError> {
     let p = || path.to_path_buf();
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(reader);
+    let mut rdr =
+        csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(reader);
     let csv_err = |e: csv::Error| {
         let line = e.position().map(|p| p.line()).unwrap_or(0);
         match e.into_kind() {
             csv::ErrorKind::Io(source) => DataError::Io { path: p(), source },
-            other => DataError::Csv {
-                path: p(),
-                line,
-                message: format!("{other:?}"),
-            },
+            other => DataError::Csv { path: p(), line, message: format!("{other:?}") },
         }
     };
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(csv_err)?
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    let header: Vec<String> = rdr.headers().map_err(csv_err)?.iter().map(str::to_owned).collect();
     if header.len() != N + 1 || header[N] != "label" {
-        return Err(DataError::Header {
-            path: p(),
-            expected: N,
-            found: header,
-        });
+        return Err(DataError::Header { path: p(), expected: N, found: header });
     }
-    let mut out = Labelled {
-        x: Vec::new(),
-        label: Vec::new(),
-    };
+    let mut out = Labelled { x: Vec::new(), label: Vec::new() };
     for record in rdr.records() {
         let record = record.map_err(csv_err)?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         if record.len() != N + 1 {
-            return Err(DataError::Columns {
-                path: p(),
-                line,
-                expected: N + 1,
-                found: record.len(),
-            });
+            return Err(DataError::Columns { path: p(), line, expected: N + 1, found: record.len() });
         }
         let mut row = [0.0f32; N];
         for (j, cell) in record.iter().enumerate() {
@@ -196,22 +166,12 @@ pub fn parse_csv<const N: usize>(
                 value: cell.to_owned(),
             })?;
             if !value.is_finite() || (j < N && !(value as f32).is_finite()) {
-                return Err(DataError::NotFinite {
-                    path: p(),
-                    line,
-                    column: header[j].clone(),
-                    value,
-                });
+                return Err(DataError::NotFinite { path: p(), line, column: header[j].clone(), value });
             }
             if j < N {
                 row[j] = value as f32;
             } else if value.fract() != 0.0 || value < 0.0 || value >= classes as f64 {
-                return Err(DataError::BadLabel {
-                    path: p(),
-                    line,
-                    value,
-                    classes,
-                });
+                return Err(DataError::BadLabel { path: p(), line, value, classes });
             } else {
                 out.label.push(value as usize);
             }
@@ -256,29 +216,18 @@ mod tests {
 
     #[test]
     fn errors_name_the_line_and_column() {
-        let e = parse("x0,x1,label\n0.5,1,1\n0.5,abc,0\n")
-            .unwrap_err()
-            .to_string();
+        let e = parse("x0,x1,label\n0.5,1,1\n0.5,abc,0\n").unwrap_err().to_string();
         assert_eq!(e, "d.csv, line 3, column `x1`: \"abc\" is not a number");
         let e = parse("x0,x1,label\n0.5,1\n").unwrap_err().to_string();
         assert_eq!(e, "d.csv, line 2: expected 3 columns, found 2");
         let e = parse("x0,x1,label\n1,NaN,1\n").unwrap_err().to_string();
         assert_eq!(e, "d.csv, line 2, column `x1`: NaN is not finite");
         let e = parse("x0,x1,label\n1,1e39,1\n").unwrap_err().to_string();
-        assert!(
-            e.contains("line 2, column `x1`") && e.contains("not finite"),
-            "{e}"
-        );
+        assert!(e.contains("line 2, column `x1`") && e.contains("not finite"), "{e}");
         let e = parse("x0,x1,label\n1,2,3\n").unwrap_err().to_string();
-        assert_eq!(
-            e,
-            "d.csv, line 2: label 3 is not a class (expected an integer 0..2)"
-        );
+        assert_eq!(e, "d.csv, line 2: label 3 is not a class (expected an integer 0..2)");
         let e = parse("a,b,c\n1,2,0\n").unwrap_err().to_string();
-        assert!(
-            e.contains("header must be 2 feature columns then a column named `label`"),
-            "{e}"
-        );
+        assert!(e.contains("header must be 2 feature columns then a column named `label`"), "{e}");
         let e = parse("x0,x1,label\n").unwrap_err().to_string();
         assert_eq!(e, "d.csv: no data rows");
     }

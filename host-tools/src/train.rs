@@ -110,12 +110,8 @@ impl Trained {
             Trained::Perceptron(m) => tinymlp::evaluate(&**m, &data.x, &t, Loss::BinaryCrossEntropy),
             Trained::Mlp(m) => tinymlp::evaluate(&**m, &data.x, &t, Loss::BinaryCrossEntropy),
         };
-        let mut pairs: Vec<(f32, bool)> = data
-            .x
-            .iter()
-            .zip(&data.label)
-            .map(|(x, &l)| (self.predict(x), l == 1))
-            .collect();
+        let mut pairs: Vec<(f32, bool)> =
+            data.x.iter().zip(&data.label).map(|(x, &l)| (self.predict(x), l == 1)).collect();
         let e = e.expect("non-empty test set");
         TestMetrics {
             loss: e.loss,
@@ -240,14 +236,12 @@ pub fn train(
         return Err(TrainError::BatchSize);
     }
     match (opts.model, init) {
-        (ModelKind::Perceptron, Some(Trained::Mlp(_))) => Err(TrainError::InitKind {
-            wanted: ModelKind::Perceptron,
-            found: ModelKind::Mlp,
-        }),
-        (ModelKind::Mlp, Some(Trained::Perceptron(_))) => Err(TrainError::InitKind {
-            wanted: ModelKind::Mlp,
-            found: ModelKind::Perceptron,
-        }),
+        (ModelKind::Perceptron, Some(Trained::Mlp(_))) => {
+            Err(TrainError::InitKind { wanted: ModelKind::Perceptron, found: ModelKind::Mlp })
+        }
+        (ModelKind::Mlp, Some(Trained::Perceptron(_))) => {
+            Err(TrainError::InitKind { wanted: ModelKind::Mlp, found: ModelKind::Perceptron })
+        }
         (ModelKind::Perceptron, _) => {
             let start = match init {
                 Some(Trained::Perceptron(m)) => Some((**m).clone()),
@@ -267,11 +261,7 @@ pub fn train(
                 _ => None,
             };
             let (model, checkpoint, out) = run::<SeedMlp>(opts, train, start, zoo::seed_mlp(), progress)?;
-            Ok(Outcome {
-                model: Trained::Mlp(model),
-                checkpoint: checkpoint.map(Trained::Mlp),
-                run: out,
-            })
+            Ok(Outcome { model: Trained::Mlp(model), checkpoint: checkpoint.map(Trained::Mlp), run: out })
         }
     }
 }
@@ -333,20 +323,9 @@ fn run<M: Scaled>(
             let mut opt = $opt;
             if opts.callbacks && validation.is_some() {
                 let mut cbs = (&mut record, &mut early, &mut reduce, &mut checkpoint);
-                trainer.fit(
-                    &mut model, &mut opt, x_fit, t_fit, validation, &config, &mut rng, &mut cbs,
-                )
+                trainer.fit(&mut model, &mut opt, x_fit, t_fit, validation, &config, &mut rng, &mut cbs)
             } else {
-                trainer.fit(
-                    &mut model,
-                    &mut opt,
-                    x_fit,
-                    t_fit,
-                    validation,
-                    &config,
-                    &mut rng,
-                    &mut record,
-                )
+                trainer.fit(&mut model, &mut opt, x_fit, t_fit, validation, &config, &mut rng, &mut record)
             }
         }};
     }
@@ -364,16 +343,8 @@ fn run<M: Scaled>(
         RunStats {
             history,
             epochs_run: report.epochs_run,
-            best_epoch: if with_callbacks {
-                early.best().map(|(e, _)| e + 1)
-            } else {
-                None
-            },
-            checkpoint_epoch: if with_callbacks {
-                checkpoint.best().map(|(e, _)| e + 1)
-            } else {
-                None
-            },
+            best_epoch: if with_callbacks { early.best().map(|(e, _)| e + 1) } else { None },
+            checkpoint_epoch: if with_callbacks { checkpoint.best().map(|(e, _)| e + 1) } else { None },
             stopped_early: report.stopped_early,
             seconds,
         },

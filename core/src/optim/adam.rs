@@ -87,12 +87,8 @@ impl<M: Layer> Optimizer<M> for Adam<M> {
     fn step(&mut self, model: &mut M, grads: &M::Grads) -> Result<(), StepError> {
         let t = self.t.saturating_add(1) as f32;
         let alpha = self.lr * sqrt(1.0 - powf(self.beta2, t)) / (1.0 - powf(self.beta1, t));
-        let (one_m_b1, one_m_b2, eps, wd) = (
-            1.0 - self.beta1,
-            1.0 - self.beta2,
-            self.epsilon,
-            self.weight_decay,
-        );
+        let (one_m_b1, one_m_b2, eps, wd) =
+            (1.0 - self.beta1, 1.0 - self.beta2, self.epsilon, self.weight_decay);
         // (p, g, m, v) → (p', m', v')
         let update = |p: f32, g: f32, m: f32, v: f32| {
             let g = decayed(g, p, wd);

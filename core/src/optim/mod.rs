@@ -36,9 +36,5 @@ pub trait Optimizer<M: Layer> {
 /// The gradient with L2 weight decay applied.
 #[inline(always)]
 pub(crate) fn decayed(g: f32, p: f32, weight_decay: f32) -> f32 {
-    if weight_decay == 0.0 {
-        g
-    } else {
-        g + weight_decay * p
-    }
+    if weight_decay == 0.0 { g } else { g + weight_decay * p }
 }

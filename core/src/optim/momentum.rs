@@ -21,13 +21,7 @@ pub struct Momentum<M: Layer> {
 impl<M: Layer> Momentum<M> {
     /// Momentum SGD; `const`, so its state can be a `static`.
     pub const fn new(lr: f32, momentum: f32) -> Self {
-        Self {
-            lr,
-            momentum,
-            nesterov: false,
-            weight_decay: 0.0,
-            velocity: M::Grads::ZERO,
-        }
+        Self { lr, momentum, nesterov: false, weight_decay: 0.0, velocity: M::Grads::ZERO }
     }
 
     /// The same optimiser with Nesterov momentum.
@@ -55,24 +49,15 @@ impl<M: Layer> Optimizer<M> for Momentum<M> {
         let update = |p: f32, g: f32, v: f32| {
             let g = decayed(g, p, wd);
             let v = -g * lr + v * momentum;
-            let p = if nesterov {
-                p + (-g * lr + v * momentum)
-            } else {
-                p + v
-            };
+            let p = if nesterov { p + (-g * lr + v * momentum) } else { p + v };
             (p, v)
         };
         for s in 0..M::SLICES {
             let vs = self.velocity.slice(s);
-            let ok = model
-                .slice(s)
-                .iter()
-                .zip(grads.slice(s))
-                .zip(vs)
-                .all(|((&p, &g), &v)| {
-                    let (p, v) = update(p, g, v);
-                    p.is_finite() && v.is_finite()
-                });
+            let ok = model.slice(s).iter().zip(grads.slice(s)).zip(vs).all(|((&p, &g), &v)| {
+                let (p, v) = update(p, g, v);
+                p.is_finite() && v.is_finite()
+            });
             if !ok {
                 return Err(StepError::NonFiniteWeights);
             }

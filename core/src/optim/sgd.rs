@@ -22,10 +22,7 @@ pub struct Sgd {
 impl Sgd {
     /// SGD with learning rate `lr` (Keras' default is 0.01).
     pub const fn new(lr: f32) -> Self {
-        Self {
-            lr,
-            weight_decay: 0.0,
-        }
+        Self { lr, weight_decay: 0.0 }
     }
 
     /// The same optimiser with L2 weight decay.
@@ -39,11 +36,7 @@ impl<M: Layer> Optimizer<M> for Sgd {
     fn step(&mut self, model: &mut M, grads: &M::Grads) -> Result<(), StepError> {
         let update = |p: f32, g: f32| p - decayed(g, p, self.weight_decay) * self.lr;
         for s in 0..M::SLICES {
-            let ok = model
-                .slice(s)
-                .iter()
-                .zip(grads.slice(s))
-                .all(|(&p, &g)| update(p, g).is_finite());
+            let ok = model.slice(s).iter().zip(grads.slice(s)).all(|(&p, &g)| update(p, g).is_finite());
             if !ok {
                 return Err(StepError::NonFiniteWeights);
             }

@@ -1,0 +1,232 @@
+//! Why a model file was refused.
+
+use super::Name;
+use core::fmt;
+
+/// What went wrong reading a model file. Every variant says where (layer index from 0,
+/// tensor, field) and what was expected, so a user can act on it. The model is left
+/// untouched whenever an error is returned.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// The file is larger than any file for this model can be.
+    TooLarge {
+        /// Bytes given.
+        len: usize,
+        /// Largest accepted.
+        max: usize,
+    },
+    /// JSON nested deeper than the format ever needs.
+    TooDeep {
+        /// Byte offset of the bracket that went too deep.
+        offset: usize,
+        /// Deepest nesting accepted.
+        max: usize,
+    },
+    /// Not JSON, or JSON cut short (`serde-json-core`'s diagnosis).
+    Syntax(serde_json_core::de::Error),
+    /// Text after the end of the model.
+    TrailingData {
+        /// Byte offset where the extra data starts.
+        offset: usize,
+    },
+    /// The file ends early.
+    Truncated {
+        /// Bytes given.
+        len: usize,
+        /// Bytes the header announces (or the least a valid file has).
+        expected: usize,
+    },
+    /// Not a tinymlp model (wrong magic bytes or `format` field).
+    WrongFormat,
+    /// A format version this program does not read.
+    UnsupportedVersion {
+        /// Version in the file.
+        found: u32,
+        /// Version this program reads.
+        supported: u32,
+    },
+    /// The CRC-32 of the binary file does not match: the file is corrupt.
+    BadChecksum {
+        /// CRC stored in the file.
+        stored: u32,
+        /// CRC of the bytes read.
+        computed: u32,
+    },
+    /// The file has another number of layers than the program's model.
+    LayerCount {
+        /// Layers in the file.
+        file: usize,
+        /// Layers in the program.
+        program: usize,
+    },
+    /// Layer `layer` differs: kind or sizes (shown as `Dense<64, 16>` etc.).
+    Architecture {
+        /// Layer index, from 0 (the scaler, when present, is layer 0).
+        layer: usize,
+        /// What the file describes.
+        file: Shape,
+        /// What the program was compiled with.
+        program: Shape,
+    },
+    /// Layer `layer`'s activation differs from the program's.
+    Activation {
+        /// Layer index.
+        layer: usize,
+        /// Activation in the file.
+        file: Name,
+        /// Activation in the program.
+        program: &'static str,
+    },
+    /// A layer kind, activation or field name this program does not know.
+    Unknown {
+        /// Layer index, if inside a layer.
+        layer: Option<usize>,
+        /// What kind of name (`"field"`, `"layer kind"`, `"activation"`).
+        what: &'static str,
+        /// The name in the file.
+        name: Name,
+    },
+    /// A required field is missing.
+    Missing {
+        /// Layer index, if inside a layer.
+        layer: Option<usize>,
+        /// The field.
+        field: &'static str,
+    },
+    /// A field appears twice.
+    Duplicate {
+        /// Layer index, if inside a layer.
+        layer: Option<usize>,
+        /// The field.
+        field: &'static str,
+    },
+    /// A tensor has the wrong number of values.
+    TensorShape {
+        /// Layer index.
+        layer: usize,
+        /// The tensor.
+        tensor: &'static str,
+        /// Rows × columns expected.
+        expected: (usize, usize),
+        /// Values (or rows) found, as far as they were counted.
+        found: (usize, usize),
+    },
+    /// A parameter is NaN, infinite, or out of the f32 range.
+    NotFinite {
+        /// Layer index.
+        layer: usize,
+        /// The tensor or option.
+        tensor: &'static str,
+        /// Index of the value within the tensor.
+        index: usize,
+    },
+    /// An option or statistic out of its valid range (dropout rate outside [0, 1), a
+    /// negative variance, a zero scale, a non-positive epsilon…).
+    OutOfRange {
+        /// Layer index.
+        layer: usize,
+        /// The field.
+        field: &'static str,
+        /// The value found.
+        value: f32,
+    },
+    /// The file has a scaler but the program's model does not start with one.
+    UnexpectedScaler,
+    /// The output buffer is too small for the model.
+    BufferTooSmall,
+}
+
+/// A layer's kind and sizes, for architecture errors.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Shape {
+    /// `"Dense"`, `"BatchNorm"`, `"Dropout"`, `"Normalization"`, or the file's unknown kind.
+    pub kind: Name,
+    /// Inputs (0 when unknown).
+    pub inputs: usize,
+    /// Outputs (0 when unknown).
+    pub outputs: usize,
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.kind.as_str() == "Dense" {
+            write!(f, "Dense<{}, {}>", self.inputs, self.outputs)
+        } else {
+            write!(f, "{}<{}>", self.kind, self.outputs)
+        }
+    }
+}
+
+fn at(f: &mut fmt::Formatter<'_>, layer: Option<usize>) -> fmt::Result {
+    match layer {
+        Some(l) => write!(f, "layer {l}: "),
+        None => Ok(()),
+    }
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ModelError::TooLarge { len, max } => {
+                write!(f, "the file has {len} bytes, more than the {max} any file of this model can have")
+            }
+            ModelError::TooDeep { offset, max } => {
+                write!(f, "JSON nested deeper than {max} levels at byte {offset}")
+            }
+            ModelError::Syntax(e) => write!(f, "malformed JSON: {e}"),
+            ModelError::TrailingData { offset } => {
+                write!(f, "unexpected data after the model, from byte {offset}")
+            }
+            ModelError::Truncated { len, expected } => {
+                write!(f, "the file is truncated: {len} bytes, expected {expected}")
+            }
+            ModelError::WrongFormat => f.write_str("not a tinymlp model file"),
+            ModelError::UnsupportedVersion { found, supported } => {
+                write!(f, "format version {found} is not supported (this program reads version {supported})")
+            }
+            ModelError::BadChecksum { stored, computed } => write!(
+                f,
+                "the file is corrupt: CRC-32 {computed:#010x} of its contents, {stored:#010x} stored"
+            ),
+            ModelError::LayerCount { file, program } => {
+                write!(f, "the file has {file} layers, the program's model {program}")
+            }
+            ModelError::Architecture { layer, file, program } => {
+                write!(f, "layer {layer} is {file} in the file and {program} in the program")
+            }
+            ModelError::Activation { layer, file, program } => {
+                write!(f, "layer {layer} has activation {file} in the file and {program} in the program")
+            }
+            ModelError::Unknown { layer, what, name } => {
+                at(f, layer)?;
+                write!(f, "unknown {what} {name:?}")
+            }
+            ModelError::Missing { layer, field } => {
+                at(f, layer)?;
+                write!(f, "missing field {field:?}")
+            }
+            ModelError::Duplicate { layer, field } => {
+                at(f, layer)?;
+                write!(f, "field {field:?} appears twice")
+            }
+            ModelError::TensorShape { layer, tensor, expected, found } => write!(
+                f,
+                "layer {layer}: {tensor} should be {}×{} values, found {}×{}",
+                expected.0, expected.1, found.0, found.1
+            ),
+            ModelError::NotFinite { layer, tensor, index } => {
+                write!(f, "layer {layer}: {tensor}[{index}] is NaN, infinite or out of the f32 range")
+            }
+            ModelError::OutOfRange { layer, field, value } => {
+                write!(f, "layer {layer}: {field} = {value} is out of its valid range")
+            }
+            ModelError::BufferTooSmall => f.write_str("the output buffer is too small for the model"),
+            ModelError::UnexpectedScaler => {
+                f.write_str("the file has an input scaler but the program's model has no Normalization layer")
+            }
+        }
+    }
+}
+
+impl core::error::Error for ModelError {}

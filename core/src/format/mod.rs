@@ -1,0 +1,18 @@
+//! Model files: a JSON format (readable, writable from Python) and a binary format (for
+//! flash), both read and written without allocation by the same code on the host and on
+//! the device, both refusing bad input with a [`ModelError`] and leaving the model intact.
+
+mod binary;
+mod crc;
+mod error;
+mod json;
+mod name;
+
+pub use binary::{MAGIC, bin_len, read_bin, write_bin};
+pub use crc::crc32;
+pub use error::{ModelError, Shape};
+pub use json::{
+    FORMAT, JsonInfo, MAX_DEPTH, Meta, VERSION, activation_from_name, kind_name, max_json_len, read_json,
+    write_json,
+};
+pub use name::Name;
