@@ -1,5 +1,8 @@
-//! Desktop tools around the `tinymlp` core: data files, training recipes, reports, plots,
-//! model files and the comparison with the device.
+//! Desktop tools around the `tinymlp` core: data files, training recipes, model files,
+//! reports and plots.
 
 pub mod data;
+pub mod model_io;
+pub mod plot;
+pub mod report;
 pub mod train;

@@ -1,33 +1,344 @@
-//! The `tinymlp` command.
+//! The `tinymlp` command: train, evaluate, predict, summarise, export and plot the
+//! tutorial's models.
 
-use std::path::PathBuf;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tinymlp_host::data::{Labelled, read_csv};
-use tinymlp_host::train::{ModelKind, TrainOptions, train};
+use tinymlp::format::Meta;
+use tinymlp_host::data::{Labelled, read_csv, write_csv};
+use tinymlp_host::model_io::{self, FileFormat};
+use tinymlp_host::plot;
+use tinymlp_host::report::{Report, write_history_csv, write_json};
+use tinymlp_host::train::{ModelKind, OptimizerKind, TrainOptions, Trained, train};
+
+#[derive(Parser)]
+#[command(name = "tinymlp", version, about = "Train, export, evaluate and plot tinymlp models")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train the tutorial's perceptron or MLP on moons (generated, or from CSV files).
+    Train(TrainArgs),
+    /// Loss, accuracy and AUC of a saved model on a labelled CSV.
+    Eval {
+        /// Model file (JSON or binary).
+        #[arg(long)]
+        model: PathBuf,
+        /// CSV with columns x0, x1, label.
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Probabilities and classes of a saved model for each row of a CSV.
+    Predict {
+        /// Model file (JSON or binary).
+        #[arg(long)]
+        model: PathBuf,
+        /// CSV with columns x0, x1, label (the label is ignored).
+        #[arg(long)]
+        data: PathBuf,
+        /// Where to write the predictions (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print a model's Keras-like summary and memory figures.
+    Summary {
+        /// Model file (JSON or binary).
+        #[arg(long)]
+        model: PathBuf,
+    },
+    /// Convert a model file to JSON, binary, or Rust source with `const` parameters.
+    Export {
+        /// Model file (JSON or binary).
+        #[arg(long)]
+        model: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: FileFormat,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Draw PNG figures like the tutorial's.
+    Plot {
+        #[command(subcommand)]
+        what: PlotWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlotWhat {
+    /// The activation functions and their derivatives.
+    Activations {
+        /// Output PNG.
+        #[arg(long, default_value = "activations.png")]
+        out: PathBuf,
+    },
+    /// Loss and accuracy per epoch, training vs validation, from a history CSV.
+    History {
+        /// `history.csv` written by `tinymlp train`.
+        #[arg(long)]
+        history: PathBuf,
+        /// Output PNG.
+        #[arg(long, default_value = "history.png")]
+        out: PathBuf,
+    },
+    /// The model's decision boundary over the points of a CSV.
+    Boundary {
+        /// Model file (JSON or binary).
+        #[arg(long)]
+        model: PathBuf,
+        /// CSV with columns x0, x1, label.
+        #[arg(long)]
+        data: PathBuf,
+        /// Output PNG.
+        #[arg(long, default_value = "boundary.png")]
+        out: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// Which of the tutorial's models.
+    #[arg(long, value_enum, default_value = "mlp")]
+    model: ModelKind,
+    /// Training CSV (x0, x1, label). Without it, moons are generated.
+    #[arg(long, requires = "test_csv")]
+    train_csv: Option<PathBuf>,
+    /// Test CSV (x0, x1, label).
+    #[arg(long, requires = "train_csv")]
+    test_csv: Option<PathBuf>,
+    /// Seed of weights, shuffling, dropout (and of generated data).
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Epochs at most (default: the recipe's, 50 for the perceptron, 200 for the MLP).
+    #[arg(long)]
+    epochs: Option<u32>,
+    /// Rows per step.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// Learning rate (default: the recipe's).
+    #[arg(long)]
+    lr: Option<f32>,
+    /// Optimiser (default: the recipe's, SGD for the perceptron, Adam for the MLP).
+    #[arg(long, value_enum)]
+    optimizer: Option<OptimizerKind>,
+    /// Continue from a saved model of the same kind.
+    #[arg(long)]
+    init: Option<PathBuf>,
+    /// Directory for the model, history and report.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Generated moons: number of samples.
+    #[arg(long, default_value_t = 2000)]
+    samples: usize,
+    /// Generated moons: noise.
+    #[arg(long, default_value_t = 0.2)]
+    noise: f32,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    let train_csv = PathBuf::from(&args[1]);
-    let test_csv = PathBuf::from(&args[2]);
-    let seed: u64 = args.get(3).map(|s| s.parse().unwrap()).unwrap_or(0);
-    let model = if args.get(4).map(|s| s.as_str()) == Some("perceptron") {
-        ModelKind::Perceptron
-    } else {
-        ModelKind::Mlp
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => cmd_train(args),
+        Command::Eval { model, data } => cmd_eval(&model, &data),
+        Command::Predict { model, data, out } => cmd_predict(&model, &data, out.as_deref()),
+        Command::Summary { model } => cmd_summary(&model),
+        Command::Export { model, format, out } => cmd_export(&model, format, &out),
+        Command::Plot { what } => cmd_plot(what),
     };
-    let tr: Labelled<2> = read_csv(&train_csv, 2).unwrap();
-    let te: Labelled<2> = read_csv(&test_csv, 2).unwrap();
-    let opts = TrainOptions::recipe(model, seed);
-    let out = train(&opts, &tr, None, &mut |_, _| {}).unwrap();
-    let m = out.model.evaluate(&te);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = (), E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
+
+fn generated_moons(samples: usize, noise: f32, seed: u64) -> (Labelled<2>, Labelled<2>) {
+    use tinymlp::Xoshiro128PlusPlus;
+    use tinymlp::datasets::{make_moons, train_test_split};
+    let mut x = vec![[0.0f32; 2]; samples];
+    let mut t = vec![[0.0f32; 1]; samples];
+    let mut rng = Xoshiro128PlusPlus::new(seed);
+    make_moons(&mut x, &mut t, noise, &mut rng);
+    let split = train_test_split(&mut x, &mut t, 0.2, &mut rng);
+    let to = |x: &[[f32; 2]], t: &[[f32; 1]]| Labelled {
+        x: x.to_vec(),
+        label: t.iter().map(|l| l[0] as usize).collect(),
+    };
+    (to(&x[..split], &t[..split]), to(&x[split..], &t[split..]))
+}
+
+fn cmd_train(a: TrainArgs) -> Result {
+    let (train_set, test_set) = match (&a.train_csv, &a.test_csv) {
+        (Some(tr), Some(te)) => (read_csv::<2>(tr, 2)?, read_csv::<2>(te, 2)?),
+        _ => {
+            if a.samples < 10 {
+                return Err("--samples must be at least 10".into());
+            }
+            generated_moons(a.samples, a.noise, a.seed)
+        }
+    };
+    let mut opts = TrainOptions::recipe(a.model, a.seed);
+    opts.batch_size = a.batch_size;
+    if let Some(e) = a.epochs {
+        opts.epochs = e;
+    }
+    if let Some(lr) = a.lr {
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(format!("--lr must be a positive number, got {lr}").into());
+        }
+        opts.lr = lr;
+    }
+    if let Some(o) = a.optimizer {
+        opts.optimizer = o;
+    }
+    let init = match &a.init {
+        Some(p) => Some(model_io::load_kind(p, a.model)?),
+        None => None,
+    };
+    std::fs::create_dir_all(&a.out).map_err(|e| format!("cannot create {}: {e}", a.out.display()))?;
+    let model_for_summary = match a.model {
+        ModelKind::Mlp => Trained::Mlp(Box::new(tinymlp::zoo::seed_mlp())),
+        ModelKind::Perceptron => Trained::Perceptron(Box::new(tinymlp::zoo::perceptron())),
+    };
+    println!("{}", model_for_summary.summary());
     println!(
-        "{:?} epochs {} best {:?} ckpt {:?} secs {:.3} per-epoch {:.2}ms",
-        m,
-        out.run.epochs_run,
-        out.run.best_epoch,
-        out.run.checkpoint_epoch,
-        out.run.seconds,
-        out.run.seconds * 1000.0 / out.run.epochs_run as f64
+        "training on {} rows ({} for validation), testing on {} rows",
+        train_set.len(),
+        train_set.len() - tinymlp::validation_split_index(train_set.len(), opts.validation_split),
+        test_set.len()
     );
-    ExitCode::SUCCESS
+
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = ProgressBar::new(opts.epochs as u64);
+        b.set_style(
+            ProgressStyle::with_template("{bar:30} epoch {pos}/{len} {msg}").expect("valid template"),
+        );
+        b
+    });
+    let mut progress = |r: &tinymlp_host::train::EpochRecord, _epochs: u32| {
+        let line = format!(
+            "loss {:.4} accuracy {:.4} val_loss {:.4} val_accuracy {:.4} val_auc {:.4} lr {:.2e}",
+            r.loss,
+            r.accuracy.unwrap_or(f32::NAN),
+            r.val_loss.unwrap_or(f32::NAN),
+            r.val_accuracy.unwrap_or(f32::NAN),
+            r.val_auc.unwrap_or(f32::NAN),
+            r.lr
+        );
+        match &bar {
+            Some(b) => {
+                b.set_position(r.epoch as u64);
+                b.set_message(line);
+            }
+            None => println!("epoch {:3}: {line}", r.epoch),
+        }
+    };
+    let out = train(&opts, &train_set, init.as_ref(), &mut progress)?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let test = out.model.evaluate(&test_set);
+    let checkpoint_metrics = out.checkpoint.as_ref().map(|c| c.evaluate(&test_set));
+    let kind = match a.model {
+        ModelKind::Mlp => "mlp",
+        ModelKind::Perceptron => "perceptron",
+    };
+    let meta = [
+        ("model", Meta::Text(kind)),
+        ("seed", Meta::Int(a.seed as i64)),
+        ("epochs_run", Meta::Int(out.run.epochs_run as i64)),
+        ("test_accuracy", Meta::Float(test.accuracy as f64)),
+        ("test_auc", Meta::Float(test.auc as f64)),
+        ("test_loss", Meta::Float(test.loss as f64)),
+        ("tool", Meta::Text(concat!("tinymlp ", env!("CARGO_PKG_VERSION")))),
+    ];
+    model_io::save(&out.model, &a.out.join("model.json"), FileFormat::Json, &meta, "training")?;
+    if let Some(c) = &out.checkpoint {
+        model_io::save(c, &a.out.join("checkpoint.json"), FileFormat::Json, &meta[..3], "training")?;
+    }
+    write_history_csv(&a.out.join("history.csv"), &out.run.history)?;
+    write_json(&a.out.join("history.json"), &out.run.history)?;
+    write_csv(&a.out.join("test.csv"), &test_set)?;
+    let report = Report::new(&out, test, checkpoint_metrics, (train_set.len(), test_set.len()), &opts);
+    write_json(&a.out.join("report.json"), &report)?;
+    println!(
+        "epochs run {}{}; test accuracy {:.4}, AUC {:.4}, loss {:.4}; {:.2} ms per epoch",
+        out.run.epochs_run,
+        out.run
+            .best_epoch
+            .map(|b| format!(" (best val_loss at epoch {b}, weights restored)"))
+            .unwrap_or_default(),
+        test.accuracy,
+        test.auc,
+        test.loss,
+        report.ms_per_epoch
+    );
+    println!("wrote {}/{{model.json, history.csv, history.json, report.json, test.csv}}", a.out.display());
+    Ok(())
+}
+
+fn cmd_eval(model: &Path, data: &Path) -> Result {
+    let m = model_io::load(model)?;
+    let d = read_csv::<2>(data, 2)?;
+    let e = m.evaluate(&d);
+    println!("rows {}", d.len());
+    println!("loss {:.6}", e.loss);
+    println!("accuracy {:.4}", e.accuracy);
+    println!("auc {:.6} (exact; 200-threshold: {:.6})", e.auc, e.auc_thresholded);
+    Ok(())
+}
+
+fn cmd_predict(model: &Path, data: &Path, out: Option<&Path>) -> Result {
+    let m = model_io::load(model)?;
+    let d = read_csv::<2>(data, 2)?;
+    let mut text = String::from("x0,x1,probability,class\n");
+    for x in &d.x {
+        let p = m.predict(x);
+        text.push_str(&format!("{:?},{:?},{:?},{}\n", x[0], x[1], p, u8::from(p > 0.5)));
+    }
+    match out {
+        Some(p) => std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn cmd_summary(model: &Path) -> Result {
+    let m = model_io::load(model)?;
+    println!("{}", m.summary());
+    println!("{}", m.memory());
+    Ok(())
+}
+
+fn cmd_export(model: &Path, format: FileFormat, out: &Path) -> Result {
+    let m = model_io::load(model)?;
+    model_io::save(&m, out, format, &[], &model.display().to_string())?;
+    println!("wrote {} ({:?})", out.display(), format);
+    Ok(())
+}
+
+fn cmd_plot(what: PlotWhat) -> Result {
+    match what {
+        PlotWhat::Activations { out } => plot::activations(&out)?,
+        PlotWhat::History { history, out } => {
+            let h = tinymlp_host::report::read_history_csv(&history)?;
+            plot::history(&h, &out)?
+        }
+        PlotWhat::Boundary { model, data, out } => {
+            let m = model_io::load(&model)?;
+            let d = read_csv::<2>(&data, 2)?;
+            plot::boundary(&[("model", &m)], &d, &out)?
+        }
+    }
+    Ok(())
 }

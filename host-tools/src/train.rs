@@ -103,6 +103,34 @@ impl Trained {
         y[0]
     }
 
+    /// The Keras-like summary.
+    pub fn summary(&self) -> String {
+        match self {
+            Trained::Perceptron(m) => Summary(&**m).to_string(),
+            Trained::Mlp(m) => Summary(&**m).to_string(),
+        }
+    }
+
+    /// The memory figures of the model and its training state, known at compile time.
+    pub fn memory(&self) -> String {
+        fn lines<M: Footprint>() -> String {
+            format!(
+                "memory (bytes): model {}, parameters {}, gradients {}, Adam state {}, training caches for {} rows {}, largest activation {}",
+                M::MODEL_BYTES,
+                M::PARAMETER_BYTES,
+                M::GRADS_BYTES,
+                M::ADAM_BYTES,
+                32,
+                M::cache_bytes::<32>(),
+                M::ACTIVATION_BYTES
+            )
+        }
+        match self {
+            Trained::Perceptron(_) => lines::<Perceptron>(),
+            Trained::Mlp(_) => lines::<SeedMlp>(),
+        }
+    }
+
     /// Loss and metrics on labelled rows, with the exact AUC.
     pub fn evaluate(&self, data: &Labelled<2>) -> TestMetrics {
         let t = data.binary_targets();

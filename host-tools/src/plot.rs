@@ -1,0 +1,242 @@
+//! PNG figures like the tutorial's, drawn with `plotters`.
+
+use crate::data::Labelled;
+use crate::train::{EpochRecord, Trained};
+use plotters::prelude::*;
+use std::path::Path;
+use std::sync::OnceLock;
+use tinymlp::Activation;
+
+/// Why a figure could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// No TrueType font was found for the labels.
+    #[error(
+        "no font found for the figure's labels (looked for {0}); install one, e.g. `apt-get install fonts-dejavu-core`, or set TINYMLP_FONT to a .ttf file"
+    )]
+    NoFont(String),
+    /// Drawing failed.
+    #[error("cannot draw {path}: {message}")]
+    Draw {
+        /// The output file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Nothing to draw.
+    #[error("nothing to plot: {0}")]
+    Empty(&'static str),
+}
+
+const FONT_PATHS: [&str; 4] = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+];
+
+/// Registers a TrueType font as "sans-serif" once (from `TINYMLP_FONT` or a system path).
+fn font() -> Result<(), PlotError> {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let mut candidates: Vec<String> = FONT_PATHS.iter().map(|s| s.to_string()).collect();
+        if let Ok(p) = std::env::var("TINYMLP_FONT") {
+            candidates.insert(0, p);
+        }
+        for p in &candidates {
+            if let Ok(bytes) = std::fs::read(p) {
+                let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+                if plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok() {
+                    return Ok(());
+                }
+            }
+        }
+        Err(candidates.join(", "))
+    })
+    .clone()
+    .map_err(PlotError::NoFont)
+}
+
+fn draw_err(path: &Path) -> impl Fn(String) -> PlotError + '_ {
+    move |message| PlotError::Draw { path: path.display().to_string(), message }
+}
+
+macro_rules! tri {
+    ($e:expr, $path:expr) => {
+        $e.map_err(|e| draw_err($path)(e.to_string()))?
+    };
+}
+
+/// The activations the figure shows, with their colours.
+const SHOWN: [(Activation, &str, RGBColor); 6] = [
+    (Activation::Sigmoid, "sigmoid", RGBColor(31, 119, 180)),
+    (Activation::Tanh, "tanh", RGBColor(255, 127, 14)),
+    (Activation::Relu, "relu", RGBColor(44, 160, 44)),
+    (Activation::LeakyRelu { alpha: 0.1 }, "leaky relu (0.1)", RGBColor(214, 39, 40)),
+    (Activation::Elu { alpha: 1.0 }, "elu", RGBColor(148, 103, 189)),
+    (Activation::Gelu, "gelu", RGBColor(140, 86, 75)),
+];
+
+/// The activation functions (left) and their derivatives (right) on [-5, 5].
+pub fn activations(path: &Path) -> Result<(), PlotError> {
+    font()?;
+    let root = BitMapBackend::new(path, (1200, 500)).into_drawing_area();
+    tri!(root.fill(&WHITE), path);
+    let panels = root.split_evenly((1, 2));
+    for (k, panel) in panels.iter().enumerate() {
+        let (title, lo, hi) =
+            if k == 0 { ("Activation functions", -1.5, 5.0) } else { ("Derivatives", -0.2, 1.2) };
+        let mut chart = tri!(
+            ChartBuilder::on(panel)
+                .caption(title, ("sans-serif", 24))
+                .margin(12)
+                .x_label_area_size(35)
+                .y_label_area_size(45)
+                .build_cartesian_2d(-5.0f32..5.0f32, lo as f32..hi as f32),
+            path
+        );
+        tri!(chart.configure_mesh().x_desc("z").draw(), path);
+        for (act, name, color) in SHOWN {
+            let pts = (0..=400).map(|i| {
+                let z = -5.0 + i as f32 * 0.025;
+                let v = if k == 0 { act.scalar(z) } else { act.scalar_derivative(z) };
+                (z, v.unwrap_or(0.0))
+            });
+            tri!(chart.draw_series(LineSeries::new(pts, color.stroke_width(2))), path)
+                .label(name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        }
+        tri!(
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw(),
+            path
+        );
+    }
+    tri!(root.present(), path);
+    Ok(())
+}
+
+/// Training history: loss (left) and accuracy (right), training vs validation.
+pub fn history(h: &[EpochRecord], path: &Path) -> Result<(), PlotError> {
+    if h.is_empty() {
+        return Err(PlotError::Empty("the history has no epochs"));
+    }
+    font()?;
+    let root = BitMapBackend::new(path, (1200, 500)).into_drawing_area();
+    tri!(root.fill(&WHITE), path);
+    let panels = root.split_evenly((1, 2));
+    let last = h.last().map(|r| r.epoch).unwrap_or(1) as f32;
+    type Getter = fn(&EpochRecord) -> Option<f32>;
+    let specs: [(&str, Getter, Getter); 2] =
+        [("Loss", |r| Some(r.loss), |r| r.val_loss), ("Accuracy", |r| r.accuracy, |r| r.val_accuracy)];
+    for (panel, (title, train, val)) in panels.iter().zip(specs) {
+        let values: Vec<f32> =
+            h.iter().flat_map(|r| [train(r), val(r)]).flatten().filter(|v| v.is_finite()).collect();
+        let (lo, hi) =
+            values.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        let pad = ((hi - lo) * 0.08).max(1e-3);
+        let mut chart = tri!(
+            ChartBuilder::on(panel)
+                .caption(title, ("sans-serif", 24))
+                .margin(12)
+                .x_label_area_size(35)
+                .y_label_area_size(55)
+                .build_cartesian_2d(1.0f32..last.max(2.0), (lo - pad)..(hi + pad)),
+            path
+        );
+        tri!(chart.configure_mesh().x_desc("epoch").draw(), path);
+        for (name, get, color) in [("training", train, BLUE), ("validation", val, RED)] {
+            let pts: Vec<(f32, f32)> = h.iter().filter_map(|r| get(r).map(|v| (r.epoch as f32, v))).collect();
+            if pts.is_empty() {
+                continue;
+            }
+            tri!(chart.draw_series(LineSeries::new(pts, color.stroke_width(2))), path)
+                .label(name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        }
+        tri!(
+            chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw(),
+            path
+        );
+    }
+    tri!(root.present(), path);
+    Ok(())
+}
+
+/// Decision boundaries of one or more models side by side, over the labelled points:
+/// the background shows the predicted probability of class 1, the line is where it
+/// crosses 0.5.
+pub fn boundary(models: &[(&str, &Trained)], data: &Labelled<2>, path: &Path) -> Result<(), PlotError> {
+    if data.is_empty() || models.is_empty() {
+        return Err(PlotError::Empty("no points or no model"));
+    }
+    font()?;
+    let (mut x0, mut x1, mut y0, mut y1) =
+        (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY);
+    for p in &data.x {
+        (x0, x1, y0, y1) = (x0.min(p[0]), x1.max(p[0]), y0.min(p[1]), y1.max(p[1]));
+    }
+    let (px, py) = ((x1 - x0) * 0.1, (y1 - y0) * 0.1);
+    let (x0, x1, y0, y1) = (x0 - px, x1 + px, y0 - py, y1 + py);
+    let width = 560 * models.len() as u32;
+    let root = BitMapBackend::new(path, (width, 520)).into_drawing_area();
+    tri!(root.fill(&WHITE), path);
+    let panels = root.split_evenly((1, models.len()));
+    const N: usize = 150;
+    for (panel, (name, model)) in panels.iter().zip(models) {
+        let mut chart = tri!(
+            ChartBuilder::on(panel)
+                .caption(*name, ("sans-serif", 22))
+                .margin(10)
+                .x_label_area_size(30)
+                .y_label_area_size(40)
+                .build_cartesian_2d(x0..x1, y0..y1),
+            path
+        );
+        tri!(chart.configure_mesh().disable_mesh().draw(), path);
+        let (dx, dy) = ((x1 - x0) / N as f32, (y1 - y0) / N as f32);
+        let mut grid = vec![0.0f32; N * N];
+        for j in 0..N {
+            for i in 0..N {
+                grid[j * N + i] = model.predict(&[x0 + (i as f32 + 0.5) * dx, y0 + (j as f32 + 0.5) * dy]);
+            }
+        }
+        let cells = (0..N * N).map(|k| {
+            let (i, j) = (k % N, k / N);
+            let p = grid[k];
+            // blue for class 0, orange for class 1, white at 0.5
+            let (r, g, b) = if p < 0.5 {
+                let t = 1.0 - 2.0 * p;
+                (255.0 - 125.0 * t, 255.0 - 70.0 * t, 255.0)
+            } else {
+                let t = 2.0 * p - 1.0;
+                (255.0, 255.0 - 90.0 * t, 255.0 - 155.0 * t)
+            };
+            let (cx, cy) = (x0 + i as f32 * dx, y0 + j as f32 * dy);
+            Rectangle::new([(cx, cy), (cx + dx, cy + dy)], RGBColor(r as u8, g as u8, b as u8).filled())
+        });
+        tri!(chart.draw_series(cells), path);
+        // the 0.5 contour: cells whose right or upper neighbour is on the other side
+        let mut edge = Vec::new();
+        for j in 0..N - 1 {
+            for i in 0..N - 1 {
+                let a = grid[j * N + i] > 0.5;
+                if a != (grid[j * N + i + 1] > 0.5) || a != (grid[(j + 1) * N + i] > 0.5) {
+                    edge.push((x0 + (i as f32 + 1.0) * dx, y0 + (j as f32 + 1.0) * dy));
+                }
+            }
+        }
+        tri!(chart.draw_series(edge.into_iter().map(|p| Circle::new(p, 1, BLACK.filled()))), path);
+        let points = data.x.iter().zip(&data.label).map(|(p, &l)| {
+            let c = if l == 0 { RGBColor(31, 119, 180) } else { RGBColor(255, 127, 14) };
+            Circle::new((p[0], p[1]), 3, c.filled().stroke_width(1))
+        });
+        tri!(chart.draw_series(points), path);
+    }
+    tri!(root.present(), path);
+    Ok(())
+}
