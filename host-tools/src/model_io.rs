@@ -32,9 +32,9 @@ pub enum ModelFileError {
         /// The file.
         path: String,
         /// Why it is not the MLP.
-        mlp: ModelError,
+        mlp: Box<ModelError>,
         /// Why it is not the perceptron.
-        perceptron: ModelError,
+        perceptron: Box<ModelError>,
     },
 }
 
@@ -102,7 +102,11 @@ pub fn load(path: &Path) -> Result<Trained, ModelFileError> {
     match (structural(&mlp_err), structural(&per_err)) {
         (true, false) => Err(ModelFileError::Model { path: p, source: mlp_err }),
         (false, true) => Err(ModelFileError::Model { path: p, source: per_err }),
-        _ => Err(ModelFileError::UnknownArchitecture { path: p, mlp: mlp_err, perceptron: per_err }),
+        _ => Err(ModelFileError::UnknownArchitecture {
+            path: p,
+            mlp: Box::new(mlp_err),
+            perceptron: Box::new(per_err),
+        }),
     }
 }
 

@@ -133,7 +133,7 @@ fn kind_name(code: u8) -> &'static str {
 
 fn shape_of(info: &LayerInfo) -> Shape {
     let code = descriptor(info)[0];
-    Shape { kind: Name::new(kind_name(code)), inputs: info.inputs, outputs: info.outputs }
+    Shape { kind: kind_name(code), inputs: info.inputs, outputs: info.outputs }
 }
 
 /// Reads a binary model into `model`, whose compiled type must have the file's
@@ -182,11 +182,8 @@ pub fn read_bin<M: Layer>(bytes: &[u8], model: &mut M) -> Result<(), ModelError>
         }
         let d = &bytes[HEADER + DESCRIPTOR * layer..HEADER + DESCRIPTOR * (layer + 1)];
         let want = descriptor(info);
-        let file = Shape {
-            kind: Name::new(kind_name(d[0])),
-            inputs: u32_at(d, 4) as usize,
-            outputs: u32_at(d, 8) as usize,
-        };
+        let file =
+            Shape { kind: kind_name(d[0]), inputs: u32_at(d, 4) as usize, outputs: u32_at(d, 8) as usize };
         if d[0] != want[0] || d[4..12] != want[4..12] {
             problem = Some(ModelError::Architecture { layer, file, program: shape_of(info) });
         } else if let LayerKind::Dense(a) = info.kind

@@ -140,8 +140,8 @@ pub enum ModelError {
 /// A layer's kind and sizes, for architecture errors.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Shape {
-    /// `"Dense"`, `"BatchNorm"`, `"Dropout"`, `"Normalization"`, or the file's unknown kind.
-    pub kind: Name,
+    /// `"Dense"`, `"BatchNorm"`, `"Dropout"`, `"Normalization"` (or `"unknown"`).
+    pub kind: &'static str,
     /// Inputs (0 when unknown).
     pub inputs: usize,
     /// Outputs (0 when unknown).
@@ -150,7 +150,7 @@ pub struct Shape {
 
 impl fmt::Display for Shape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.kind.as_str() == "Dense" {
+        if self.kind == "Dense" {
             write!(f, "Dense<{}, {}>", self.inputs, self.outputs)
         } else {
             write!(f, "{}<{}>", self.kind, self.outputs)

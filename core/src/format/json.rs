@@ -654,8 +654,7 @@ fn read_fields<'de, A: MapAccess<'de>>(
     }
     // Architecture first: it explains a tensor of the wrong size better than the tensor.
     if !scaler {
-        let program =
-            Shape { kind: Name::new(shape_name(&info.kind)), inputs: info.inputs, outputs: info.outputs };
+        let program = Shape { kind: shape_name(&info.kind), inputs: info.inputs, outputs: info.outputs };
         let Some(kind) = found.kind else {
             return Err(fail(err, ModelError::Missing { layer: at, field: "kind" }));
         };
@@ -673,8 +672,7 @@ fn read_fields<'de, A: MapAccess<'de>>(
         let is_dense = file_kind == "Dense";
         let units = found.units.map(|u| u as usize);
         let inputs = if is_dense { found.inputs.map(|u| u as usize) } else { units };
-        let file =
-            Shape { kind: Name::new(file_kind), inputs: inputs.unwrap_or(0), outputs: units.unwrap_or(0) };
+        let file = Shape { kind: file_kind, inputs: inputs.unwrap_or(0), outputs: units.unwrap_or(0) };
         if file.kind != program.kind
             || (inputs.is_some() && file.inputs != program.inputs)
             || (units.is_some() && file.outputs != program.outputs)
