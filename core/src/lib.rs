@@ -109,6 +109,7 @@ pub mod metrics;
 mod normalization;
 mod optim;
 mod params;
+pub mod protocol;
 pub mod random;
 mod reduce_lr;
 mod rng;

@@ -7,6 +7,7 @@ mod crc;
 mod error;
 mod json;
 mod name;
+mod rust;
 
 pub use binary::{MAGIC, bin_len, read_bin, write_bin};
 pub use crc::crc32;
@@ -16,3 +17,4 @@ pub use json::{
     write_json,
 };
 pub use name::Name;
+pub use rust::write_rust;

@@ -1,0 +1,411 @@
+//! The request/response messages between the host and the firmware, framed and checked.
+//!
+//! A frame on the wire is `COBS(payload ‖ CRC-32(payload))` followed by one zero byte.
+//! A payload starts with a kind byte and a sequence number (echoed in the response):
+//!
+//! | kind | direction | body |
+//! |---|---|---|
+//! | `0x01` infer | host → device | model id (u32), then the raw input values (f32 each) |
+//! | `0x02` info | host → device | — |
+//! | `0x03` exit | host → device | exit code (u8) |
+//! | `0x81` output | device → host | class (u8), then the outputs (f32 each, as bits) |
+//! | `0x82` info | device → host | model id, inputs, outputs, trainable, non-trainable, stack used, stack size (u32 each) |
+//! | `0xE0` error | device → host | [`ErrorCode`] (u8), detail (u32) |
+//!
+//! All integers and floats are little-endian.
+
+use super::cobs::{self, CobsError};
+use crate::format::crc32;
+use core::fmt;
+
+/// The largest payload (kind, sequence, body, CRC) either side sends.
+pub const MAX_PAYLOAD: usize = 256;
+/// The largest encoded frame, delimiter excluded.
+pub const MAX_FRAME: usize = cobs::max_encoded_len(MAX_PAYLOAD);
+
+/// Message kinds.
+pub mod kind {
+    /// Run inference.
+    pub const INFER: u8 = 0x01;
+    /// Ask for the model and memory figures.
+    pub const INFO: u8 = 0x02;
+    /// Stop the device (exits QEMU).
+    pub const EXIT: u8 = 0x03;
+    /// Inference result.
+    pub const OUTPUT: u8 = 0x81;
+    /// Model and memory figures.
+    pub const INFO_REPLY: u8 = 0x82;
+    /// A refused request.
+    pub const ERROR: u8 = 0xE0;
+}
+
+/// Why a frame was refused. The device answers each with an error reply and keeps serving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameError {
+    /// More bytes than [`MAX_FRAME`] before the delimiter.
+    Oversized,
+    /// The COBS encoding is broken.
+    BadCobs,
+    /// Shorter than a kind, a sequence number and a CRC.
+    Truncated,
+    /// The CRC-32 does not match the contents.
+    BadChecksum,
+    /// A kind byte this side does not know.
+    UnknownKind(u8),
+    /// The body length does not fit the kind.
+    BadLength(u8),
+    /// The output buffer is too small.
+    Overflow,
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FrameError::Oversized => write!(f, "frame longer than {MAX_FRAME} bytes"),
+            FrameError::BadCobs => f.write_str("malformed COBS encoding"),
+            FrameError::Truncated => f.write_str("frame too short"),
+            FrameError::BadChecksum => f.write_str("CRC-32 mismatch"),
+            FrameError::UnknownKind(k) => write!(f, "unknown message kind {k:#04x}"),
+            FrameError::BadLength(k) => write!(f, "wrong body length for message kind {k:#04x}"),
+            FrameError::Overflow => f.write_str("output buffer too small"),
+        }
+    }
+}
+
+impl core::error::Error for FrameError {}
+
+/// Error codes of an error reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ErrorCode {
+    /// Broken COBS, CRC or length (detail: 0).
+    BadFrame = 1,
+    /// Unknown kind (detail: the kind).
+    UnknownKind = 2,
+    /// The request names another model (detail: this device's model id).
+    WrongModel = 3,
+    /// An input is NaN or infinite (detail: its index).
+    NonFinite = 4,
+    /// The frame was too long (detail: the limit).
+    Oversized = 5,
+    /// Wrong number of input values (detail: the number expected).
+    BadInputs = 6,
+}
+
+impl ErrorCode {
+    /// The code of a byte.
+    pub fn from_u8(v: u8) -> Option<Self> {
+        Some(match v {
+            1 => ErrorCode::BadFrame,
+            2 => ErrorCode::UnknownKind,
+            3 => ErrorCode::WrongModel,
+            4 => ErrorCode::NonFinite,
+            5 => ErrorCode::Oversized,
+            6 => ErrorCode::BadInputs,
+            _ => return None,
+        })
+    }
+}
+
+/// Frames `payload` (appends its CRC-32, COBS-encodes, adds the zero delimiter) into `out`;
+/// returns the number of bytes to send.
+pub fn encode_frame(payload: &[u8], out: &mut [u8]) -> Result<usize, FrameError> {
+    let mut tmp = [0u8; MAX_PAYLOAD];
+    let n = payload.len();
+    if n + 4 > MAX_PAYLOAD {
+        return Err(FrameError::Overflow);
+    }
+    tmp[..n].copy_from_slice(payload);
+    tmp[n..n + 4].copy_from_slice(&crc32(payload).to_le_bytes());
+    let m = cobs::encode(&tmp[..n + 4], out).map_err(|_| FrameError::Overflow)?;
+    if m >= out.len() {
+        return Err(FrameError::Overflow);
+    }
+    out[m] = 0;
+    Ok(m + 1)
+}
+
+/// Decodes a received frame (without its delimiter) in place and checks its CRC; returns
+/// the payload (kind, sequence, body).
+pub fn decode_frame(frame: &mut [u8]) -> Result<&[u8], FrameError> {
+    let n = cobs::decode_in_place(frame).map_err(|e| match e {
+        CobsError::Overflow | CobsError::Malformed => FrameError::BadCobs,
+    })?;
+    if n < 6 {
+        return Err(FrameError::Truncated);
+    }
+    let (payload, crc) = frame[..n].split_at(n - 4);
+    if crc32(payload).to_le_bytes() != crc {
+        return Err(FrameError::BadChecksum);
+    }
+    Ok(payload)
+}
+
+/// Splits a stream of bytes into frames at zero bytes, with a buffer of [`MAX_FRAME`].
+#[derive(Debug)]
+pub struct FrameReader {
+    buf: [u8; MAX_FRAME],
+    len: usize,
+    overflowed: bool,
+}
+
+impl Default for FrameReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FrameReader {
+    /// An empty reader.
+    pub const fn new() -> Self {
+        Self { buf: [0; MAX_FRAME], len: 0, overflowed: false }
+    }
+
+    /// Adds one byte. At a delimiter, returns the frame collected since the previous one
+    /// (`Err(Oversized)` if it was too long); empty frames are skipped.
+    pub fn push(&mut self, byte: u8) -> Option<Result<&mut [u8], FrameError>> {
+        if byte != 0 {
+            if self.len < MAX_FRAME {
+                self.buf[self.len] = byte;
+                self.len += 1;
+            } else {
+                self.overflowed = true;
+            }
+            return None;
+        }
+        let (len, over) = (self.len, self.overflowed);
+        self.len = 0;
+        self.overflowed = false;
+        if over {
+            return Some(Err(FrameError::Oversized));
+        }
+        if len == 0 {
+            return None;
+        }
+        Some(Ok(&mut self.buf[..len]))
+    }
+}
+
+/// A request, parsed from a checked payload.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Request<'a> {
+    /// Run inference on the raw inputs (f32 little-endian, 4 bytes each).
+    Infer {
+        /// Sequence number.
+        seq: u8,
+        /// The model the host expects.
+        model_id: u32,
+        /// The input values' bytes.
+        inputs: &'a [u8],
+    },
+    /// Ask for figures.
+    Info {
+        /// Sequence number.
+        seq: u8,
+    },
+    /// Stop with an exit code.
+    Exit {
+        /// Sequence number.
+        seq: u8,
+        /// Exit status.
+        code: u8,
+    },
+}
+
+impl<'a> Request<'a> {
+    /// Parses a payload from [`decode_frame`].
+    pub fn parse(p: &'a [u8]) -> Result<Self, FrameError> {
+        let (k, seq, body) = (p[0], p[1], &p[2..]);
+        match k {
+            kind::INFER if body.len() >= 4 && body.len() % 4 == 0 => Ok(Request::Infer {
+                seq,
+                model_id: u32::from_le_bytes([body[0], body[1], body[2], body[3]]),
+                inputs: &body[4..],
+            }),
+            kind::INFO if body.is_empty() => Ok(Request::Info { seq }),
+            kind::EXIT if body.len() == 1 => Ok(Request::Exit { seq, code: body[0] }),
+            kind::INFER | kind::INFO | kind::EXIT => Err(FrameError::BadLength(k)),
+            other => Err(FrameError::UnknownKind(other)),
+        }
+    }
+
+    /// Writes the payload of this request into `out`; returns its length.
+    pub fn write(&self, out: &mut [u8]) -> Result<usize, FrameError> {
+        let mut w = Writer { out, at: 0 };
+        match *self {
+            Request::Infer { seq, model_id, inputs } => {
+                w.bytes(&[kind::INFER, seq])?;
+                w.bytes(&model_id.to_le_bytes())?;
+                w.bytes(inputs)?;
+            }
+            Request::Info { seq } => w.bytes(&[kind::INFO, seq])?,
+            Request::Exit { seq, code } => w.bytes(&[kind::EXIT, seq, code])?,
+        }
+        Ok(w.at)
+    }
+}
+
+/// A response, parsed from a checked payload.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Response<'a> {
+    /// Inference result.
+    Output {
+        /// Sequence number of the request.
+        seq: u8,
+        /// Predicted class.
+        class: u8,
+        /// The outputs' bytes (f32 little-endian each).
+        outputs: &'a [u8],
+    },
+    /// Figures.
+    Info {
+        /// Sequence number of the request.
+        seq: u8,
+        /// Model id, inputs, outputs, trainable, non-trainable, stack used, stack size.
+        values: [u32; 7],
+    },
+    /// A refused request.
+    Error {
+        /// Sequence number of the request (0 when the frame could not be read).
+        seq: u8,
+        /// What was wrong.
+        code: ErrorCode,
+        /// A number that explains it (see [`ErrorCode`]).
+        detail: u32,
+    },
+}
+
+impl<'a> Response<'a> {
+    /// Parses a payload from [`decode_frame`].
+    pub fn parse(p: &'a [u8]) -> Result<Self, FrameError> {
+        let (k, seq, body) = (p[0], p[1], &p[2..]);
+        match k {
+            kind::OUTPUT if !body.is_empty() && (body.len() - 1) % 4 == 0 => {
+                Ok(Response::Output { seq, class: body[0], outputs: &body[1..] })
+            }
+            kind::INFO_REPLY if body.len() == 28 => Ok(Response::Info {
+                seq,
+                values: core::array::from_fn(|i| {
+                    u32::from_le_bytes([body[4 * i], body[4 * i + 1], body[4 * i + 2], body[4 * i + 3]])
+                }),
+            }),
+            kind::ERROR if body.len() == 5 => Ok(Response::Error {
+                seq,
+                code: ErrorCode::from_u8(body[0]).ok_or(FrameError::BadLength(k))?,
+                detail: u32::from_le_bytes([body[1], body[2], body[3], body[4]]),
+            }),
+            kind::OUTPUT | kind::INFO_REPLY | kind::ERROR => Err(FrameError::BadLength(k)),
+            other => Err(FrameError::UnknownKind(other)),
+        }
+    }
+
+    /// Writes the payload of this response into `out`; returns its length.
+    pub fn write(&self, out: &mut [u8]) -> Result<usize, FrameError> {
+        let mut w = Writer { out, at: 0 };
+        match *self {
+            Response::Output { seq, class, outputs } => {
+                w.bytes(&[kind::OUTPUT, seq, class])?;
+                w.bytes(outputs)?;
+            }
+            Response::Info { seq, values } => {
+                w.bytes(&[kind::INFO_REPLY, seq])?;
+                for v in values {
+                    w.bytes(&v.to_le_bytes())?;
+                }
+            }
+            Response::Error { seq, code, detail } => {
+                w.bytes(&[kind::ERROR, seq, code as u8])?;
+                w.bytes(&detail.to_le_bytes())?;
+            }
+        }
+        Ok(w.at)
+    }
+}
+
+struct Writer<'o> {
+    out: &'o mut [u8],
+    at: usize,
+}
+
+impl Writer<'_> {
+    fn bytes(&mut self, b: &[u8]) -> Result<(), FrameError> {
+        let end = self.at + b.len();
+        if end > self.out.len() {
+            return Err(FrameError::Overflow);
+        }
+        self.out[self.at..end].copy_from_slice(b);
+        self.at = end;
+        Ok(())
+    }
+}
+
+/// Reads little-endian f32 values from bytes into `out` (the shorter length).
+pub fn read_f32s(bytes: &[u8], out: &mut [f32]) {
+    for (v, c) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+        *v = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    }
+}
+
+/// Writes f32 values as little-endian bytes into `out` (the shorter length).
+pub fn write_f32s(values: &[f32], out: &mut [u8]) {
+    for (v, c) in values.iter().zip(out.chunks_exact_mut(4)) {
+        c.copy_from_slice(&v.to_le_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame_of(payload: &[u8]) -> ([u8; MAX_FRAME + 1], usize) {
+        let mut out = [0u8; MAX_FRAME + 1];
+        let n = encode_frame(payload, &mut out).unwrap();
+        (out, n)
+    }
+
+    #[test]
+    fn requests_and_responses_round_trip() {
+        let mut inputs = [0u8; 8];
+        write_f32s(&[1.5, -0.25], &mut inputs);
+        let req = Request::Infer { seq: 7, model_id: 0xDEAD_BEEF, inputs: &inputs };
+        let mut p = [0u8; 64];
+        let n = req.write(&mut p).unwrap();
+        let (mut f, m) = frame_of(&p[..n]);
+        assert_eq!(f[m - 1], 0);
+        assert!(!f[..m - 1].contains(&0));
+        let payload = decode_frame(&mut f[..m - 1]).unwrap();
+        assert_eq!(Request::parse(payload).unwrap(), req);
+        let resp = Response::Error { seq: 7, code: ErrorCode::WrongModel, detail: 42 };
+        let n = resp.write(&mut p).unwrap();
+        assert_eq!(Response::parse(&p[..n]).unwrap(), resp);
+        let info = Response::Info { seq: 1, values: [1, 2, 3, 4, 5, 6, 7] };
+        let n = info.write(&mut p).unwrap();
+        assert_eq!(Response::parse(&p[..n]).unwrap(), info);
+    }
+
+    #[test]
+    fn corrupt_frames_are_refused() {
+        let (mut f, m) = frame_of(&[kind::INFO, 3]);
+        f[2] ^= 0x40;
+        assert_eq!(decode_frame(&mut f[..m - 1]), Err(FrameError::BadChecksum));
+        let (mut f, m) = frame_of(&[kind::INFO, 3]);
+        assert_eq!(decode_frame(&mut f[..m - 3]), Err(FrameError::BadCobs));
+        assert_eq!(decode_frame(&mut [0x02, 0x01]), Err(FrameError::Truncated));
+        assert_eq!(Request::parse(&[0x55, 0]), Err(FrameError::UnknownKind(0x55)));
+        assert_eq!(Request::parse(&[kind::INFER, 0, 1, 2]), Err(FrameError::BadLength(kind::INFER)));
+        let mut r = FrameReader::new();
+        for _ in 0..MAX_FRAME + 5 {
+            assert!(r.push(1).is_none());
+        }
+        assert_eq!(r.push(0).map(|x| x.map(|_| ())), Some(Err(FrameError::Oversized)));
+        // the reader recovers for the next frame
+        let (f, m) = frame_of(&[kind::INFO, 9]);
+        let mut got = None;
+        for &b in &f[..m] {
+            if let Some(fr) = r.push(b) {
+                got = Some(decode_frame(fr.unwrap()).map(|p| p.to_vec()));
+            }
+        }
+        assert_eq!(got, Some(Ok(vec![kind::INFO, 9])));
+    }
+}
