@@ -1,0 +1,37 @@
+//! The boards: each gives the application a serial port (`embedded_io::Read + Write`), an
+//! output pin (`embedded_hal::digital::OutputPin`) that shows the predicted class, and a
+//! delay (`embedded_hal::delay::DelayNs`). Porting to a real board is choosing its HAL
+//! types here; the application does not change.
+
+mod mmio;
+mod spin_delay;
+
+pub use spin_delay::SpinDelay;
+
+#[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
+mod cmsdk;
+#[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
+pub use cmsdk::{Led, Serial, take};
+
+#[cfg(feature = "lm3s6965evb")]
+mod stellaris;
+#[cfg(feature = "lm3s6965evb")]
+pub use stellaris::{Led, Serial, take};
+
+#[cfg(feature = "microbit")]
+mod nrf51;
+#[cfg(feature = "microbit")]
+pub use nrf51::{Led, Serial, take};
+
+/// The board's name, as QEMU's `-machine` knows it.
+pub const NAME: &str = env!("TINYMLP_BOARD");
+
+/// What a board provides to the application.
+pub struct Board {
+    /// UART 0.
+    pub serial: Serial,
+    /// A LED (or any output): high for class 1.
+    pub led: Led,
+    /// Busy-wait delay at the core clock.
+    pub delay: SpinDelay,
+}

@@ -1,0 +1,92 @@
+//! BBC micro:bit (nRF51822, Cortex-M0): the nRF51 UART and one LED matrix row pin.
+
+use super::{Board, SpinDelay, mmio};
+use core::convert::Infallible;
+
+const UART: usize = 0x4000_2000;
+const STARTRX: usize = 0x000;
+const STARTTX: usize = 0x008;
+const RXDRDY: usize = 0x108;
+const TXDRDY: usize = 0x11C;
+const ENABLE: usize = 0x500;
+const PSELTXD: usize = 0x50C;
+const PSELRXD: usize = 0x514;
+const RXD: usize = 0x518;
+const TXD: usize = 0x51C;
+const BAUDRATE: usize = 0x524;
+const GPIO: usize = 0x5000_0000;
+const OUTSET: usize = 0x508;
+const OUTCLR: usize = 0x50C;
+const DIRSET: usize = 0x518;
+const LED_ROW1: u32 = 13;
+const CLOCK_HZ: u32 = 16_000_000;
+
+/// The UART (pins 24 TX, 25 RX, 115200 baud).
+pub struct Serial(());
+
+/// LED matrix row 1.
+pub struct Led(());
+
+/// Sets up the board's peripherals (call once).
+pub fn take() -> Board {
+    mmio::write(UART + PSELTXD, 24);
+    mmio::write(UART + PSELRXD, 25);
+    mmio::write(UART + BAUDRATE, 0x01D7_E000);
+    mmio::write(UART + ENABLE, 4);
+    mmio::write(UART + STARTTX, 1);
+    mmio::write(UART + STARTRX, 1);
+    mmio::write(GPIO + DIRSET, 1 << LED_ROW1);
+    Board { serial: Serial(()), led: Led(()), delay: SpinDelay::new(CLOCK_HZ) }
+}
+
+impl embedded_io::ErrorType for Serial {
+    type Error = Infallible;
+}
+
+impl embedded_io::Read for Serial {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
+        let mut n = 0;
+        while n < buf.len() {
+            if mmio::read(UART + RXDRDY) == 0 {
+                if n > 0 {
+                    break;
+                }
+                continue;
+            }
+            mmio::write(UART + RXDRDY, 0); // clear before reading RXD
+            buf[n] = mmio::read(UART + RXD) as u8;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+impl embedded_io::Write for Serial {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
+        for &b in buf {
+            mmio::write(UART + TXD, b as u32);
+            while mmio::read(UART + TXDRDY) == 0 {}
+            mmio::write(UART + TXDRDY, 0);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+impl embedded_hal::digital::ErrorType for Led {
+    type Error = Infallible;
+}
+
+impl embedded_hal::digital::OutputPin for Led {
+    fn set_low(&mut self) -> Result<(), Infallible> {
+        mmio::write(GPIO + OUTCLR, 1 << LED_ROW1);
+        Ok(())
+    }
+    fn set_high(&mut self) -> Result<(), Infallible> {
+        mmio::write(GPIO + OUTSET, 1 << LED_ROW1);
+        Ok(())
+    }
+}

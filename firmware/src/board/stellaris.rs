@@ -1,0 +1,81 @@
+//! TI Stellaris LM3S6965 (Cortex-M3): UART 0 (a PL011) and the status LED on GPIO F0.
+
+use super::{Board, SpinDelay, mmio};
+use core::convert::Infallible;
+
+const SYSCTL_RCGC1: usize = 0x400F_E104;
+const SYSCTL_RCGC2: usize = 0x400F_E108;
+const UART0: usize = 0x4000_C000;
+const GPIOF: usize = 0x4002_5000;
+const DR: usize = 0x000;
+const FR: usize = 0x018;
+const CTL: usize = 0x030;
+const FR_RXFE: u32 = 1 << 4;
+const FR_TXFF: u32 = 1 << 5;
+const CLOCK_HZ: u32 = 12_500_000;
+
+/// UART 0.
+pub struct Serial(());
+
+/// The status LED on PF0.
+pub struct Led(());
+
+/// Sets up the board's peripherals (call once).
+pub fn take() -> Board {
+    mmio::write(SYSCTL_RCGC1, mmio::read(SYSCTL_RCGC1) | 1); // UART0 clock
+    mmio::write(SYSCTL_RCGC2, mmio::read(SYSCTL_RCGC2) | (1 << 5)); // GPIOF clock
+    mmio::write(UART0 + CTL, (1 << 9) | (1 << 8) | 1); // RXE, TXE, UARTEN
+    mmio::write(GPIOF + 0x400, mmio::read(GPIOF + 0x400) | 1); // PF0 output
+    mmio::write(GPIOF + 0x51C, mmio::read(GPIOF + 0x51C) | 1); // digital enable
+    Board { serial: Serial(()), led: Led(()), delay: SpinDelay::new(CLOCK_HZ) }
+}
+
+impl embedded_io::ErrorType for Serial {
+    type Error = Infallible;
+}
+
+impl embedded_io::Read for Serial {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
+        let mut n = 0;
+        while n < buf.len() {
+            if mmio::read(UART0 + FR) & FR_RXFE != 0 {
+                if n > 0 {
+                    break;
+                }
+                continue;
+            }
+            buf[n] = mmio::read(UART0 + DR) as u8;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+impl embedded_io::Write for Serial {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
+        for &b in buf {
+            while mmio::read(UART0 + FR) & FR_TXFF != 0 {}
+            mmio::write(UART0 + DR, b as u32);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+impl embedded_hal::digital::ErrorType for Led {
+    type Error = Infallible;
+}
+
+impl embedded_hal::digital::OutputPin for Led {
+    fn set_low(&mut self) -> Result<(), Infallible> {
+        mmio::write(GPIOF + (1 << 2), 0); // masked data register for bit 0
+        Ok(())
+    }
+    fn set_high(&mut self) -> Result<(), Infallible> {
+        mmio::write(GPIOF + (1 << 2), 1);
+        Ok(())
+    }
+}

@@ -1,0 +1,124 @@
+//! tinymlp firmware: the trained model in flash, answering inference requests over the
+//! serial port (see `tinymlp::protocol`), logging with defmt over semihosting.
+//!
+//! Run on the emulated board with `cargo run --release` (see README.md): without a host on
+//! the serial port it runs a self-test and exits; `tinymlp compare` talks to it.
+#![no_std]
+#![no_main]
+
+mod app;
+mod board;
+mod stack;
+
+use cortex_m_rt::{ExceptionFrame, entry, exception};
+use defmt_semihosting as _;
+use tinymlp::{Footprint, Layer, LayerKind};
+
+/// The model, generated at build time from the file in `TINYMLP_MODEL`.
+mod model {
+    include!(concat!(env!("OUT_DIR"), "/model.rs"));
+}
+
+/// The parameters stay in flash: this is a `static` of a `const` value.
+static MODEL: model::Model = model::MODEL;
+
+/// Lets the runner (and the host tools) tell which board an ELF is for.
+#[used]
+#[unsafe(link_section = ".rodata")]
+static BOARD_TAG: [u8; 14 + board::NAME.len()] = board_tag();
+
+const fn board_tag() -> [u8; 14 + board::NAME.len()] {
+    let mut tag = [0u8; 14 + board::NAME.len()];
+    let prefix = b"TINYMLP_BOARD=";
+    let name = board::NAME.as_bytes();
+    let mut i = 0;
+    while i < prefix.len() {
+        tag[i] = prefix[i];
+        i += 1;
+    }
+    while i < tag.len() {
+        tag[i] = name[i - prefix.len()];
+        i += 1;
+    }
+    tag
+}
+
+#[entry]
+fn main() -> ! {
+    stack::paint();
+    let mut b = board::take();
+    defmt::info!("tinymlp on {=str}, model {=u32:#010x}", board::NAME, model::MODEL_ID);
+    log_summary();
+    let code = if self_test_requested() {
+        self_test()
+    } else {
+        defmt::info!("serving requests on UART 0");
+        app::serve(&MODEL, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay)
+    };
+    let (used, size) = stack::high_water();
+    defmt::info!("stack high-water mark {} of {} bytes", used, size);
+    semihosting::process::exit(code as i32)
+}
+
+fn log_summary() {
+    let mut index = 0;
+    MODEL.describe(&mut |info| {
+        let name = match info.kind {
+            LayerKind::Dense(a) => a.name(),
+            LayerKind::BatchNorm { .. } => "batch_norm",
+            LayerKind::Dropout { .. } => "dropout",
+            LayerKind::Normalization => "normalization",
+        };
+        defmt::info!(
+            "layer {}: {=str} {}→{}, {} parameters",
+            index,
+            name,
+            info.inputs,
+            info.outputs,
+            info.trainable + info.non_trainable
+        );
+        index += 1;
+    });
+    defmt::info!(
+        "memory: parameters {} B in flash, largest activation {} B, model {} B",
+        model::Model::PARAMETER_BYTES,
+        model::Model::ACTIVATION_BYTES,
+        model::Model::MODEL_BYTES
+    );
+}
+
+/// `true` when QEMU was started with the argument `selftest` (the cargo runner does this).
+fn self_test_requested() -> bool {
+    match semihosting::experimental::env::args::<128>() {
+        Ok(args) => args.into_iter().any(|a| a.map(|a| a == "selftest").unwrap_or(false)),
+        Err(_) => false,
+    }
+}
+
+/// Classifies a few points of the moons and logs the answers.
+fn self_test() -> u8 {
+    use tinymlp::Zero;
+    let points: [[f32; 2]; 4] = [[-1.0, 0.5], [0.0, 1.0], [1.0, -0.5], [2.0, 0.2]];
+    for p in points {
+        let mut x = <model::Model as Layer>::Input::ZERO;
+        for (d, s) in x.as_mut_slice().iter_mut().zip(p) {
+            *d = s;
+        }
+        let mut y = <model::Model as Layer>::Output::ZERO;
+        MODEL.forward(&x, &mut y);
+        defmt::info!("self-test: {} → {} (bits {=u32:#010x})", p, y.as_slice()[0], y.as_slice()[0].to_bits());
+    }
+    0
+}
+
+#[exception]
+unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    defmt::error!("HardFault at pc {=u32:#010x}", frame.pc());
+    semihosting::process::exit(3)
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    defmt::error!("panic: {}", defmt::Display2Format(info));
+    semihosting::process::exit(101)
+}
