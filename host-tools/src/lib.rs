@@ -1,7 +1,10 @@
 //! Desktop tools around the `tinymlp` core: data files, training recipes, model files,
 //! reports and plots.
 
+pub mod board;
+pub mod compare;
 pub mod data;
+pub mod device;
 pub mod model_io;
 pub mod plot;
 pub mod report;

@@ -63,6 +63,24 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Run a model on an emulated board and compare every output with the host's, bit for bit.
+    Compare {
+        /// Board: mps2-an386 (Cortex-M4F), mps2-an500, mps2-an505, lm3s6965evb, microbit.
+        #[arg(long, default_value = "mps2-an386")]
+        board: String,
+        /// Model file (JSON or binary).
+        #[arg(long, default_value = "out/model.json")]
+        model: PathBuf,
+        /// Rows to stream: CSV with columns x0, x1, label (raw features: the device scales).
+        #[arg(long, default_value = "out/test.csv")]
+        data: PathBuf,
+        /// Use this firmware ELF instead of building one (it must hold the same model).
+        #[arg(long)]
+        elf: Option<PathBuf>,
+        /// Also write the comparison as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Draw PNG figures like the tutorial's.
     Plot {
         #[command(subcommand)]
@@ -150,6 +168,9 @@ fn main() -> ExitCode {
         Command::Summary { model } => cmd_summary(&model),
         Command::Export { model, format, out } => cmd_export(&model, format, &out),
         Command::Plot { what } => cmd_plot(what),
+        Command::Compare { board, model, data, elf, json } => {
+            cmd_compare(&board, &model, &data, elf.as_deref(), json.as_deref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -341,4 +362,37 @@ fn cmd_plot(what: PlotWhat) -> Result {
         }
     }
     Ok(())
+}
+
+fn cmd_compare(board: &str, model: &Path, data: &Path, elf: Option<&Path>, json: Option<&Path>) -> Result {
+    use tinymlp_host::{board as boards, compare, device};
+    let b = boards::find(board)
+        .ok_or_else(|| format!("unknown board {board:?}; choose one of {}", boards::names()))?;
+    let m = model_io::load(model)?;
+    let d = read_csv::<2>(data, 2)?;
+    if !device::qemu_available() {
+        return Err(device::DeviceError::NoQemu.into());
+    }
+    let elf = match elf {
+        Some(e) => e.to_path_buf(),
+        None => {
+            println!("building the firmware for {} ({}) with {}", b.name, b.target, model.display());
+            device::build_firmware(b, model, true)?
+        }
+    };
+    println!("running {} rows on QEMU {} ...", d.len(), b.name);
+    let c = compare::compare(b, &elf, &m, &d)?;
+    print!("{}", c.table());
+    if let Some(j) = json {
+        write_json(j, &c)?;
+    }
+    if c.ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "the device did not match the host on every row ({} of {} bit-exact)",
+            c.bit_exact_rows, c.rows
+        )
+        .into())
+    }
 }

@@ -1,0 +1,284 @@
+//! The firmware under QEMU: building it, starting it, and talking to it over its serial
+//! port with the framed protocol.
+
+use crate::board::Board;
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tinymlp::protocol::{FrameReader, MAX_FRAME, MAX_PAYLOAD, Request, Response, decode_frame, encode_frame};
+
+/// Why the device could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    /// QEMU is not installed.
+    #[error(
+        "qemu-system-arm is not installed; install it with `apt-get install -y qemu-system-arm` (Debian/Ubuntu)"
+    )]
+    NoQemu,
+    /// Building the firmware failed.
+    #[error("building the firmware for {board} failed (exit {status}); run `{command}` to see why")]
+    Build {
+        /// The board.
+        board: &'static str,
+        /// cargo's exit status.
+        status: i32,
+        /// The command to rerun.
+        command: String,
+    },
+    /// Starting or talking to QEMU failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The device sent something that is not a valid frame, or nothing in time.
+    #[error("device: {0}")]
+    Protocol(String),
+}
+
+/// Where the firmware crate is: `TINYMLP_FIRMWARE_DIR`, or next to this crate.
+pub fn firmware_dir() -> PathBuf {
+    std::env::var_os("TINYMLP_FIRMWARE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware"))
+}
+
+/// `true` when `qemu-system-arm` can be started.
+pub fn qemu_available() -> bool {
+    Command::new("qemu-system-arm")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Builds the firmware for `board` with the model file `model` (JSON or binary); returns the
+/// ELF's path.
+pub fn build_firmware(board: Board, model: &Path, quiet: bool) -> Result<PathBuf, DeviceError> {
+    let dir = firmware_dir();
+    let model = std::fs::canonicalize(model)?;
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(&dir)
+        .args([
+            "build",
+            "--release",
+            "--target",
+            board.target,
+            "--no-default-features",
+            "--features",
+            board.name,
+        ])
+        .env("TINYMLP_MODEL", &model)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    if quiet {
+        cmd.arg("--quiet");
+    }
+    let command = format!(
+        "cd {} && TINYMLP_MODEL={} cargo build --release --target {} --no-default-features --features {}",
+        dir.display(),
+        model.display(),
+        board.target,
+        board.name
+    );
+    let status = cmd.status()?;
+    if !status.success() {
+        return Err(DeviceError::Build { board: board.name, status: status.code().unwrap_or(-1), command });
+    }
+    Ok(dir.join("target").join(board.target).join("release/tinymlp-firmware"))
+}
+
+/// A running firmware under QEMU.
+pub struct Device {
+    child: Child,
+    stream: UnixStream,
+    reader: FrameReader,
+    seq: u8,
+    _dir: tempfile::TempDir,
+    /// Raw defmt log (semihosting output) of the run.
+    pub log_path: PathBuf,
+}
+
+impl Device {
+    /// Starts `elf` on `board`'s emulator with the serial port on a socket.
+    pub fn start(board: Board, elf: &Path) -> Result<Self, DeviceError> {
+        if !qemu_available() {
+            return Err(DeviceError::NoQemu);
+        }
+        let dir = tempfile::tempdir()?;
+        let sock = dir.path().join("uart.sock");
+        let log_path = dir.path().join("firmware.defmt");
+        let mut cmd = Command::new("qemu-system-arm");
+        cmd.args(["-machine", board.name]);
+        if let Some(cpu) = board.cpu {
+            cmd.args(["-cpu", cpu]);
+        }
+        cmd.args(["-nographic", "-monitor", "none"])
+            .arg("-serial")
+            .arg(format!("unix:{},server=on,wait=on", sock.display()))
+            .args(["-semihosting-config", "enable=on,target=native,arg=firmware,arg=serve"])
+            .arg("-kernel")
+            .arg(elf)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log_path)?)
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn()?;
+        let start = Instant::now();
+        let stream = loop {
+            match UnixStream::connect(&sock) {
+                Ok(s) => break s,
+                Err(_) if start.elapsed() < Duration::from_secs(20) => {
+                    if let Some(status) = child.try_wait()? {
+                        let mut err = String::new();
+                        if let Some(mut e) = child.stderr.take() {
+                            let _ = e.read_to_string(&mut err);
+                        }
+                        return Err(DeviceError::Protocol(format!(
+                            "QEMU exited ({status}) before serving: {err}"
+                        )));
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        Ok(Self { child, stream, reader: FrameReader::new(), seq: 0, _dir: dir, log_path })
+    }
+
+    /// Sends raw bytes (for protocol tests: corrupt or truncated frames).
+    pub fn send_raw(&mut self, bytes: &[u8]) -> Result<(), DeviceError> {
+        self.stream.write_all(bytes)?;
+        Ok(())
+    }
+
+    /// Sends a request payload, framed.
+    pub fn send(&mut self, request: &Request<'_>) -> Result<(), DeviceError> {
+        let mut p = [0u8; MAX_PAYLOAD];
+        let n = request.write(&mut p).map_err(|e| DeviceError::Protocol(e.to_string()))?;
+        let mut wire = [0u8; MAX_FRAME + 1];
+        let m = encode_frame(&p[..n], &mut wire).map_err(|e| DeviceError::Protocol(e.to_string()))?;
+        self.send_raw(&wire[..m])
+    }
+
+    /// Waits for the next response frame and returns its payload.
+    pub fn receive(&mut self) -> Result<Vec<u8>, DeviceError> {
+        let mut byte = [0u8; 1];
+        loop {
+            let n = self.stream.read(&mut byte).map_err(|e| match e.kind() {
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                    DeviceError::Protocol("no answer within 30 s".into())
+                }
+                _ => e.into(),
+            })?;
+            if n == 0 {
+                return Err(DeviceError::Protocol("the device closed its serial port".into()));
+            }
+            if let Some(frame) = self.reader.push(byte[0]) {
+                let frame = frame.map_err(|e| DeviceError::Protocol(e.to_string()))?;
+                let payload = decode_frame(frame).map_err(|e| DeviceError::Protocol(e.to_string()))?;
+                return Ok(payload.to_vec());
+            }
+        }
+    }
+
+    fn next_seq(&mut self) -> u8 {
+        self.seq = self.seq.wrapping_add(1);
+        self.seq
+    }
+
+    /// Runs inference on one row; returns the outputs and the class, or the device's error.
+    pub fn infer(
+        &mut self,
+        model_id: u32,
+        x: &[f32],
+    ) -> Result<Result<(Vec<f32>, u8), Response<'static>>, DeviceError> {
+        let seq = self.next_seq();
+        let mut bytes = vec![0u8; 4 * x.len()];
+        tinymlp::protocol::write_f32s(x, &mut bytes);
+        self.send(&Request::Infer { seq, model_id, inputs: &bytes })?;
+        let payload = self.receive()?;
+        match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+            Response::Output { seq: s, class, outputs } if s == seq => {
+                let mut y = vec![0.0f32; outputs.len() / 4];
+                tinymlp::protocol::read_f32s(outputs, &mut y);
+                Ok(Ok((y, class)))
+            }
+            Response::Error { seq: s, code, detail } if s == seq || s == 0 => {
+                Ok(Err(Response::Error { seq: s, code, detail }))
+            }
+            other => Err(DeviceError::Protocol(format!("unexpected answer {other:?} to request {seq}"))),
+        }
+    }
+
+    /// Model id, inputs, outputs, trainable, non-trainable, stack used, stack size.
+    pub fn info(&mut self) -> Result<[u32; 7], DeviceError> {
+        let seq = self.next_seq();
+        self.send(&Request::Info { seq })?;
+        let payload = self.receive()?;
+        match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+            Response::Info { values, .. } => Ok(values),
+            other => Err(DeviceError::Protocol(format!("unexpected answer {other:?} to an info request"))),
+        }
+    }
+
+    /// Asks the firmware to exit with `code` and waits for QEMU; returns QEMU's exit status.
+    pub fn exit(mut self, code: u8) -> Result<i32, DeviceError> {
+        let seq = self.next_seq();
+        self.send(&Request::Exit { seq, code })?;
+        let _ = self.receive();
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status.code().unwrap_or(-1));
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = self.child.kill();
+                return Err(DeviceError::Protocol("QEMU did not exit".into()));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Flash and RAM the firmware occupies, from its ELF sections.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Sizes {
+    /// Bytes in flash: vector table, code, read-only data, initial values of `.data`.
+    pub flash: u64,
+    /// Bytes of static RAM: `.data`, `.bss`, `.uninit`.
+    pub ram: u64,
+}
+
+/// Reads the flash and RAM sizes of an ELF.
+pub fn elf_sizes(elf: &Path) -> Result<Sizes, DeviceError> {
+    use object::{Object, ObjectSection};
+    let data = std::fs::read(elf)?;
+    let file =
+        object::File::parse(&*data).map_err(|e| DeviceError::Protocol(format!("{}: {e}", elf.display())))?;
+    let mut s = Sizes::default();
+    for sec in file.sections() {
+        let name = sec.name().unwrap_or("");
+        let size = sec.size();
+        match name {
+            ".vector_table" | ".text" | ".rodata" => s.flash += size,
+            ".data" => {
+                s.flash += size;
+                s.ram += size;
+            }
+            ".bss" | ".uninit" => s.ram += size,
+            _ => {}
+        }
+    }
+    Ok(s)
+}
