@@ -147,3 +147,18 @@ fn batch_gradient_is_the_mean_and_chunks_add_up() {
         }
     }
 }
+
+#[test]
+fn an_update_that_would_overflow_is_refused_whole() {
+    // g·lr = 2·f32::MAX overflows: neither the weight nor the bias may change.
+    let mut layer = Dense::<1, 1>::from_parts([[1.0]], [0.5], Activation::Linear);
+    let g = DenseGrads { weight: [[0.5]], bias: [2.0] };
+    let before = layer.clone();
+    assert_eq!(Sgd::new(f32::MAX).step(&mut layer, &g), Err(StepError::NonFiniteWeights));
+    assert_eq!(layer, before);
+    let mut adam = Adam::<Dense<1, 1>>::new(0.1);
+    let bad = DenseGrads { weight: [[f32::MAX]], bias: [0.0] };
+    // g² overflows the second moment: refused, and the step count does not advance.
+    assert_eq!(adam.step(&mut layer, &bad), Err(StepError::NonFiniteWeights));
+    assert_eq!((adam.iterations(), &layer), (0, &before));
+}

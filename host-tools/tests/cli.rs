@@ -1,0 +1,93 @@
+//! The `tinymlp` command as a user meets it: errors say what is wrong and where, and the
+//! exit status is non-zero; a short training run writes its files.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn tinymlp(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tinymlp")).args(args).current_dir(cwd).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn data_errors_name_the_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("good.csv"), "x0,x1,label\n0.1,0.2,0\n0.3,0.1,1\n0.5,0.5,1\n").unwrap();
+    std::fs::write(d.join("cols.csv"), "x0,x1,label\n0.1,0.2,0\n0.3,1\n").unwrap();
+    std::fs::write(d.join("nan.csv"), "x0,x1,label\n0.1,0.2,0\n0.3,zero,1\n").unwrap();
+    let cases = [
+        (vec!["--train-csv", "missing.csv", "--test-csv", "good.csv"], "cannot read missing.csv"),
+        (
+            vec!["--train-csv", "cols.csv", "--test-csv", "good.csv"],
+            "cols.csv, line 3: expected 3 columns, found 2",
+        ),
+        (
+            vec!["--train-csv", "nan.csv", "--test-csv", "good.csv"],
+            "nan.csv, line 3, column `x1`: \"zero\" is not a number",
+        ),
+    ];
+    for (args, want) in cases {
+        let mut all = vec!["train", "--epochs", "1"];
+        all.extend(args);
+        let o = tinymlp(&all, d);
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains(want), "want {want:?} in {:?}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
+}
+
+#[test]
+fn train_writes_its_files_and_other_commands_read_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o =
+        tinymlp(&["train", "--model", "perceptron", "--epochs", "3", "--samples", "200", "--out", "run"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["model.json", "history.csv", "history.json", "report.json", "test.csv"] {
+        assert!(d.join("run").join(f).exists(), "{f}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("run/report.json")).unwrap()).unwrap();
+    for key in ["test_accuracy", "test_auc", "test_loss", "epochs_run", "best_epoch"] {
+        assert!(report.get(key).is_some(), "{key}");
+    }
+    assert_eq!(report["epochs_run"], 3);
+    let o = tinymlp(&["eval", "--model", "run/model.json", "--data", "run/test.csv"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("rows 40"));
+    // Exports round-trip: the binary file evaluates to the same numbers.
+    let o = tinymlp(&["export", "--model", "run/model.json", "--format", "bin", "--out", "m.bin"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a = tinymlp(&["eval", "--model", "run/model.json", "--data", "run/test.csv"], d);
+    let b = tinymlp(&["eval", "--model", "m.bin", "--data", "run/test.csv"], d);
+    assert_eq!(a.stdout, b.stdout);
+    // A model of another architecture as the starting point of an MLP run.
+    let o = tinymlp(
+        &["train", "--model", "mlp", "--init", "run/model.json", "--epochs", "1", "--samples", "100"],
+        d,
+    );
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("run/model.json") && e.contains("in the file and"), "{e}");
+    // A broken model file.
+    std::fs::write(d.join("bad.json"), "{\"format\": \"tinymlp\", \"version\": 1, \"layers\": [").unwrap();
+    let o = tinymlp(&["summary", "--model", "bad.json"], d);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("bad.json: malformed JSON"), "{}", stderr(&o));
+    // Plots.
+    let o = tinymlp(&["plot", "history", "--history", "run/history.csv", "--out", "h.png"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::metadata(d.join("h.png")).unwrap().len() > 1000);
+}
+
+#[test]
+fn unknown_board_is_refused_with_the_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = tinymlp(&["compare", "--board", "esp32"], dir.path());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("unknown board \"esp32\"; choose one of mps2-an386"), "{}", stderr(&o));
+}
