@@ -27,7 +27,9 @@ fn main() {
     let target = std::env::var("TARGET").unwrap();
     let chosen: Vec<_> = BOARDS
         .iter()
-        .filter(|(b, _)| std::env::var(format!("CARGO_FEATURE_{}", b.to_uppercase().replace('-', "_"))).is_ok())
+        .filter(|(b, _)| {
+            std::env::var(format!("CARGO_FEATURE_{}", b.to_uppercase().replace('-', "_"))).is_ok()
+        })
         .collect();
     let &(board, board_target) = match chosen.as_slice() {
         [one] => *one,
@@ -43,7 +45,8 @@ fn main() {
     println!("cargo:rustc-env=TINYMLP_BOARD={board}");
 
     println!("cargo:rerun-if-env-changed=TINYMLP_MODEL");
-    let model = std::env::var("TINYMLP_MODEL").map(PathBuf::from).unwrap_or_else(|_| "models/moons-mlp.json".into());
+    let model =
+        std::env::var("TINYMLP_MODEL").map(PathBuf::from).unwrap_or_else(|_| "models/moons-mlp.json".into());
     println!("cargo:rerun-if-changed={}", model.display());
     let source = generate(&model).unwrap_or_else(|e| panic!("TINYMLP_MODEL={}: {e}", model.display()));
     std::fs::write(out.join("model.rs"), source).unwrap();

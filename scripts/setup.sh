@@ -1,8 +1,24 @@
 # Sourced by the scripts: installs what the project needs on a fresh machine.
-# The toolchain, its components and targets are pinned in rust-toolchain.toml;
-# RUSTUP_AUTO_INSTALL=0 machines need this explicit install.
+#
+# - The Rust toolchain, its components and targets, pinned in rust-toolchain.toml
+#   (machines with RUSTUP_AUTO_INSTALL=0 need this explicit install).
+# - qemu-system-arm (the emulated boards) and a TrueType font (labels of the figures),
+#   through apt when missing and running as root; otherwise the exact command to run.
 if ! command -v rustup >/dev/null 2>&1; then
     echo "rustup is required: see https://rustup.rs" >&2
     exit 1
 fi
 rustup toolchain install >/dev/null
+
+missing=()
+command -v qemu-system-arm >/dev/null 2>&1 || missing+=(qemu-system-arm)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || [ -n "${TINYMLP_FONT:-}" ] || missing+=(fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing ${missing[*]} (apt-get)"
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "missing: ${missing[*]}. Install with: sudo apt-get install -y ${missing[*]}" >&2
+    fi
+fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check and test of the project on a fresh machine: installs the pinned Rust
-# toolchain with its targets, then format, lints, docs, the no_std builds and the tests.
+# Every check and test of the project, from a fresh machine: installs the pinned toolchain
+# (and QEMU, fonts), then format, lints, docs, the no_std builds, the firmware for the five
+# boards, and the tests — including the end-to-end runs on the emulated boards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -9,6 +10,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "format"
 cargo fmt --all --check
+(cd firmware && cargo fmt --check)
 step "clippy (-D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p tinymlp --features micromath --all-targets --locked -- -D warnings
@@ -16,6 +18,16 @@ step "no_std builds of the core"
 for target in thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf thumbv8m.main-none-eabihf; do
     cargo build -p tinymlp --release --target "$target" --locked
 done
+step "firmware for the five boards (clippy -D warnings)"
+while read -r board target; do
+    (cd firmware && cargo clippy --release --locked --target "$target" --no-default-features --features "$board" -- -D warnings)
+done <<'BOARDS'
+mps2-an386 thumbv7em-none-eabihf
+mps2-an500 thumbv7em-none-eabihf
+mps2-an505 thumbv8m.main-none-eabihf
+lm3s6965evb thumbv7m-none-eabi
+microbit thumbv6m-none-eabi
+BOARDS
 step "docs (-D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "tests"

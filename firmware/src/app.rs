@@ -5,8 +5,8 @@ use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
 use embedded_io::{Read, Write};
 use tinymlp::protocol::{
-    ErrorCode, FrameError, FrameReader, MAX_FRAME, MAX_PAYLOAD, Request, Response, decode_frame, encode_frame,
-    read_f32s, write_f32s,
+    ErrorCode, FrameError, FrameReader, MAX_FRAME, MAX_PAYLOAD, Request, Response, decode_frame,
+    encode_frame, read_f32s, write_f32s,
 };
 use tinymlp::{Layer, Signal, Zero};
 
@@ -73,9 +73,9 @@ fn handle<M: Layer, P: OutputPin>(
     let request = match Request::parse(payload) {
         Ok(r) => r,
         Err(FrameError::UnknownKind(k)) => {
-            return (error(payload[1], ErrorCode::UnknownKind, k as u32, out), Outcome::Reply);
+            return (error(seq_of(payload), ErrorCode::UnknownKind, k as u32, out), Outcome::Reply);
         }
-        Err(_) => return (error(payload[1], ErrorCode::BadFrame, 0, out), Outcome::Reply),
+        Err(_) => return (error(seq_of(payload), ErrorCode::BadFrame, 0, out), Outcome::Reply),
     };
     match request {
         Request::Infer { seq, model_id: wanted, inputs } => {
@@ -94,7 +94,8 @@ fn handle<M: Layer, P: OutputPin>(
             let mut y = M::Output::ZERO;
             model.forward(&x, &mut y);
             let ys = y.as_slice();
-            let class = if ys.len() == 1 { u8::from(ys[0] > 0.5) } else { tinymlp::metrics::argmax(ys) as u8 };
+            let class =
+                if ys.len() == 1 { u8::from(ys[0] > 0.5) } else { tinymlp::metrics::argmax(ys) as u8 };
             let _ = if class == 1 { led.set_high() } else { led.set_low() };
             let mut bytes = [0u8; MAX_PAYLOAD - 8];
             let k = (4 * ys.len()).min(bytes.len());
@@ -120,4 +121,9 @@ fn handle<M: Layer, P: OutputPin>(
             (Response::Info { seq, values }.write(out).unwrap_or(0), Outcome::Exit(code))
         }
     }
+}
+
+/// The sequence number of a payload (0 when it has none).
+fn seq_of(payload: &[u8]) -> u8 {
+    payload.get(1).copied().unwrap_or(0)
 }

@@ -755,14 +755,6 @@ fn read_fields<'de, A: MapAccess<'de>>(
     if let Some(i) = seen_tensors[..tensors.len()].iter().position(|s| !s) {
         return Err(fail(err, ModelError::Missing { layer: at, field: tensors[i].name }));
     }
-    // Statistics that must be positive.
-    for t in tensors.iter() {
-        let positive = matches!(t.name, "moving_variance" | "scale");
-        let invalid = |v: f32| (positive && v < 0.0) || (t.name == "scale" && v == 0.0);
-        if let Some(&v) = t.data.iter().find(|v| invalid(**v)) {
-            return Err(fail(err, ModelError::OutOfRange { layer, field: t.name, value: v }));
-        }
-    }
     Ok(())
 }
 
@@ -855,6 +847,13 @@ impl RowSeed<'_, '_> {
         while let Some(v) = seq.next_element::<Option<f32>>()? {
             match v {
                 Some(x) if x.is_finite() => {
+                    // Statistics that must be positive: checked on the file's value, in
+                    // both passes (the model holds the old value until the second).
+                    let negative = matches!(self.name, "moving_variance" | "scale") && x < 0.0;
+                    if negative || (self.name == "scale" && x == 0.0) {
+                        let e = ModelError::OutOfRange { layer: self.layer, field: self.name, value: x };
+                        return Err(fail(self.err, e));
+                    }
                     if self.write && n < self.data.len() {
                         self.data[n] = x;
                     }

@@ -215,7 +215,8 @@ pub enum Request<'a> {
 impl<'a> Request<'a> {
     /// Parses a payload from [`decode_frame`].
     pub fn parse(p: &'a [u8]) -> Result<Self, FrameError> {
-        let (k, seq, body) = (p[0], p[1], &p[2..]);
+        let [k, seq, body @ ..] = p else { return Err(FrameError::Truncated) };
+        let (k, seq) = (*k, *seq);
         match k {
             kind::INFER if body.len() >= 4 && body.len() % 4 == 0 => Ok(Request::Infer {
                 seq,
@@ -278,7 +279,8 @@ pub enum Response<'a> {
 impl<'a> Response<'a> {
     /// Parses a payload from [`decode_frame`].
     pub fn parse(p: &'a [u8]) -> Result<Self, FrameError> {
-        let (k, seq, body) = (p[0], p[1], &p[2..]);
+        let [k, seq, body @ ..] = p else { return Err(FrameError::Truncated) };
+        let (k, seq) = (*k, *seq);
         match k {
             kind::OUTPUT if !body.is_empty() && (body.len() - 1) % 4 == 0 => {
                 Ok(Response::Output { seq, class: body[0], outputs: &body[1..] })
@@ -392,6 +394,8 @@ mod tests {
         assert_eq!(decode_frame(&mut f[..m - 3]), Err(FrameError::BadCobs));
         assert_eq!(decode_frame(&mut [0x02, 0x01]), Err(FrameError::Truncated));
         assert_eq!(Request::parse(&[0x55, 0]), Err(FrameError::UnknownKind(0x55)));
+        assert_eq!(Request::parse(&[kind::INFO]), Err(FrameError::Truncated));
+        assert_eq!(Response::parse(&[]), Err(FrameError::Truncated));
         assert_eq!(Request::parse(&[kind::INFER, 0, 1, 2]), Err(FrameError::BadLength(kind::INFER)));
         let mut r = FrameReader::new();
         for _ in 0..MAX_FRAME + 5 {
