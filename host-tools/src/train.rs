@@ -106,9 +106,7 @@ impl Trained {
     /// The model's id: the CRC-32 of its binary form (what the firmware reports).
     pub fn model_id(&self) -> u32 {
         fn id<M: Layer>(m: &M) -> u32 {
-            let mut buf = vec![0u8; tinymlp::format::bin_len::<M>()];
-            let n = tinymlp::format::write_bin(m, &mut buf).expect("trained models are finite");
-            tinymlp::format::crc32(&buf[..n])
+            tinymlp::format::model_id(m).expect("trained models are finite")
         }
         match self {
             Trained::Perceptron(m) => id(&**m),

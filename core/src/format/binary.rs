@@ -19,7 +19,7 @@
 //! two f32 options: (alpha, 0) for dense, (momentum, epsilon) for batch norm, (rate, 0) for
 //! dropout, (0, 0) for normalization.
 
-use super::{ModelError, Name, Shape, crc32};
+use super::{Crc32, ModelError, Name, Shape, crc32};
 use crate::{Activation, Layer, LayerInfo, LayerKind};
 
 /// The first four bytes of a binary model.
@@ -67,6 +67,29 @@ fn descriptor(info: &LayerInfo) -> [u8; DESCRIPTOR] {
     d
 }
 
+/// Produces the bytes of the binary form of `model`, CRC excluded, piece by piece.
+fn emit<M: Layer>(model: &M, out: &mut dyn FnMut(&[u8])) -> Result<(), ModelError> {
+    let values = M::TRAINABLE + M::NON_TRAINABLE;
+    out(&MAGIC);
+    out(&VERSION.to_le_bytes());
+    out(&(M::LAYERS as u16).to_le_bytes());
+    out(&(values as u32).to_le_bytes());
+    model.describe(&mut |info| out(&descriptor(&info)));
+    let (mut layer, mut bad) = (0, None);
+    model.visit(&mut |_, ts| {
+        for t in ts {
+            for (i, v) in t.data.iter().enumerate() {
+                if !v.is_finite() && bad.is_none() {
+                    bad = Some(ModelError::NotFinite { layer, tensor: t.name, index: i });
+                }
+                out(&v.to_le_bytes());
+            }
+        }
+        layer += 1;
+    });
+    bad.map_or(Ok(()), Err)
+}
+
 /// Writes `model` in the binary format into `buf` (at least [`bin_len`] bytes) and returns
 /// the number of bytes written. Refuses non-finite parameters.
 ///
@@ -85,32 +108,31 @@ pub fn write_bin<M: Layer>(model: &M, buf: &mut [u8]) -> Result<usize, ModelErro
     if buf.len() < len {
         return Err(ModelError::BufferTooSmall);
     }
-    let values = M::TRAINABLE + M::NON_TRAINABLE;
-    buf[0..4].copy_from_slice(&MAGIC);
-    buf[4..6].copy_from_slice(&VERSION.to_le_bytes());
-    buf[6..8].copy_from_slice(&(M::LAYERS as u16).to_le_bytes());
-    buf[8..12].copy_from_slice(&(values as u32).to_le_bytes());
-    let (mut layer, mut at, mut bad) = (0, HEADER + DESCRIPTOR * M::LAYERS, None);
-    model.visit(&mut |info, ts| {
-        let d = HEADER + DESCRIPTOR * layer;
-        buf[d..d + DESCRIPTOR].copy_from_slice(&descriptor(info));
-        for t in ts {
-            for (i, v) in t.data.iter().enumerate() {
-                if !v.is_finite() && bad.is_none() {
-                    bad = Some(ModelError::NotFinite { layer, tensor: t.name, index: i });
-                }
-                buf[at..at + 4].copy_from_slice(&v.to_le_bytes());
-                at += 4;
-            }
-        }
-        layer += 1;
-    });
-    if let Some(e) = bad {
-        return Err(e);
-    }
+    let mut at = 0;
+    emit(model, &mut |bytes| {
+        buf[at..at + bytes.len()].copy_from_slice(bytes);
+        at += bytes.len();
+    })?;
     let crc = crc32(&buf[..at]);
     buf[at..at + 4].copy_from_slice(&crc.to_le_bytes());
     Ok(at + 4)
+}
+
+/// The model's id: the CRC-32 its binary file stores (computed without a buffer). The host
+/// and the firmware name a model by it.
+///
+/// ```
+/// use tinymlp::format::{bin_len, model_id, write_bin};
+/// use tinymlp::{Activation, Dense};
+/// let a = Dense::<2, 1>::from_parts([[0.5, -1.0]], [0.25], Activation::Tanh);
+/// let mut buf = [0u8; bin_len::<Dense<2, 1>>()];
+/// let n = write_bin(&a, &mut buf).unwrap();
+/// assert_eq!(model_id(&a).unwrap().to_le_bytes(), buf[n - 4..]);
+/// ```
+pub fn model_id<M: Layer>(model: &M) -> Result<u32, ModelError> {
+    let mut crc = Crc32::new();
+    emit(model, &mut |bytes| crc.update(bytes))?;
+    Ok(crc.finish())
 }
 
 fn u32_at(b: &[u8], i: usize) -> u32 {

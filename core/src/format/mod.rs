@@ -9,8 +9,8 @@ mod json;
 mod name;
 mod rust;
 
-pub use binary::{MAGIC, bin_len, read_bin, write_bin};
-pub use crc::crc32;
+pub use binary::{MAGIC, bin_len, model_id, read_bin, write_bin};
+pub use crc::{Crc32, crc32};
 pub use error::{ModelError, Shape};
 pub use json::{
     FORMAT, JsonInfo, MAX_DEPTH, Meta, VERSION, activation_from_name, kind_name, max_json_len, read_json,
