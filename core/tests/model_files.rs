@@ -310,3 +310,14 @@ mod mutations {
         }
     }
 }
+
+#[test]
+fn model_ids_tell_models_apart_and_match_the_stored_crc() {
+    let (a, b) = (trained(), seed_mlp());
+    assert_ne!(model_id(&a).unwrap(), model_id(&b).unwrap());
+    let bytes = bin_of(&a);
+    assert_eq!(model_id(&a).unwrap().to_le_bytes(), bytes[bytes.len() - 4..]);
+    let mut nan = small();
+    nan.tail.head.bias[0] = f32::NAN;
+    assert!(matches!(model_id(&nan), Err(ModelError::NotFinite { layer: 1, tensor: "bias", index: 0 })));
+}
