@@ -189,9 +189,8 @@ impl Activation {
             Activation::Linear => {}
             Activation::Relu => {
                 for (gi, &zi) in g.iter_mut().zip(z) {
-                    if zi <= 0.0 {
-                        *gi = 0.0;
-                    }
+                    // a select, not a branch: vectorises
+                    *gi = if zi > 0.0 { *gi } else { 0.0 };
                 }
             }
             Activation::Softmax => {

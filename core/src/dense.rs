@@ -1,6 +1,5 @@
 //! The fully connected layer.
 
-use crate::kernel::{axpy, dot};
 use crate::{
     Activation, Fans, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Params, Tensor, TensorMut, Upstream,
     Zero,
@@ -91,7 +90,7 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     #[inline]
     pub fn affine(&self, x: &[f32; IN], z: &mut [f32; OUT]) {
         for ((zo, w), b) in z.iter_mut().zip(&self.weight).zip(&self.bias) {
-            *zo = dot(w, x) + b;
+            *zo = crate::kernel::dot_n(w, x) + b;
         }
     }
 }
@@ -161,8 +160,24 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         _rng: &mut R,
         _mode: Mode,
     ) {
-        for ((xr, z), y) in x.iter().zip(&mut cache.z).zip(&mut cache.y) {
-            self.affine(xr, z);
+        let n = x.len().min(B);
+        // Four rows at a time: each weight row is loaded once for four dot products. Every
+        // dot product keeps its own lanes and canonical order (`kernel::dot4`).
+        let mut r = 0;
+        while IN >= crate::kernel::LANES && r + 4 <= n {
+            let xs: [&[f32]; 4] = [&x[r], &x[r + 1], &x[r + 2], &x[r + 3]];
+            for (o, (w, b)) in self.weight.iter().zip(&self.bias).enumerate() {
+                let d = crate::kernel::dot4(w, xs);
+                for k in 0..4 {
+                    cache.z[r + k][o] = d[k] + b;
+                }
+            }
+            r += 4;
+        }
+        for k in r..n {
+            self.affine(&x[k], &mut cache.z[k]);
+        }
+        for (z, y) in cache.z[..n].iter().zip(&mut cache.y) {
             self.activation.apply(z, y);
         }
     }
@@ -183,17 +198,26 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
             if at == GradAt::Output {
                 self.activation.backprop(&cache.z[r], dz);
             }
+            // Array loops of compile-time length (unrolled when short, vectorised when long);
+            // each element is still `g += d·x`, rows in order: the canonical accumulation.
             if let Some(grads) = grads.as_deref_mut() {
                 let xr = x.row(r);
-                for ((gw, gb), &d) in grads.weight.iter_mut().zip(&mut grads.bias).zip(dz.iter()) {
-                    *gb += d;
-                    axpy(gw, d, xr);
+                for o in 0..OUT {
+                    let d = dz[o];
+                    grads.bias[o] += d;
+                    let gw = &mut grads.weight[o];
+                    for i in 0..IN {
+                        gw[i] += d * xr[i];
+                    }
                 }
             }
             if x.wants_grad() {
                 let mut dx = [0.0; IN];
-                for (w, &d) in self.weight.iter().zip(dz.iter()) {
-                    axpy(&mut dx, d, w);
+                for o in 0..OUT {
+                    let (d, w) = (dz[o], &self.weight[o]);
+                    for i in 0..IN {
+                        dx[i] += d * w[i];
+                    }
                 }
                 x.replace(r, dx);
             }

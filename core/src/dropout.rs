@@ -1,6 +1,5 @@
 //! Inverted dropout.
 
-use crate::random::uniform;
 use crate::{
     Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Params, Tensor, TensorMut, Upstream, Zero,
 };
@@ -9,7 +8,8 @@ use rand_core::Rng;
 /// Inverted dropout over `N` values: in training each value is zeroed with probability
 /// `rate` and the survivors are scaled by `1/(1 − rate)`, so inference is the identity.
 /// The mask is drawn from the caller's generator, one `next_u32` per value in row order:
-/// a value survives when its uniform draw is `≥ rate` (as Keras decides).
+/// a value survives when its uniform draw ([`random::uniform`](crate::random::uniform))
+/// is `≥ rate` (as Keras decides).
 ///
 /// ```
 /// use tinymlp::{Dropout, Layer};
@@ -96,9 +96,13 @@ impl<const N: usize> Layer for Dropout<N> {
         _mode: Mode,
     ) {
         let scale = 1.0 / (1.0 - self.rate);
+        // `uniform(rng) >= rate` decided on the integer: the draw is k·2⁻²⁴ with k the top 24
+        // bits of `next_u32`, and k·2⁻²⁴ ≥ rate ⟺ k ≥ ⌈rate·2²⁴⌉ (scaling by a power of two
+        // is exact). The same decisions, without a conversion per value.
+        let threshold = libm::ceilf(self.rate * 16_777_216.0) as u32;
         for ((row, mask), y) in x.iter().zip(&mut cache.mask).zip(&mut cache.y) {
             for j in 0..N {
-                mask[j] = if uniform(rng) >= self.rate { scale } else { 0.0 };
+                mask[j] = if (rng.next_u32() >> 8) >= threshold { scale } else { 0.0 };
                 y[j] = row[j] * mask[j];
             }
         }
@@ -147,6 +151,29 @@ impl<const N: usize> Layer for Dropout<N> {
             && (0.0..1.0).contains(&rate)
         {
             self.rate = rate;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::uniform;
+    use crate::{Xoshiro128PlusPlus, Zero};
+
+    #[test]
+    fn integer_threshold_decides_like_the_uniform_draw() {
+        for rate in [0.0f32, 0.1, 0.2, 0.3, 0.5, 0.999_999_9, 1.0 / 3.0] {
+            let mut d = Dropout::<64>::new(rate);
+            let mut cache: DropoutCache<64, 4> = Zero::ZERO;
+            let x = [[1.0f32; 64]; 4];
+            d.forward_train(&x, &mut cache, &mut Xoshiro128PlusPlus::new(9), Mode::Train);
+            let mut rng = Xoshiro128PlusPlus::new(9);
+            for row in &cache.mask {
+                for &m in row {
+                    assert_eq!(m != 0.0, uniform(&mut rng) >= rate, "rate {rate}");
+                }
+            }
         }
     }
 }

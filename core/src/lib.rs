@@ -82,9 +82,12 @@
 //! ## Features
 //! - `micromath`: fast `exp`/`tanh` approximations (see [`math`] for their error). Still
 //!   identical across targets, but different from the default `libm` results.
-#![cfg_attr(not(test), no_std)]
+#![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Numeric kernels index several arrays of compile-time length with one counter; that reads
+// better than zipped iterators and compiles to the same loops.
+#![allow(clippy::needless_range_loop)]
 
 mod activation;
 mod batchnorm;

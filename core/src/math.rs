@@ -56,10 +56,19 @@ pub fn ln_1p(x: f32) -> f32 {
     libm::log1pf(x)
 }
 
-/// Square root (correctly rounded: the same on every IEEE-754 target).
+/// Square root, correctly rounded (IEEE 754 requires it of every implementation, so the
+/// bits are the same everywhere). With the `std` feature it is `f32::sqrt`, which the
+/// compiler can vectorise on the host.
 #[inline]
 pub fn sqrt(x: f32) -> f32 {
-    libm::sqrtf(x)
+    #[cfg(feature = "std")]
+    {
+        x.sqrt()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        libm::sqrtf(x)
+    }
 }
 
 /// `x^y`.

@@ -41,7 +41,15 @@ pub trait Params {
 
     /// `true` when every value is finite (no NaN, no ±∞).
     fn all_finite(&self) -> bool {
-        (0..Self::SLICES).all(|i| self.slice(i).iter().all(|v| v.is_finite()))
+        // The largest magnitude's bit pattern (an integer maximum, which vectorises): at
+        // 0x7F80_0000 and above are the infinities and NaNs.
+        let mut m = 0u32;
+        for i in 0..Self::SLICES {
+            for v in self.slice(i) {
+                m = m.max(v.to_bits() & 0x7FFF_FFFF);
+            }
+        }
+        m < 0x7F80_0000
     }
 
     /// Total number of values.

@@ -1,4 +1,4 @@
-use super::{Optimizer, decayed};
+use super::{Optimizer, decayed, max_abs};
 use crate::math::{powf, sqrt};
 use crate::{Layer, Params, StepError, Zero};
 
@@ -96,7 +96,23 @@ impl<M: Layer> Optimizer<M> for Adam<M> {
             let v = v + (g * g - v) * one_m_b2;
             (p - (m * alpha) / (sqrt(v) + eps), m, v)
         };
+        // Cheap bounds first: with |g| (decay included) and |m| ≤ 1e18, v ≤ 1e37, |p| ≤ 1e37
+        // and α ≤ 1e10, every new value is finite (m′ and v′ are convex combinations, the
+        // step is at most 1e18·α/ε = 1e35). Only otherwise is each update computed twice.
+        let pmax = max_abs(&*model);
+        let gmax = max_abs(grads) + wd.abs() * pmax;
+        let safe = gmax <= 1e18
+            && max_abs(&self.m) <= 1e18
+            && max_abs(&self.v) <= 1e37
+            && pmax <= 1e37
+            && alpha.abs() <= 1e10
+            && eps > 0.0
+            && (0.0..=1.0).contains(&one_m_b1)
+            && (0.0..=1.0).contains(&one_m_b2);
         for s in 0..M::SLICES {
+            if safe {
+                break;
+            }
             let (ps, gs, ms, vs) = (model.slice(s), grads.slice(s), self.m.slice(s), self.v.slice(s));
             let ok = ps.iter().zip(gs).zip(ms).zip(vs).all(|(((&p, &g), &m), &v)| {
                 let (p, m, v) = update(p, g, m, v);

@@ -1,4 +1,4 @@
-use super::{Optimizer, decayed};
+use super::{Optimizer, decayed, max_abs};
 use crate::{Layer, Params, StepError, Zero};
 
 /// SGD with momentum, optionally Nesterov, in Keras 3's form:
@@ -52,7 +52,17 @@ impl<M: Layer> Optimizer<M> for Momentum<M> {
             let p = if nesterov { p + (-g * lr + v * momentum) } else { p + v };
             (p, v)
         };
+        // |p|, |v| ≤ 1e37, lr·|g| ≤ 1e37 (decay included) and |momentum| ≤ 1 keep every
+        // new value finite.
+        let pmax = max_abs(&*model);
+        let safe = pmax <= 1e37
+            && max_abs(&self.velocity) <= 1e37
+            && lr.abs() * (max_abs(grads) + wd.abs() * pmax) <= 1e37
+            && momentum.abs() <= 1.0;
         for s in 0..M::SLICES {
+            if safe {
+                break;
+            }
             let vs = self.velocity.slice(s);
             let ok = model.slice(s).iter().zip(grads.slice(s)).zip(vs).all(|((&p, &g), &v)| {
                 let (p, v) = update(p, g, v);
