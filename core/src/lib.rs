@@ -127,7 +127,7 @@ pub use callback::{Callback, Control, EpochLogs, FnCallback, History, Monitor, M
 pub use chain::Chain;
 pub use checkpoint::ModelCheckpoint;
 pub use dense::{Dense, DenseCache, DenseGrads};
-pub use dropout::{Dropout, DropoutCache};
+pub use dropout::{Dropout, DropoutCache, mask_bits};
 pub use early_stopping::EarlyStopping;
 pub use evaluate::{Evaluation, evaluate, predict};
 pub use fit::{FitConfig, FitError, FitReport, Labelled, validation_split_index};
