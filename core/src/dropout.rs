@@ -174,7 +174,6 @@ pub fn mask_bits(key: u32, index: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::random::uniform;
     use crate::{Xoshiro128PlusPlus, Zero};
 
     #[test]
