@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use tinymlp::Layer;
-use tinymlp::format::{model_id, read_bin, read_json, write_rust};
+use tinymlp::format::{bin_len, model_id, read_bin, read_json, write_bin, write_rust};
 use tinymlp::zoo;
 
 const BOARDS: [(&str, &str); 5] = [
@@ -63,6 +63,11 @@ fn load<M: Layer>(bytes: &[u8], mut m: M) -> Result<M, String> {
 
 fn emit<M: Layer>(m: &M, path: &Path) -> String {
     let id = model_id(m).expect("a model that was read is finite");
+    // The binary form too: the self-test loads it on the device with the core's reader.
+    let mut bin = vec![0u8; bin_len::<M>()];
+    write_bin(m, &mut bin).expect("a model that was read is writable");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(out.join("model.bin"), bin).unwrap();
     let mut s = String::new();
     write_rust(m, &path.display().to_string(), &mut s).unwrap();
     writeln!(s, "\n/// CRC-32 of the model's binary form: the id the host checks.").unwrap();

@@ -95,6 +95,33 @@ fn self_test_requested() -> bool {
     }
 }
 
+/// The model's binary file, as the host exported it.
+#[cfg(not(feature = "microbit"))]
+static MODEL_BIN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model.bin"));
+
+/// Loads the binary model file with the core's reader on the device (into a copy on the
+/// stack) and compares it with the constants in flash; `true` when identical. Boards with
+/// little RAM skip it: it needs a second copy of the model.
+#[cfg(not(feature = "microbit"))]
+fn load_binary_on_device() -> bool {
+    let mut copy = model::MODEL;
+    let loaded = &mut copy;
+    // Scramble it first, so that a reader that wrote nothing cannot pass.
+    loaded.visit_mut(&mut |_, ts| {
+        for t in ts.iter_mut() {
+            t.data.fill(0.5);
+        }
+    });
+    match tinymlp::format::read_bin(MODEL_BIN, loaded) {
+        // The same bits: the same CRC of the binary form, and equal values.
+        Ok(()) => tinymlp::format::model_id(loaded) == Ok(model::MODEL_ID) && *loaded == MODEL,
+        Err(e) => {
+            defmt::error!("the binary model file did not load: {}", defmt::Display2Format(&e));
+            false
+        }
+    }
+}
+
 /// Classifies a few points of the moons and logs the answers.
 fn self_test() -> u8 {
     use tinymlp::Zero;
@@ -107,6 +134,17 @@ fn self_test() -> u8 {
         let mut y = <model::Model as Layer>::Output::ZERO;
         MODEL.forward(&x, &mut y);
         defmt::info!("self-test: {} → {} (bits {=u32:#010x})", p, y.as_slice()[0], y.as_slice()[0].to_bits());
+    }
+    #[cfg(not(feature = "microbit"))]
+    {
+        if !load_binary_on_device() {
+            defmt::error!("self-test failed: the binary model loaded on the device differs from flash");
+            return 1;
+        }
+        defmt::info!(
+            "self-test: the binary model file ({} B) loads on the device bit for bit",
+            MODEL_BIN.len()
+        );
     }
     0
 }

@@ -89,6 +89,41 @@ pub fn build_firmware(board: Board, model: &Path, quiet: bool) -> Result<PathBuf
     Ok(dir.join("target").join(board.target).join("release/tinymlp-firmware"))
 }
 
+/// Runs the firmware's self-test (QEMU started with the argument `selftest`, no serial
+/// port): it logs the model, classifies a few points, loads the binary model file with the
+/// core's reader on the device and compares it with the constants in flash. Returns QEMU's
+/// exit status (0 when the self-test passed).
+pub fn run_self_test(board: Board, elf: &Path) -> Result<i32, DeviceError> {
+    if !qemu_available() {
+        return Err(DeviceError::NoQemu);
+    }
+    let mut cmd = Command::new("qemu-system-arm");
+    cmd.args(["-machine", board.name]);
+    if let Some(cpu) = board.cpu {
+        cmd.args(["-cpu", cpu]);
+    }
+    let mut child = cmd
+        .args(["-nographic", "-monitor", "none", "-serial", "null"])
+        .args(["-semihosting-config", "enable=on,target=native,arg=firmware,arg=selftest"])
+        .arg("-kernel")
+        .arg(elf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status.code().unwrap_or(-1));
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            return Err(DeviceError::Protocol("the self-test did not finish within 60 s".into()));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// A running firmware under QEMU.
 pub struct Device {
     child: Child,
