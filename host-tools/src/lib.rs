@@ -5,6 +5,7 @@ pub mod board;
 pub mod compare;
 pub mod data;
 pub mod device;
+pub mod experiments;
 pub mod model_io;
 pub mod plot;
 pub mod report;

@@ -81,6 +81,18 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Run one of the tutorial's experiments (or all): PNG figures, a markdown table, JSON.
+    Experiment {
+        /// Which experiment; all of them when omitted.
+        #[arg(value_enum)]
+        name: Option<tinymlp_host::experiments::Experiment>,
+        /// Output directory.
+        #[arg(long, default_value = "experiments")]
+        out: PathBuf,
+        /// A smaller, faster version.
+        #[arg(long)]
+        quick: bool,
+    },
     /// Draw PNG figures like the tutorial's.
     Plot {
         #[command(subcommand)]
@@ -168,6 +180,7 @@ fn main() -> ExitCode {
         Command::Summary { model } => cmd_summary(&model),
         Command::Export { model, format, out } => cmd_export(&model, format, &out),
         Command::Plot { what } => cmd_plot(what),
+        Command::Experiment { name, out, quick } => cmd_experiment(name, &out, quick),
         Command::Compare { board, model, data, elf, json } => {
             cmd_compare(&board, &model, &data, elf.as_deref(), json.as_deref())
         }
@@ -395,4 +408,23 @@ fn cmd_compare(board: &str, model: &Path, data: &Path, elf: Option<&Path>, json:
         )
         .into())
     }
+}
+
+fn cmd_experiment(name: Option<tinymlp_host::experiments::Experiment>, out: &Path, quick: bool) -> Result {
+    use clap::ValueEnum;
+    use tinymlp_host::experiments::{Experiment, run};
+    let all: Vec<Experiment> = match name {
+        Some(e) => vec![e],
+        None => Experiment::value_variants().to_vec(),
+    };
+    for e in all {
+        let f = run(e, quick, out)?;
+        println!("== {} ==", f.name);
+        for r in &f.rows {
+            println!("  {}", r.join(" | "));
+        }
+        println!("  {}", f.conclusion);
+        println!("  wrote {}/{}.{{png,md,json}}", out.display(), f.name);
+    }
+    Ok(())
 }

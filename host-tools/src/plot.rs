@@ -171,6 +171,20 @@ pub fn history(h: &[EpochRecord], path: &Path) -> Result<(), PlotError> {
 /// the background shows the predicted probability of class 1, the line is where it
 /// crosses 0.5.
 pub fn boundary(models: &[(&str, &Trained)], data: &Labelled<2>, path: &Path) -> Result<(), PlotError> {
+    let fns: Vec<_> = models.iter().map(|(n, m)| (*n, move |x: &[f32; 2]| m.predict(x))).collect();
+    let refs: Vec<(&str, Predictor<'_>)> = fns.iter().map(|(n, f)| (*n, f as Predictor<'_>)).collect();
+    boundary_fn(&refs, data, path)
+}
+
+/// A predictor of the probability of class 1, for [`boundary_fn`].
+pub type Predictor<'a> = &'a dyn Fn(&[f32; 2]) -> f32;
+
+/// [`boundary`] for any predictors of the probability of class 1.
+pub fn boundary_fn(
+    models: &[(&str, Predictor<'_>)],
+    data: &Labelled<2>,
+    path: &Path,
+) -> Result<(), PlotError> {
     if data.is_empty() || models.is_empty() {
         return Err(PlotError::Empty("no points or no model"));
     }
@@ -202,7 +216,7 @@ pub fn boundary(models: &[(&str, &Trained)], data: &Labelled<2>, path: &Path) ->
         let mut grid = vec![0.0f32; N * N];
         for j in 0..N {
             for i in 0..N {
-                grid[j * N + i] = model.predict(&[x0 + (i as f32 + 0.5) * dx, y0 + (j as f32 + 0.5) * dy]);
+                grid[j * N + i] = model(&[x0 + (i as f32 + 0.5) * dx, y0 + (j as f32 + 0.5) * dy]);
             }
         }
         let cells = (0..N * N).map(|k| {
@@ -237,6 +251,156 @@ pub fn boundary(models: &[(&str, &Trained)], data: &Labelled<2>, path: &Path) ->
         });
         tri!(chart.draw_series(points), path);
     }
+    tri!(root.present(), path);
+    Ok(())
+}
+
+/// One panel of a line figure.
+pub struct Panel {
+    /// Title.
+    pub title: String,
+    /// Label of the x axis.
+    pub x_label: String,
+    /// Label of the y axis.
+    pub y_label: String,
+    /// Logarithmic y axis.
+    pub log_y: bool,
+    /// Named lines of (x, y) points.
+    pub lines: Vec<(String, Vec<(f32, f32)>)>,
+    /// Named sets of (x, y) points drawn as dots.
+    pub dots: Vec<(String, Vec<(f32, f32)>)>,
+}
+
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+/// Panels side by side, each with its lines and dots.
+pub fn panels(panels: &[Panel], path: &Path) -> Result<(), PlotError> {
+    if panels.is_empty() {
+        return Err(PlotError::Empty("no panel"));
+    }
+    font()?;
+    let root = BitMapBackend::new(path, (560 * panels.len() as u32, 480)).into_drawing_area();
+    tri!(root.fill(&WHITE), path);
+    for (area, p) in root.split_evenly((1, panels.len())).iter().zip(panels) {
+        let pts = p
+            .lines
+            .iter()
+            .chain(&p.dots)
+            .flat_map(|(_, v)| v.iter())
+            .filter(|(x, y)| x.is_finite() && y.is_finite() && (!p.log_y || *y > 0.0));
+        let (mut x0, mut x1, mut y0, mut y1) =
+            (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY);
+        for &(x, y) in pts {
+            (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+        }
+        if !x0.is_finite() {
+            return Err(PlotError::Empty("a panel has no finite point"));
+        }
+        if x1 <= x0 {
+            x1 = x0 + 1.0;
+        }
+        let mut builder = ChartBuilder::on(area);
+        builder.caption(&p.title, ("sans-serif", 20)).margin(12).x_label_area_size(35).y_label_area_size(60);
+        macro_rules! draw {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                tri!(
+                    chart.configure_mesh().x_desc(p.x_label.as_str()).y_desc(p.y_label.as_str()).draw(),
+                    path
+                );
+                for (k, (name, v)) in p.lines.iter().enumerate() {
+                    let c = PALETTE[k % PALETTE.len()];
+                    let v: Vec<(f32, f32)> =
+                        v.iter().copied().filter(|(_, y)| !p.log_y || *y > 0.0).collect();
+                    tri!(chart.draw_series(LineSeries::new(v, c.stroke_width(2))), path)
+                        .label(name.as_str())
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+                }
+                for (k, (name, v)) in p.dots.iter().enumerate() {
+                    let c = PALETTE[(k + p.lines.len()) % PALETTE.len()];
+                    let v: Vec<(f32, f32)> =
+                        v.iter().copied().filter(|(_, y)| !p.log_y || *y > 0.0).collect();
+                    tri!(chart.draw_series(v.into_iter().map(|q| Circle::new(q, 3, c.filled()))), path)
+                        .label(name.as_str())
+                        .legend(move |(x, y)| Circle::new((x + 9, y), 3, c.filled()));
+                }
+                tri!(
+                    chart
+                        .configure_series_labels()
+                        .background_style(WHITE.mix(0.8))
+                        .border_style(BLACK)
+                        .draw(),
+                    path
+                );
+            }};
+        }
+        if p.log_y {
+            let (lo, hi) = (y0.max(f32::MIN_POSITIVE) / 2.0, y1 * 2.0);
+            draw!(tri!(builder.build_cartesian_2d(x0..x1, (lo..hi).log_scale()), path));
+        } else {
+            let pad = ((y1 - y0) * 0.08).max(1e-3);
+            draw!(tri!(builder.build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad)), path));
+        }
+    }
+    tri!(root.present(), path);
+    Ok(())
+}
+
+/// Decision regions of a K-class classifier over labelled points: each cell coloured by its
+/// predicted class.
+pub fn regions(
+    classify: &dyn Fn(&[f32; 2]) -> usize,
+    data: &Labelled<2>,
+    title: &str,
+    path: &Path,
+) -> Result<(), PlotError> {
+    if data.is_empty() {
+        return Err(PlotError::Empty("no points"));
+    }
+    font()?;
+    let (mut x0, mut x1, mut y0, mut y1) =
+        (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY);
+    for p in &data.x {
+        (x0, x1, y0, y1) = (x0.min(p[0]), x1.max(p[0]), y0.min(p[1]), y1.max(p[1]));
+    }
+    let (px, py) = ((x1 - x0) * 0.1, (y1 - y0) * 0.1);
+    let (x0, x1, y0, y1) = (x0 - px, x1 + px, y0 - py, y1 + py);
+    let root = BitMapBackend::new(path, (600, 560)).into_drawing_area();
+    tri!(root.fill(&WHITE), path);
+    let mut chart = tri!(
+        ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(40)
+            .build_cartesian_2d(x0..x1, y0..y1),
+        path
+    );
+    tri!(chart.configure_mesh().disable_mesh().draw(), path);
+    const N: usize = 150;
+    let (dx, dy) = ((x1 - x0) / N as f32, (y1 - y0) / N as f32);
+    let cells = (0..N * N).map(|k| {
+        let (i, j) = (k % N, k / N);
+        let (cx, cy) = (x0 + i as f32 * dx, y0 + j as f32 * dy);
+        let c = PALETTE[classify(&[cx + dx / 2.0, cy + dy / 2.0]) % PALETTE.len()];
+        Rectangle::new([(cx, cy), (cx + dx, cy + dy)], c.mix(0.25).filled())
+    });
+    tri!(chart.draw_series(cells), path);
+    let points = data
+        .x
+        .iter()
+        .zip(&data.label)
+        .map(|(p, &l)| Circle::new((p[0], p[1]), 3, PALETTE[l % PALETTE.len()].filled()));
+    tri!(chart.draw_series(points), path);
     tri!(root.present(), path);
     Ok(())
 }
