@@ -117,6 +117,7 @@ pub mod random;
 mod reduce_lr;
 mod rng;
 mod signal;
+pub mod store;
 mod summary;
 mod trainer;
 pub mod zoo;

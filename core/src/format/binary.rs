@@ -67,8 +67,9 @@ fn descriptor(info: &LayerInfo) -> [u8; DESCRIPTOR] {
     d
 }
 
-/// Produces the bytes of the binary form of `model`, CRC excluded, piece by piece.
-fn emit<M: Layer>(model: &M, out: &mut dyn FnMut(&[u8])) -> Result<(), ModelError> {
+/// Produces the bytes of the binary form of `model`, CRC excluded, piece by piece (the
+/// CRC-32 of all of them follows in a file).
+pub fn emit_bin<M: Layer>(model: &M, out: &mut dyn FnMut(&[u8])) -> Result<(), ModelError> {
     let values = M::TRAINABLE + M::NON_TRAINABLE;
     out(&MAGIC);
     out(&VERSION.to_le_bytes());
@@ -109,7 +110,7 @@ pub fn write_bin<M: Layer>(model: &M, buf: &mut [u8]) -> Result<usize, ModelErro
         return Err(ModelError::BufferTooSmall);
     }
     let mut at = 0;
-    emit(model, &mut |bytes| {
+    emit_bin(model, &mut |bytes| {
         buf[at..at + bytes.len()].copy_from_slice(bytes);
         at += bytes.len();
     })?;
@@ -131,7 +132,7 @@ pub fn write_bin<M: Layer>(model: &M, buf: &mut [u8]) -> Result<usize, ModelErro
 /// ```
 pub fn model_id<M: Layer>(model: &M) -> Result<u32, ModelError> {
     let mut crc = Crc32::new();
-    emit(model, &mut |bytes| crc.update(bytes))?;
+    emit_bin(model, &mut |bytes| crc.update(bytes))?;
     Ok(crc.finish())
 }
 

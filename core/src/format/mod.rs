@@ -9,7 +9,7 @@ mod json;
 mod name;
 mod rust;
 
-pub use binary::{MAGIC, bin_len, model_id, read_bin, write_bin};
+pub use binary::{MAGIC, bin_len, emit_bin, model_id, read_bin, write_bin};
 pub use crc::{Crc32, crc32};
 pub use error::{ModelError, Shape};
 pub use json::{
