@@ -18,7 +18,14 @@ enum Outcome {
 
 /// Serves requests until an exit request; returns its exit code. Every malformed or
 /// refused frame gets an error reply, and the next request is served.
-pub fn serve<M, S, P, D>(model: &M, model_id: u32, serial: &mut S, led: &mut P, delay: &mut D) -> u8
+pub fn serve<M, S, P, D>(
+    model: &M,
+    model_id: u32,
+    serial: &mut S,
+    led: &mut P,
+    delay: &mut D,
+    cycles: &mut crate::board::Cycles,
+) -> u8
 where
     M: Layer,
     S: Read + Write,
@@ -35,7 +42,7 @@ where
         let Some(frame) = reader.push(byte[0]) else { continue };
         let mut reply = [0u8; MAX_PAYLOAD];
         let (len, outcome) = match frame.and_then(|f| decode_frame(f).map(|p| p as &[u8])) {
-            Ok(payload) => handle(model, model_id, payload, &mut reply, led),
+            Ok(payload) => handle(model, model_id, payload, &mut reply, led, cycles),
             Err(e) => {
                 defmt::warn!("refused frame: {}", defmt::Display2Format(&e));
                 let (code, detail) = match e {
@@ -69,6 +76,7 @@ fn handle<M: Layer, P: OutputPin>(
     payload: &[u8],
     out: &mut [u8],
     led: &mut P,
+    cycles: &mut crate::board::Cycles,
 ) -> (usize, Outcome) {
     let request = match Request::parse(payload) {
         Ok(r) => r,
@@ -116,6 +124,11 @@ fn handle<M: Layer, P: OutputPin>(
             ];
             (Response::Info { seq, values }.write(out).unwrap_or(0), Outcome::Reply)
         }
+        Request::Bench { seq, reps } => {
+            let (passes, empty) = bench(model, reps, cycles);
+            let values = [reps, passes, empty, crate::board::clock_hz()];
+            (Response::Bench { seq, values }.write(out).unwrap_or(0), Outcome::Reply)
+        }
         Request::Exit { seq, code } => {
             let values = [model_id, 0, 0, 0, 0, 0, 0];
             (Response::Info { seq, values }.write(out).unwrap_or(0), Outcome::Exit(code))
@@ -126,4 +139,26 @@ fn handle<M: Layer, P: OutputPin>(
 /// The sequence number of a payload (0 when it has none).
 fn seq_of(payload: &[u8]) -> u8 {
     payload.get(1).copied().unwrap_or(0)
+}
+
+/// Ticks of `reps` forward passes of one fixed row, and of `reps` empty measurements (the
+/// cost of reading the timer), each pass timed on its own so that the 24-bit counter cannot
+/// wrap within one measurement.
+fn bench<M: Layer>(model: &M, reps: u32, cycles: &mut crate::board::Cycles) -> (u32, u32) {
+    let mut x = M::Input::ZERO;
+    for (i, v) in x.as_mut_slice().iter_mut().enumerate() {
+        *v = 0.5 - 0.25 * i as f32;
+    }
+    let mut y = M::Output::ZERO;
+    let (mut passes, mut empty) = (0u32, 0u32);
+    for _ in 0..reps {
+        let t = cycles.now();
+        model.forward(core::hint::black_box(&x), &mut y);
+        core::hint::black_box(&y);
+        passes = passes.wrapping_add(cycles.since(t));
+        let t = cycles.now();
+        core::hint::black_box(&y);
+        empty = empty.wrapping_add(cycles.since(t));
+    }
+    (passes, empty)
 }

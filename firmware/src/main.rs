@@ -47,13 +47,15 @@ const fn board_tag() -> [u8; 14 + board::NAME.len()] {
 fn main() -> ! {
     stack::paint();
     let mut b = board::take();
+    let core = cortex_m::Peripherals::take().expect("taken once, at boot");
+    let mut cycles = board::Cycles::new(core.SYST);
     defmt::info!("tinymlp on {=str}, model {=u32:#010x}", board::NAME, model::MODEL_ID);
     log_summary();
     let code = if self_test_requested() {
         self_test()
     } else {
         defmt::info!("serving requests on UART 0");
-        app::serve(&MODEL, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay)
+        app::serve(&MODEL, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay, &mut cycles)
     };
     let (used, size) = stack::high_water();
     defmt::info!("stack high-water mark {} of {} bytes", used, size);
@@ -96,13 +98,13 @@ fn self_test_requested() -> bool {
 }
 
 /// The model's binary file, as the host exported it.
-#[cfg(not(feature = "microbit"))]
+#[cfg(all(feature = "load-check", not(feature = "microbit")))]
 static MODEL_BIN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model.bin"));
 
 /// Loads the binary model file with the core's reader on the device (into a copy on the
 /// stack) and compares it with the constants in flash; `true` when identical. Boards with
 /// little RAM skip it: it needs a second copy of the model.
-#[cfg(not(feature = "microbit"))]
+#[cfg(all(feature = "load-check", not(feature = "microbit")))]
 fn load_binary_on_device() -> bool {
     let mut copy = model::MODEL;
     let loaded = &mut copy;
@@ -116,7 +118,7 @@ fn load_binary_on_device() -> bool {
         // The same bits: the same CRC of the binary form, and equal values.
         Ok(()) => tinymlp::format::model_id(loaded) == Ok(model::MODEL_ID) && *loaded == MODEL,
         Err(e) => {
-            defmt::error!("the binary model file did not load: {}", defmt::Display2Format(&e));
+            defmt::error!("the binary model file did not load: {}", defmt::Debug2Format(&e));
             false
         }
     }
@@ -135,7 +137,7 @@ fn self_test() -> u8 {
         MODEL.forward(&x, &mut y);
         defmt::info!("self-test: {} → {} (bits {=u32:#010x})", p, y.as_slice()[0], y.as_slice()[0].to_bits());
     }
-    #[cfg(not(feature = "microbit"))]
+    #[cfg(all(feature = "load-check", not(feature = "microbit")))]
     {
         if !load_binary_on_device() {
             defmt::error!("self-test failed: the binary model loaded on the device differs from flash");

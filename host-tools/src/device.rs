@@ -55,19 +55,28 @@ pub fn qemu_available() -> bool {
 /// Builds the firmware for `board` with the model file `model` (JSON or binary); returns the
 /// ELF's path.
 pub fn build_firmware(board: Board, model: &Path, quiet: bool) -> Result<PathBuf, DeviceError> {
+    build_firmware_with(board, model, quiet, &[])
+}
+
+/// [`build_firmware`] with more cargo features (for example `load-check`). Each feature set
+/// builds into its own target directory, so the ELFs do not replace each other.
+pub fn build_firmware_with(
+    board: Board,
+    model: &Path,
+    quiet: bool,
+    features: &[&str],
+) -> Result<PathBuf, DeviceError> {
     let dir = firmware_dir();
     let model = std::fs::canonicalize(model)?;
+    let all_features: Vec<&str> = std::iter::once(board.name).chain(features.iter().copied()).collect();
+    let target_dir =
+        if features.is_empty() { dir.join("target") } else { dir.join("target").join(features.join("-")) };
     let mut cmd = Command::new("cargo");
     cmd.current_dir(&dir)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            board.target,
-            "--no-default-features",
-            "--features",
-            board.name,
-        ])
+        .args(["build", "--release", "--target", board.target, "--no-default-features", "--features"])
+        .arg(all_features.join(","))
+        .arg("--target-dir")
+        .arg(&target_dir)
         .env("TINYMLP_MODEL", &model)
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("RUSTFLAGS")
@@ -76,17 +85,18 @@ pub fn build_firmware(board: Board, model: &Path, quiet: bool) -> Result<PathBuf
         cmd.arg("--quiet");
     }
     let command = format!(
-        "cd {} && TINYMLP_MODEL={} cargo build --release --target {} --no-default-features --features {}",
+        "cd {} && TINYMLP_MODEL={} cargo build --release --target {} --no-default-features --features {} --target-dir {}",
         dir.display(),
         model.display(),
         board.target,
-        board.name
+        all_features.join(","),
+        target_dir.display()
     );
     let status = cmd.status()?;
     if !status.success() {
         return Err(DeviceError::Build { board: board.name, status: status.code().unwrap_or(-1), command });
     }
-    Ok(dir.join("target").join(board.target).join("release/tinymlp-firmware"))
+    Ok(target_dir.join(board.target).join("release/tinymlp-firmware"))
 }
 
 /// Runs the firmware's self-test (QEMU started with the argument `selftest`, no serial
@@ -138,6 +148,11 @@ pub struct Device {
 impl Device {
     /// Starts `elf` on `board`'s emulator with the serial port on a socket.
     pub fn start(board: Board, elf: &Path) -> Result<Self, DeviceError> {
+        Self::start_with(board, elf, &[])
+    }
+
+    /// [`Device::start`] with more QEMU arguments (for example `-icount`).
+    pub fn start_with(board: Board, elf: &Path, extra: &[&str]) -> Result<Self, DeviceError> {
         if !qemu_available() {
             return Err(DeviceError::NoQemu);
         }
@@ -153,6 +168,7 @@ impl Device {
             .arg("-serial")
             .arg(format!("unix:{},server=on,wait=on", sock.display()))
             .args(["-semihosting-config", "enable=on,target=native,arg=firmware,arg=serve"])
+            .args(extra)
             .arg("-kernel")
             .arg(elf)
             .stdin(Stdio::null())
@@ -255,6 +271,18 @@ impl Device {
         match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
             Response::Info { values, .. } => Ok(values),
             other => Err(DeviceError::Protocol(format!("unexpected answer {other:?} to an info request"))),
+        }
+    }
+
+    /// Times `reps` forward passes on the device: repetitions, ticks of the passes, ticks of
+    /// the empty measurements, core clock in Hz.
+    pub fn bench(&mut self, reps: u32) -> Result<[u32; 4], DeviceError> {
+        let seq = self.next_seq();
+        self.send(&Request::Bench { seq, reps })?;
+        let payload = self.receive()?;
+        match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+            Response::Bench { values, .. } => Ok(values),
+            other => Err(DeviceError::Protocol(format!("unexpected answer {other:?} to a bench request"))),
         }
     }
 

@@ -93,6 +93,21 @@ enum Command {
         #[arg(long)]
         quick: bool,
     },
+    /// Instructions per forward pass on emulated boards (QEMU -icount, deterministic).
+    Bench {
+        /// Boards (default: all five).
+        #[arg(long)]
+        board: Vec<String>,
+        /// Model file (JSON or binary).
+        #[arg(long, default_value = "firmware/models/moons-mlp.json")]
+        model: PathBuf,
+        /// Forward passes to time.
+        #[arg(long, default_value_t = 20)]
+        reps: u32,
+        /// Also write the results as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Draw PNG figures like the tutorial's.
     Plot {
         #[command(subcommand)]
@@ -181,6 +196,7 @@ fn main() -> ExitCode {
         Command::Export { model, format, out } => cmd_export(&model, format, &out),
         Command::Plot { what } => cmd_plot(what),
         Command::Experiment { name, out, quick } => cmd_experiment(name, &out, quick),
+        Command::Bench { board, model, reps, json } => cmd_bench(&board, &model, reps, json.as_deref()),
         Command::Compare { board, model, data, elf, json } => {
             cmd_compare(&board, &model, &data, elf.as_deref(), json.as_deref())
         }
@@ -425,6 +441,50 @@ fn cmd_experiment(name: Option<tinymlp_host::experiments::Experiment>, out: &Pat
         }
         println!("  {}", f.conclusion);
         println!("  wrote {}/{}.{{png,md,json}}", out.display(), f.name);
+    }
+    Ok(())
+}
+
+fn cmd_bench(boards: &[String], model: &Path, reps: u32, json: Option<&Path>) -> Result {
+    use tinymlp_host::{bench, board as b, device};
+    let chosen: Vec<b::Board> = if boards.is_empty() {
+        b::BOARDS.to_vec()
+    } else {
+        boards
+            .iter()
+            .map(|n| b::find(n).ok_or_else(|| format!("unknown board {n:?}; choose one of {}", b::names())))
+            .collect::<std::result::Result<_, _>>()?
+    };
+    let m = model_io::load(model)?;
+    let macs = match &m {
+        Trained::Mlp(x) => bench::macs(&**x),
+        Trained::Perceptron(x) => bench::macs(&**x),
+    };
+    if !device::qemu_available() {
+        return Err(device::DeviceError::NoQemu.into());
+    }
+    println!(
+        "| board | instructions / forward pass | instructions / MAC ({macs} MACs) | flash | static RAM | stack |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let mut all = Vec::new();
+    for board in chosen {
+        let elf = device::build_firmware(board, model, true)?;
+        let r = bench::bench_board(board, &elf, macs, reps)?;
+        println!(
+            "| {} ({}) | {:.0} | {:.2} | {} B | {} B | {} B |",
+            r.board,
+            r.core,
+            r.instructions_per_forward,
+            r.instructions_per_mac,
+            r.sizes.flash,
+            r.sizes.ram,
+            r.stack_high_water
+        );
+        all.push(r);
+    }
+    if let Some(j) = json {
+        write_json(j, &all)?;
     }
     Ok(())
 }

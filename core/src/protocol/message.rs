@@ -8,8 +8,10 @@
 //! | `0x01` infer | host → device | model id (u32), then the raw input values (f32 each) |
 //! | `0x02` info | host → device | — |
 //! | `0x03` exit | host → device | exit code (u8) |
+//! | `0x04` bench | host → device | repetitions (u32) |
 //! | `0x81` output | device → host | class (u8), then the outputs (f32 each, as bits) |
 //! | `0x82` info | device → host | model id, inputs, outputs, trainable, non-trainable, stack used, stack size (u32 each) |
+//! | `0x84` bench | device → host | repetitions, SysTick ticks of the forward passes, SysTick ticks of an empty loop of as many repetitions, core clock in Hz (u32 each) |
 //! | `0xE0` error | device → host | [`ErrorCode`] (u8), detail (u32) |
 //!
 //! All integers and floats are little-endian.
@@ -31,6 +33,10 @@ pub mod kind {
     pub const INFO: u8 = 0x02;
     /// Stop the device (exits QEMU).
     pub const EXIT: u8 = 0x03;
+    /// Time inference on the device.
+    pub const BENCH: u8 = 0x04;
+    /// Timing result.
+    pub const BENCH_REPLY: u8 = 0x84;
     /// Inference result.
     pub const OUTPUT: u8 = 0x81;
     /// Model and memory figures.
@@ -210,6 +216,13 @@ pub enum Request<'a> {
         /// Exit status.
         code: u8,
     },
+    /// Time `reps` forward passes with the core's cycle timer (SysTick).
+    Bench {
+        /// Sequence number.
+        seq: u8,
+        /// Forward passes to time.
+        reps: u32,
+    },
 }
 
 impl<'a> Request<'a> {
@@ -225,7 +238,10 @@ impl<'a> Request<'a> {
             }),
             kind::INFO if body.is_empty() => Ok(Request::Info { seq }),
             kind::EXIT if body.len() == 1 => Ok(Request::Exit { seq, code: body[0] }),
-            kind::INFER | kind::INFO | kind::EXIT => Err(FrameError::BadLength(k)),
+            kind::BENCH if body.len() == 4 => {
+                Ok(Request::Bench { seq, reps: u32::from_le_bytes([body[0], body[1], body[2], body[3]]) })
+            }
+            kind::INFER | kind::INFO | kind::EXIT | kind::BENCH => Err(FrameError::BadLength(k)),
             other => Err(FrameError::UnknownKind(other)),
         }
     }
@@ -241,6 +257,10 @@ impl<'a> Request<'a> {
             }
             Request::Info { seq } => w.bytes(&[kind::INFO, seq])?,
             Request::Exit { seq, code } => w.bytes(&[kind::EXIT, seq, code])?,
+            Request::Bench { seq, reps } => {
+                w.bytes(&[kind::BENCH, seq])?;
+                w.bytes(&reps.to_le_bytes())?;
+            }
         }
         Ok(w.at)
     }
@@ -264,6 +284,13 @@ pub enum Response<'a> {
         seq: u8,
         /// Model id, inputs, outputs, trainable, non-trainable, stack used, stack size.
         values: [u32; 7],
+    },
+    /// Timing of forward passes.
+    Bench {
+        /// Sequence number of the request.
+        seq: u8,
+        /// Repetitions, ticks of the passes, ticks of the empty loop, core clock (Hz).
+        values: [u32; 4],
     },
     /// A refused request.
     Error {
@@ -291,12 +318,20 @@ impl<'a> Response<'a> {
                     u32::from_le_bytes([body[4 * i], body[4 * i + 1], body[4 * i + 2], body[4 * i + 3]])
                 }),
             }),
+            kind::BENCH_REPLY if body.len() == 16 => Ok(Response::Bench {
+                seq,
+                values: core::array::from_fn(|i| {
+                    u32::from_le_bytes([body[4 * i], body[4 * i + 1], body[4 * i + 2], body[4 * i + 3]])
+                }),
+            }),
             kind::ERROR if body.len() == 5 => Ok(Response::Error {
                 seq,
                 code: ErrorCode::from_u8(body[0]).ok_or(FrameError::BadLength(k))?,
                 detail: u32::from_le_bytes([body[1], body[2], body[3], body[4]]),
             }),
-            kind::OUTPUT | kind::INFO_REPLY | kind::ERROR => Err(FrameError::BadLength(k)),
+            kind::OUTPUT | kind::INFO_REPLY | kind::BENCH_REPLY | kind::ERROR => {
+                Err(FrameError::BadLength(k))
+            }
             other => Err(FrameError::UnknownKind(other)),
         }
     }
@@ -311,6 +346,12 @@ impl<'a> Response<'a> {
             }
             Response::Info { seq, values } => {
                 w.bytes(&[kind::INFO_REPLY, seq])?;
+                for v in values {
+                    w.bytes(&v.to_le_bytes())?;
+                }
+            }
+            Response::Bench { seq, values } => {
+                w.bytes(&[kind::BENCH_REPLY, seq])?;
                 for v in values {
                     w.bytes(&v.to_le_bytes())?;
                 }
@@ -383,6 +424,12 @@ mod tests {
         let info = Response::Info { seq: 1, values: [1, 2, 3, 4, 5, 6, 7] };
         let n = info.write(&mut p).unwrap();
         assert_eq!(Response::parse(&p[..n]).unwrap(), info);
+        let bench = Request::Bench { seq: 2, reps: 1000 };
+        let n = bench.write(&mut p).unwrap();
+        assert_eq!(Request::parse(&p[..n]).unwrap(), bench);
+        let reply = Response::Bench { seq: 2, values: [1000, 5, 6, 25_000_000] };
+        let n = reply.write(&mut p).unwrap();
+        assert_eq!(Response::parse(&p[..n]).unwrap(), reply);
     }
 
     #[test]

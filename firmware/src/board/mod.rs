@@ -3,9 +3,11 @@
 //! delay (`embedded_hal::delay::DelayNs`). Porting to a real board is choosing its HAL
 //! types here; the application does not change.
 
+mod cycles;
 mod mmio;
 mod spin_delay;
 
+pub use cycles::Cycles;
 pub use spin_delay::SpinDelay;
 
 #[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
@@ -34,4 +36,17 @@ pub struct Board {
     pub led: Led,
     /// Busy-wait delay at the core clock.
     pub delay: SpinDelay,
+}
+
+/// The core clock of this board in Hz (QEMU's virtual clock).
+pub const fn clock_hz() -> u32 {
+    if cfg!(feature = "mps2-an505") {
+        20_000_000
+    } else if cfg!(feature = "lm3s6965evb") {
+        12_500_000
+    } else if cfg!(feature = "microbit") {
+        16_000_000
+    } else {
+        25_000_000
+    }
 }

@@ -1,0 +1,66 @@
+//! `tinymlp bench`: instructions per forward pass on the emulated boards, counted
+//! deterministically with QEMU's `-icount`.
+
+use crate::board::Board;
+use crate::device::{Device, DeviceError, Sizes, elf_sizes};
+use std::path::Path;
+use tinymlp::{Layer, LayerKind};
+
+/// QEMU's `-icount` shift: each instruction advances virtual time by 2^SHIFT ns, so the
+/// timer (at the core clock f) advances f·2^SHIFT·10⁻⁹ ticks per instruction (1.6 at 25 MHz).
+pub const ICOUNT_SHIFT: u32 = 6;
+
+/// What one board measured.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DeviceBench {
+    /// The board.
+    pub board: &'static str,
+    /// Its core.
+    pub core: &'static str,
+    /// Instructions per forward pass (timer reads subtracted).
+    pub instructions_per_forward: f64,
+    /// Multiply-adds of the model's dense layers per forward pass.
+    pub macs: usize,
+    /// Instructions per multiply-add (the whole pass: activations, BatchNorm, scaler
+    /// included).
+    pub instructions_per_mac: f64,
+    /// Flash and static RAM, from the ELF.
+    pub sizes: Sizes,
+    /// Deepest stack use measured on the device, bytes.
+    pub stack_high_water: u32,
+}
+
+/// Multiply-adds of a model's dense layers.
+pub fn macs<M: Layer>(m: &M) -> usize {
+    let mut n = 0;
+    m.describe(&mut |i| {
+        if let LayerKind::Dense(_) = i.kind {
+            n += i.inputs * i.outputs;
+        }
+    });
+    n
+}
+
+/// Runs `reps` forward passes of the firmware's model on `board` under `-icount` and
+/// converts the timer ticks into instructions.
+pub fn bench_board(board: Board, elf: &Path, macs: usize, reps: u32) -> Result<DeviceBench, DeviceError> {
+    let icount = format!("shift={ICOUNT_SHIFT},align=off,sleep=off");
+    let mut dev = Device::start_with(board, elf, &["-icount", &icount])?;
+    let [r, passes, empty, hz] = dev.bench(reps)?;
+    let stack = dev.info()?[5];
+    let _ = dev.exit(0)?;
+    if passes == 0 || r == 0 {
+        return Err(DeviceError::Protocol(format!("{}: the timer did not advance", board.name)));
+    }
+    let ticks_per_instruction = hz as f64 * (1u64 << ICOUNT_SHIFT) as f64 * 1e-9;
+    let per_pass = (passes as f64 - empty as f64) / r as f64 / ticks_per_instruction;
+    Ok(DeviceBench {
+        board: board.name,
+        core: board.core,
+        instructions_per_forward: per_pass,
+        macs,
+        instructions_per_mac: per_pass / macs.max(1) as f64,
+        sizes: elf_sizes(elf)?,
+        stack_high_water: stack,
+    })
+}
