@@ -1,9 +1,8 @@
 //! Batch normalisation with Keras semantics.
 
 use crate::math::sqrt;
-use crate::{
-    Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Params, Tensor, TensorMut, Upstream, Zero,
-};
+use crate::params::impl_params;
+use crate::{Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Upstream, Zero};
 use rand_core::Rng;
 
 /// Batch normalisation over `N` features, as Keras' `BatchNormalization`:
@@ -139,41 +138,9 @@ impl<const N: usize> BatchNorm<N> {
     }
 }
 
-impl<const N: usize> Params for BatchNorm<N> {
-    const SLICES: usize = 2;
-    fn slice(&self, i: usize) -> &[f32] {
-        match i {
-            0 => &self.gamma,
-            1 => &self.beta,
-            _ => &[],
-        }
-    }
-    fn slice_mut(&mut self, i: usize) -> &mut [f32] {
-        match i {
-            0 => &mut self.gamma,
-            1 => &mut self.beta,
-            _ => &mut [],
-        }
-    }
-}
+impl_params!([const N: usize] BatchNorm<N> { 0 => gamma, 1 => beta });
 
-impl<const N: usize> Params for BatchNormGrads<N> {
-    const SLICES: usize = 2;
-    fn slice(&self, i: usize) -> &[f32] {
-        match i {
-            0 => &self.gamma,
-            1 => &self.beta,
-            _ => &[],
-        }
-    }
-    fn slice_mut(&mut self, i: usize) -> &mut [f32] {
-        match i {
-            0 => &mut self.gamma,
-            1 => &mut self.beta,
-            _ => &mut [],
-        }
-    }
-}
+impl_params!([const N: usize] BatchNormGrads<N> { 0 => gamma, 1 => beta });
 
 impl<const N: usize> Layer for BatchNorm<N> {
     type Input = [f32; N];

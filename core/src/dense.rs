@@ -1,8 +1,8 @@
 //! The fully connected layer.
 
+use crate::params::impl_params;
 use crate::{
-    Activation, Fans, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Params, Tensor, TensorMut, Upstream,
-    Zero,
+    Activation, Fans, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Upstream, Zero,
 };
 use rand_core::Rng;
 
@@ -95,41 +95,9 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     }
 }
 
-impl<const IN: usize, const OUT: usize> Params for Dense<IN, OUT> {
-    const SLICES: usize = 2;
-    fn slice(&self, i: usize) -> &[f32] {
-        match i {
-            0 => self.weight.as_flattened(),
-            1 => &self.bias,
-            _ => &[],
-        }
-    }
-    fn slice_mut(&mut self, i: usize) -> &mut [f32] {
-        match i {
-            0 => self.weight.as_flattened_mut(),
-            1 => &mut self.bias,
-            _ => &mut [],
-        }
-    }
-}
+impl_params!([const IN: usize, const OUT: usize] Dense<IN, OUT> { 0 => weight, 1 => bias });
 
-impl<const IN: usize, const OUT: usize> Params for DenseGrads<IN, OUT> {
-    const SLICES: usize = 2;
-    fn slice(&self, i: usize) -> &[f32] {
-        match i {
-            0 => self.weight.as_flattened(),
-            1 => &self.bias,
-            _ => &[],
-        }
-    }
-    fn slice_mut(&mut self, i: usize) -> &mut [f32] {
-        match i {
-            0 => self.weight.as_flattened_mut(),
-            1 => &mut self.bias,
-            _ => &mut [],
-        }
-    }
-}
+impl_params!([const IN: usize, const OUT: usize] DenseGrads<IN, OUT> { 0 => weight, 1 => bias });
 
 impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     type Input = [f32; IN];

@@ -1,8 +1,7 @@
 //! Inverted dropout.
 
-use crate::{
-    Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Params, Tensor, TensorMut, Upstream, Zero,
-};
+use crate::params::impl_params;
+use crate::{Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Upstream, Zero};
 use rand_core::Rng;
 
 /// Inverted dropout over `N` values: in training each value is zeroed with probability
@@ -63,15 +62,7 @@ impl<const N: usize> Dropout<N> {
     }
 }
 
-impl<const N: usize> Params for Dropout<N> {
-    const SLICES: usize = 0;
-    fn slice(&self, _: usize) -> &[f32] {
-        &[]
-    }
-    fn slice_mut(&mut self, _: usize) -> &mut [f32] {
-        &mut []
-    }
-}
+impl_params!([const N: usize] Dropout<N> {});
 
 impl<const N: usize> Layer for Dropout<N> {
     type Input = [f32; N];

@@ -111,7 +111,7 @@ pub mod math;
 pub mod metrics;
 mod normalization;
 mod optim;
-mod params;
+pub mod params;
 pub mod protocol;
 pub mod random;
 mod reduce_lr;
@@ -139,7 +139,7 @@ pub use layer::{GradAt, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Up
 pub use loss::{EPSILON, Loss};
 pub use normalization::{Normalization, NormalizationCache};
 pub use optim::{Adam, Momentum, Optimizer, Sgd};
-pub use params::Params;
+pub use params::{AsFlat, Params};
 pub use rand_core;
 pub use reduce_lr::ReduceLrOnPlateau;
 pub use rng::Xoshiro128PlusPlus;

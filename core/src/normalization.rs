@@ -1,8 +1,7 @@
 //! Input standardisation as the first layer of a model, so the scaler travels with it.
 
-use crate::{
-    Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Params, Tensor, TensorMut, Upstream, Zero,
-};
+use crate::params::impl_params;
+use crate::{Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Upstream, Zero};
 use rand_core::Rng;
 
 /// Standardises each input feature: `y = (x − mean) / scale`, like scikit-learn's
@@ -101,15 +100,7 @@ impl<const N: usize> Normalization<N> {
     }
 }
 
-impl<const N: usize> Params for Normalization<N> {
-    const SLICES: usize = 0;
-    fn slice(&self, _: usize) -> &[f32] {
-        &[]
-    }
-    fn slice_mut(&mut self, _: usize) -> &mut [f32] {
-        &mut []
-    }
-}
+impl_params!([const N: usize] Normalization<N> {});
 
 impl<const N: usize> Layer for Normalization<N> {
     type Input = [f32; N];

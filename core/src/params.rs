@@ -63,6 +63,56 @@ pub trait Params {
     }
 }
 
+/// A parameter tensor seen as one flat slice: vectors and row-major matrices.
+pub trait AsFlat {
+    /// The values.
+    fn flat(&self) -> &[f32];
+    /// The values, mutably.
+    fn flat_mut(&mut self) -> &mut [f32];
+}
+
+impl<const N: usize> AsFlat for [f32; N] {
+    fn flat(&self) -> &[f32] {
+        self
+    }
+    fn flat_mut(&mut self) -> &mut [f32] {
+        self
+    }
+}
+
+impl<const N: usize, const M: usize> AsFlat for [[f32; N]; M] {
+    fn flat(&self) -> &[f32] {
+        self.as_flattened()
+    }
+    fn flat_mut(&mut self) -> &mut [f32] {
+        self.as_flattened_mut()
+    }
+}
+
+/// Implements [`Params`] for a struct from its tensor fields, in order:
+/// `impl_params!([const N: usize] BatchNorm<N> { 0 => gamma, 1 => beta });`
+macro_rules! impl_params {
+    (@one $x:tt) => { 1 };
+    ([$($g:tt)*] $ty:ty { $($idx:literal => $field:ident),* $(,)? }) => {
+        impl<$($g)*> $crate::Params for $ty {
+            const SLICES: usize = 0 $(+ impl_params!(@one $idx))*;
+            fn slice(&self, _i: usize) -> &[f32] {
+                match _i {
+                    $($idx => $crate::params::AsFlat::flat(&self.$field),)*
+                    _ => &[],
+                }
+            }
+            fn slice_mut(&mut self, _i: usize) -> &mut [f32] {
+                match _i {
+                    $($idx => $crate::params::AsFlat::flat_mut(&mut self.$field),)*
+                    _ => &mut [],
+                }
+            }
+        }
+    };
+}
+pub(crate) use impl_params;
+
 impl Params for () {
     const SLICES: usize = 0;
     fn slice(&self, _: usize) -> &[f32] {
