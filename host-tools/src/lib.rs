@@ -10,4 +10,5 @@ pub mod experiments;
 pub mod model_io;
 pub mod plot;
 pub mod report;
+pub mod speed;
 pub mod train;

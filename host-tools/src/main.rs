@@ -108,6 +108,15 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Time the host workloads of the peers' comparison (median of runs); JSON with --json.
+    Speed {
+        /// Runs of each workload.
+        #[arg(long, default_value_t = 15)]
+        runs: usize,
+        /// Print JSON (for bench/peers.py).
+        #[arg(long)]
+        json: bool,
+    },
     /// Draw PNG figures like the tutorial's.
     Plot {
         #[command(subcommand)]
@@ -197,6 +206,19 @@ fn main() -> ExitCode {
         Command::Plot { what } => cmd_plot(what),
         Command::Experiment { name, out, quick } => cmd_experiment(name, &out, quick),
         Command::Bench { board, model, reps, json } => cmd_bench(&board, &model, reps, json.as_deref()),
+        Command::Speed { runs, json } => {
+            let s = tinymlp_host::speed::measure(runs.max(1));
+            if json {
+                println!("{}", serde_json::to_string(&s).unwrap_or_default());
+            } else {
+                println!("seed MLP epoch (Adam, BatchNorm, Dropout, validation): {:.3} ms", s.seed_mlp_epoch * 1e3);
+                println!("plain MLP epoch (SGD): {:.3} ms", s.plain_mlp_epoch_sgd * 1e3);
+                println!("plain MLP, one row: {:.0} ns", s.plain_infer_one_row * 1e9);
+                println!("plain MLP, 100k rows: {:.2} M rows/s", s.plain_infer_rows_per_s / 1e6);
+                println!("seed MLP, 100k rows: {:.2} M rows/s", s.seed_infer_rows_per_s / 1e6);
+            }
+            Ok(())
+        }
         Command::Compare { board, model, data, elf, json } => {
             cmd_compare(&board, &model, &data, elf.as_deref(), json.as_deref())
         }
