@@ -62,6 +62,17 @@ impl<Head: Layer, Tail: Layer<Input = Head::Output>> Layer for Chain<Head, Tail>
         self.tail.forward(&h, y);
     }
 
+    fn forward_rows(&self, x: &[Self::Input], y: &mut [Self::Output]) {
+        // Eight rows at a time through every layer, with one buffer between head and tail.
+        const ROWS: usize = 8;
+        let mut h = [Head::Output::ZERO; ROWS];
+        for (xc, yc) in x.chunks(ROWS).zip(y.chunks_mut(ROWS)) {
+            let n = xc.len().min(yc.len());
+            self.head.forward_rows(&xc[..n], &mut h[..n]);
+            self.tail.forward_rows(&h[..n], &mut yc[..n]);
+        }
+    }
+
     fn forward_logits(&self, x: &Self::Input, z: &mut Self::Output) {
         let mut h = Head::Output::ZERO;
         self.head.forward(x, &mut h);

@@ -117,6 +117,29 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         self.activation.apply(&z, y);
     }
 
+    fn forward_rows(&self, x: &[[f32; IN]], y: &mut [[f32; OUT]]) {
+        let n = x.len().min(y.len());
+        let mut r = 0;
+        // Four rows per weight row, as in training (`kernel::dot4`: the same bits as `dot`).
+        while IN >= crate::kernel::LANES && r + 4 <= n {
+            let xs: [&[f32]; 4] = [&x[r], &x[r + 1], &x[r + 2], &x[r + 3]];
+            let mut z = [[0.0f32; OUT]; 4];
+            for (o, (w, b)) in self.weight.iter().zip(&self.bias).enumerate() {
+                let d = crate::kernel::dot4(w, xs);
+                for k in 0..4 {
+                    z[k][o] = d[k] + b;
+                }
+            }
+            for k in 0..4 {
+                self.activation.apply(&z[k], &mut y[r + k]);
+            }
+            r += 4;
+        }
+        for k in r..n {
+            self.forward(&x[k], &mut y[k]);
+        }
+    }
+
     fn forward_logits(&self, x: &[f32; IN], z: &mut [f32; OUT]) {
         self.affine(x, z);
     }

@@ -28,9 +28,7 @@ pub struct Evaluation {
 /// assert_eq!(out, [[3.0], [5.0]]);
 /// ```
 pub fn predict<M: Layer>(model: &M, x: &[M::Input], out: &mut [M::Output]) {
-    for (xi, yi) in x.iter().zip(out) {
-        model.forward(xi, yi);
-    }
+    model.forward_rows(x, out);
 }
 
 /// Mean loss, accuracy and AUC of `model` on rows `x` with targets `t`. The loss is

@@ -43,6 +43,10 @@ impl<L: Layer> Layer for Frozen<L> {
         self.0.forward(x, y)
     }
 
+    fn forward_rows(&self, x: &[Self::Input], y: &mut [Self::Output]) {
+        self.0.forward_rows(x, y)
+    }
+
     fn forward_logits(&self, x: &Self::Input, z: &mut Self::Output) {
         self.0.forward_logits(x, z)
     }

@@ -198,6 +198,15 @@ pub trait Layer: Params {
     /// is the identity).
     fn forward(&self, x: &Self::Input, y: &mut Self::Output);
 
+    /// Inference on many rows: `y[r] = f(x[r])` (over the shorter length), with the same
+    /// bits as [`Layer::forward`] row by row. Dense layers and chains process several rows
+    /// at a time, which is faster.
+    fn forward_rows(&self, x: &[Self::Input], y: &mut [Self::Output]) {
+        for (xi, yi) in x.iter().zip(y) {
+            self.forward(xi, yi);
+        }
+    }
+
     /// Inference like [`Layer::forward`], but the last dense layer stops before its
     /// activation: `z` receives its pre-activations (the logits a fused loss needs). For a
     /// model that does not end in a dense layer, `z` receives the outputs.

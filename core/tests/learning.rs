@@ -107,3 +107,20 @@ fn non_finite_input_is_refused_and_leaves_the_model_unchanged() {
     let err = trainer.step(&mut net, &mut opt, &[[0.0, 1.0]], &[], &mut rng);
     assert_eq!(err, Err(StepError::BadBatch { inputs: 1, targets: 0 }));
 }
+
+#[test]
+fn forward_rows_is_forward_row_by_row_bit_for_bit() {
+    let mut m = tinymlp::zoo::seed_mlp();
+    m.init(&mut Xoshiro128PlusPlus::new(4));
+    m.head.adapt(&[[0.1, 2.0], [-1.0, 0.5], [3.0, -2.0]]);
+    let mut rng = Xoshiro128PlusPlus::new(5);
+    let x: Vec<[f32; 2]> =
+        (0..37).map(|_| [random::standard_normal(&mut rng), random::standard_normal(&mut rng)]).collect();
+    let mut many = vec![[0.0f32; 1]; x.len()];
+    predict(&m, &x, &mut many);
+    for (xi, yi) in x.iter().zip(&many) {
+        let mut y = [0.0];
+        m.forward(xi, &mut y);
+        assert_eq!(y[0].to_bits(), yi[0].to_bits());
+    }
+}

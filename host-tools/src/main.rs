@@ -211,7 +211,10 @@ fn main() -> ExitCode {
             if json {
                 println!("{}", serde_json::to_string(&s).unwrap_or_default());
             } else {
-                println!("seed MLP epoch (Adam, BatchNorm, Dropout, validation): {:.3} ms", s.seed_mlp_epoch * 1e3);
+                println!(
+                    "seed MLP epoch (Adam, BatchNorm, Dropout, validation): {:.3} ms",
+                    s.seed_mlp_epoch * 1e3
+                );
                 println!("plain MLP epoch (SGD): {:.3} ms", s.plain_mlp_epoch_sgd * 1e3);
                 println!("plain MLP, one row: {:.0} ns", s.plain_infer_one_row * 1e9);
                 println!("plain MLP, 100k rows: {:.2} M rows/s", s.plain_infer_rows_per_s / 1e6);

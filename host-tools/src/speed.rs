@@ -45,7 +45,9 @@ pub fn measure(runs: usize) -> Speed {
         (0..runs)
             .map(|_| {
                 let s = Instant::now();
-                trainer.fit(&mut seed, &mut *adam, &mut x, &mut t, Some((&vx, &vt)), &cfg, &mut rng, &mut ()).unwrap();
+                trainer
+                    .fit(&mut seed, &mut *adam, &mut x, &mut t, Some((&vx, &vt)), &cfg, &mut rng, &mut ())
+                    .unwrap();
                 s.elapsed().as_secs_f64()
             })
             .collect(),
