@@ -8,7 +8,7 @@ use tinymlp::zoo::{PlainMlp, SeedMlp, plain_mlp, seed_mlp};
 use tinymlp::*;
 
 /// Inference over many rows.
-type Batch = dyn Fn(&[[f32; 2]], &mut [[f32; 1]]);
+type Batch<'a> = dyn Fn(&[[f32; 2]], &mut [[f32; 1]]) + 'a;
 
 /// Median seconds of the runs.
 fn median(mut v: Vec<f64>) -> f64 {
@@ -85,7 +85,7 @@ pub fn measure(runs: usize) -> Speed {
     );
     let many: Vec<[f32; 2]> = (0..100_000).map(|i| x[i % x.len()]).collect();
     let mut out = vec![[0.0f32; 1]; many.len()];
-    let mut rows_per_s = |f: &Batch| {
+    let mut rows_per_s = |f: &Batch<'_>| {
         let secs = median(
             (0..runs)
                 .map(|_| {
