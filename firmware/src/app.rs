@@ -8,7 +8,47 @@ use tinymlp::protocol::{
     ErrorCode, FrameError, FrameReader, MAX_FRAME, MAX_PAYLOAD, Request, Response, decode_frame,
     encode_frame, read_f32s, write_f32s,
 };
-use tinymlp::{Layer, Signal, Zero};
+use tinymlp::{Layer, Loss, Mode, Sgd, Signal, Trainer, Xoshiro128PlusPlus, Zero};
+
+#[allow(dead_code)]
+/// What fine-tuning on the device keeps: one-sample steps (BatchNorm's statistics frozen,
+/// dropout active with this generator), and the count of steps.
+pub struct Tuner<M: Layer> {
+    trainer: Trainer<M, 1>,
+    rng: Xoshiro128PlusPlus,
+    steps: u32,
+}
+
+#[allow(dead_code)]
+impl<M: Layer> Tuner<M> {
+    /// Ready to train; the generator starts from seed 0, as the host's mirror does.
+    pub const fn new() -> Self {
+        Self {
+            trainer: Trainer::new(Loss::BinaryCrossEntropy).with_mode(Mode::FrozenStatistics),
+            rng: Xoshiro128PlusPlus::new(0),
+            steps: 0,
+        }
+    }
+}
+
+/// The model the firmware serves: in flash (inference only) or in RAM with its tuner.
+/// A board uses one of the two (the micro:bit the first), so the other is never built.
+#[allow(dead_code)]
+pub enum Served<'a, M: Layer> {
+    /// Weights in flash: inference only.
+    Flash(&'a M),
+    /// Weights in RAM: inference and fine-tuning.
+    Ram(&'a mut M, &'a mut Tuner<M>),
+}
+
+impl<M: Layer> Served<'_, M> {
+    fn model(&self) -> &M {
+        match self {
+            Served::Flash(m) => m,
+            Served::Ram(m, _) => m,
+        }
+    }
+}
 
 /// The answer to one request, and whether to stop afterwards.
 enum Outcome {
@@ -19,7 +59,7 @@ enum Outcome {
 /// Serves requests until an exit request; returns its exit code. Every malformed or
 /// refused frame gets an error reply, and the next request is served.
 pub fn serve<M, S, P, D>(
-    model: &M,
+    model: &mut Served<'_, M>,
     model_id: u32,
     serial: &mut S,
     led: &mut P,
@@ -71,13 +111,14 @@ fn error(seq: u8, code: ErrorCode, detail: u32, out: &mut [u8]) -> usize {
 }
 
 fn handle<M: Layer, P: OutputPin>(
-    model: &M,
+    served: &mut Served<'_, M>,
     model_id: u32,
     payload: &[u8],
     out: &mut [u8],
     led: &mut P,
     cycles: &mut crate::board::Cycles,
 ) -> (usize, Outcome) {
+    let model = served.model();
     let request = match Request::parse(payload) {
         Ok(r) => r,
         Err(FrameError::UnknownKind(k)) => {
@@ -124,6 +165,39 @@ fn handle<M: Layer, P: OutputPin>(
             ];
             (Response::Info { seq, values }.write(out).unwrap_or(0), Outcome::Reply)
         }
+        Request::Train { seq, model_id: wanted, lr, values } => {
+            let (n, k) = (<M::Input as Signal>::LEN, <M::Output as Signal>::LEN);
+            let Served::Ram(model, tuner) = served else {
+                return (error(seq, ErrorCode::UnknownKind, 0x05, out), Outcome::Reply);
+            };
+            if wanted != model_id {
+                return (error(seq, ErrorCode::WrongModel, model_id, out), Outcome::Reply);
+            }
+            if values.len() != 4 * (n + k) {
+                return (error(seq, ErrorCode::BadInputs, (n + k) as u32, out), Outcome::Reply);
+            }
+            let (mut x, mut t) = (M::Input::ZERO, M::Output::ZERO);
+            read_f32s(&values[..4 * n], x.as_mut_slice());
+            read_f32s(&values[4 * n..], t.as_mut_slice());
+            let bad = x.as_slice().iter().chain(t.as_slice()).position(|v| !v.is_finite());
+            if let Some(i) = bad.or((!lr.is_finite()).then_some(n + k)) {
+                return (error(seq, ErrorCode::NonFinite, i as u32, out), Outcome::Reply);
+            }
+            match tuner.trainer.step(*model, &mut Sgd::new(lr), &[x], &[t], &mut tuner.rng) {
+                Ok(loss) => {
+                    tuner.steps += 1;
+                    let r = Response::Trained { seq, loss, steps: tuner.steps };
+                    (r.write(out).unwrap_or(0), Outcome::Reply)
+                }
+                Err(_) => (error(seq, ErrorCode::NonFinite, (n + k + 1) as u32, out), Outcome::Reply),
+            }
+        }
+        Request::Fetch { seq, offset } => {
+            let mut bytes = [0u8; CHUNK];
+            let (total, len) = file_window(model, offset as usize, &mut bytes);
+            let r = Response::Chunk { seq, total: total as u32, bytes: &bytes[..len] };
+            (r.write(out).unwrap_or(0), Outcome::Reply)
+        }
         Request::Bench { seq, reps } => {
             let (passes, empty) = bench(model, reps, cycles);
             let values = [reps, passes, empty, crate::board::clock_hz()];
@@ -161,4 +235,30 @@ fn bench<M: Layer>(model: &M, reps: u32, cycles: &mut crate::board::Cycles) -> (
         empty = empty.wrapping_add(cycles.since(t));
     }
     (passes, empty)
+}
+
+/// Bytes of the model file per chunk.
+const CHUNK: usize = 192;
+
+/// Copies the bytes `[offset, offset + window.len())` of the model's binary file (as the
+/// model is now) into `window`; returns the file's length and the bytes copied. Streams the
+/// file without a buffer for all of it.
+fn file_window<M: Layer>(model: &M, offset: usize, window: &mut [u8]) -> (usize, usize) {
+    let total = tinymlp::format::bin_len::<M>();
+    let mut at = 0usize;
+    let mut copied = 0usize;
+    let mut take = |bytes: &[u8]| {
+        for &b in bytes {
+            if at >= offset && at - offset < window.len() {
+                window[at - offset] = b;
+                copied += 1;
+            }
+            at += 1;
+        }
+    };
+    if tinymlp::format::emit_bin(model, &mut take).is_ok() {
+        let id = tinymlp::format::model_id(model).unwrap_or(0);
+        take(&id.to_le_bytes());
+    }
+    (total, copied)
 }

@@ -55,11 +55,27 @@ fn main() -> ! {
         self_test()
     } else {
         defmt::info!("serving requests on UART 0");
-        app::serve(&MODEL, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay, &mut cycles)
+        serve(&mut b, &mut cycles)
     };
     let (used, size) = stack::high_water();
     defmt::info!("stack high-water mark {} of {} bytes", used, size);
     semihosting::process::exit(code as i32)
+}
+
+/// Serves from RAM, with fine-tuning: the model and the training memory on the stack.
+#[cfg(not(feature = "microbit"))]
+fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
+    let mut model = model::MODEL;
+    let mut tuner = app::Tuner::new();
+    let mut served = app::Served::Ram(&mut model, &mut tuner);
+    app::serve(&mut served, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay, cycles)
+}
+
+/// Serves from flash: 16 KiB of RAM hold no second copy of the model (no fine-tuning).
+#[cfg(feature = "microbit")]
+fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
+    let mut served = app::Served::Flash(&MODEL);
+    app::serve(&mut served, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay, cycles)
 }
 
 fn log_summary() {

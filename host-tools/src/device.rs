@@ -274,6 +274,50 @@ impl Device {
         }
     }
 
+    /// One fine-tuning step on the device (SGD, one sample); the loss and the steps so far,
+    /// or the device's error.
+    pub fn train(
+        &mut self,
+        model_id: u32,
+        lr: f32,
+        x: &[f32],
+        t: &[f32],
+    ) -> Result<Result<(f32, u32), Response<'static>>, DeviceError> {
+        let seq = self.next_seq();
+        let mut bytes = vec![0u8; 4 * (x.len() + t.len())];
+        tinymlp::protocol::write_f32s(x, &mut bytes[..4 * x.len()]);
+        tinymlp::protocol::write_f32s(t, &mut bytes[4 * x.len()..]);
+        self.send(&Request::Train { seq, model_id, lr, values: &bytes })?;
+        let payload = self.receive()?;
+        match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+            Response::Trained { loss, steps, .. } => Ok(Ok((loss, steps))),
+            Response::Error { seq, code, detail } => Ok(Err(Response::Error { seq, code, detail })),
+            other => Err(DeviceError::Protocol(format!("unexpected answer {other:?} to a training step"))),
+        }
+    }
+
+    /// The model's binary file as the device holds it now (fetched in chunks).
+    pub fn fetch_model(&mut self) -> Result<Vec<u8>, DeviceError> {
+        let mut file = Vec::new();
+        loop {
+            let seq = self.next_seq();
+            self.send(&Request::Fetch { seq, offset: file.len() as u32 })?;
+            let payload = self.receive()?;
+            match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+                Response::Chunk { total, bytes, .. } => {
+                    file.extend_from_slice(bytes);
+                    if file.len() >= total as usize || bytes.is_empty() {
+                        file.truncate(total as usize);
+                        return Ok(file);
+                    }
+                }
+                other => {
+                    return Err(DeviceError::Protocol(format!("unexpected answer {other:?} to a fetch")));
+                }
+            }
+        }
+    }
+
     /// Times `reps` forward passes on the device: repetitions, ticks of the passes, ticks of
     /// the empty measurements, core clock in Hz.
     pub fn bench(&mut self, reps: u32) -> Result<[u32; 4], DeviceError> {

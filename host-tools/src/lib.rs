@@ -7,6 +7,7 @@ pub mod compare;
 pub mod data;
 pub mod device;
 pub mod experiments;
+pub mod finetune;
 pub mod model_io;
 pub mod plot;
 pub mod report;

@@ -108,6 +108,35 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Fine-tune a model on the emulated board with samples streamed over the serial port,
+    /// mirror the steps on the host, and compare the resulting weights bit for bit.
+    Finetune {
+        /// Board (not the micro:bit: its 16 KiB of RAM hold no trainable copy of this model).
+        #[arg(long, default_value = "mps2-an386")]
+        board: String,
+        /// Model file (JSON or binary) of the tutorial's MLP.
+        #[arg(long, default_value = "out/model.json")]
+        model: PathBuf,
+        /// Labelled samples to fine-tune on (raw coordinates).
+        #[arg(long)]
+        train_csv: PathBuf,
+        /// Labelled rows to measure accuracy before and after.
+        #[arg(long)]
+        test_csv: PathBuf,
+        /// Rotate both sets by this many degrees about the moons' centre (a drifted
+        /// distribution).
+        #[arg(long, default_value_t = 0.0)]
+        rotate: f32,
+        /// SGD learning rate.
+        #[arg(long, default_value_t = 0.01)]
+        lr: f32,
+        /// Passes over the samples.
+        #[arg(long, default_value_t = 1)]
+        epochs: usize,
+        /// Also write the result as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Time the host workloads of the peers' comparison (median of runs); JSON with --json.
     Speed {
         /// Runs of each workload.
@@ -206,6 +235,9 @@ fn main() -> ExitCode {
         Command::Plot { what } => cmd_plot(what),
         Command::Experiment { name, out, quick } => cmd_experiment(name, &out, quick),
         Command::Bench { board, model, reps, json } => cmd_bench(&board, &model, reps, json.as_deref()),
+        Command::Finetune { board, model, train_csv, test_csv, rotate, lr, epochs, json } => {
+            cmd_finetune(&board, &model, &train_csv, &test_csv, rotate, lr, epochs, json.as_deref())
+        }
         Command::Speed { runs, json } => {
             let s = tinymlp_host::speed::measure(runs.max(1));
             if json {
@@ -512,4 +544,55 @@ fn cmd_bench(boards: &[String], model: &Path, reps: u32, json: Option<&Path>) ->
         write_json(j, &all)?;
     }
     Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cmd_finetune(
+    board: &str,
+    model: &Path,
+    train_csv: &Path,
+    test_csv: &Path,
+    rotate: f32,
+    lr: f32,
+    epochs: usize,
+    json: Option<&Path>,
+) -> Result {
+    use tinymlp_host::{board as boards, device, finetune};
+    let b = boards::find(board)
+        .ok_or_else(|| format!("unknown board {board:?}; choose one of {}", boards::names()))?;
+    if b.name == "microbit" {
+        return Err("the micro:bit's 16 KiB of RAM cannot hold a trainable copy of this model".into());
+    }
+    if !(lr.is_finite() && lr > 0.0) {
+        return Err(format!("--lr must be a positive number, got {lr}").into());
+    }
+    let m = match model_io::load_kind(model, ModelKind::Mlp)? {
+        Trained::Mlp(m) => m,
+        Trained::Perceptron(_) => return Err("fine-tuning needs the MLP".into()),
+    };
+    let (train, test) = (read_csv::<2>(train_csv, 2)?, read_csv::<2>(test_csv, 2)?);
+    let (train, test) = (finetune::rotate(&train, rotate), finetune::rotate(&test, rotate));
+    if !device::qemu_available() {
+        return Err(device::DeviceError::NoQemu.into());
+    }
+    println!("building the firmware for {} with {}", b.name, model.display());
+    let elf = device::build_firmware(b, model, true)?;
+    println!("fine-tuning on {} samples × {epochs} (SGD {lr}, one sample per step) ...", train.len());
+    let f = finetune::finetune(b, &elf, &m, &train, &test, lr, epochs)?;
+    println!("board              {}", f.board);
+    println!("steps              {}", f.steps);
+    println!("mean loss          {:.4}", f.mean_loss);
+    println!("accuracy before    {:.4}", f.accuracy_before);
+    println!("accuracy after     {:.4}", f.accuracy_after);
+    println!("device model       {}", f.device_model);
+    println!("host model         {}", f.host_model);
+    println!("differing weights  {} (max {} ULP)", f.differing_values, f.max_ulp);
+    println!(
+        "verdict            {}",
+        if f.bit_exact { "device and host weights bit-identical" } else { "MISMATCH" }
+    );
+    if let Some(j) = json {
+        write_json(j, &f)?;
+    }
+    if f.bit_exact { Ok(()) } else { Err("the device's weights differ from the host's".into()) }
 }

@@ -9,9 +9,13 @@
 //! | `0x02` info | host → device | — |
 //! | `0x03` exit | host → device | exit code (u8) |
 //! | `0x04` bench | host → device | repetitions (u32) |
+//! | `0x05` train | host → device | model id (u32), learning rate (f32), the raw inputs then the targets (f32 each) |
+//! | `0x06` fetch | host → device | offset (u32) into the model's binary file |
 //! | `0x81` output | device → host | class (u8), then the outputs (f32 each, as bits) |
 //! | `0x82` info | device → host | model id, inputs, outputs, trainable, non-trainable, stack used, stack size (u32 each) |
 //! | `0x84` bench | device → host | repetitions, SysTick ticks of the forward passes, SysTick ticks of an empty loop of as many repetitions, core clock in Hz (u32 each) |
+//! | `0x85` trained | device → host | the step's loss (f32), steps so far (u32) |
+//! | `0x86` chunk | device → host | total length (u32), then up to 192 bytes of the model's binary file |
 //! | `0xE0` error | device → host | [`ErrorCode`] (u8), detail (u32) |
 //!
 //! All integers and floats are little-endian.
@@ -37,6 +41,14 @@ pub mod kind {
     pub const BENCH: u8 = 0x04;
     /// Timing result.
     pub const BENCH_REPLY: u8 = 0x84;
+    /// One training step on one labelled sample.
+    pub const TRAIN: u8 = 0x05;
+    /// Ask for a piece of the model's binary file (as it is now, after training).
+    pub const FETCH: u8 = 0x06;
+    /// Result of a training step.
+    pub const TRAINED: u8 = 0x85;
+    /// A piece of the model's binary file.
+    pub const CHUNK: u8 = 0x86;
     /// Inference result.
     pub const OUTPUT: u8 = 0x81;
     /// Model and memory figures.
@@ -223,6 +235,24 @@ pub enum Request<'a> {
         /// Forward passes to time.
         reps: u32,
     },
+    /// One SGD step on one labelled sample.
+    Train {
+        /// Sequence number.
+        seq: u8,
+        /// The model the host expects.
+        model_id: u32,
+        /// Learning rate.
+        lr: f32,
+        /// The inputs' then the targets' bytes (f32 little-endian each).
+        values: &'a [u8],
+    },
+    /// A piece of the model's binary file, from `offset`.
+    Fetch {
+        /// Sequence number.
+        seq: u8,
+        /// Byte offset into the file.
+        offset: u32,
+    },
 }
 
 impl<'a> Request<'a> {
@@ -241,7 +271,18 @@ impl<'a> Request<'a> {
             kind::BENCH if body.len() == 4 => {
                 Ok(Request::Bench { seq, reps: u32::from_le_bytes([body[0], body[1], body[2], body[3]]) })
             }
-            kind::INFER | kind::INFO | kind::EXIT | kind::BENCH => Err(FrameError::BadLength(k)),
+            kind::TRAIN if body.len() >= 8 && body.len() % 4 == 0 => Ok(Request::Train {
+                seq,
+                model_id: u32::from_le_bytes([body[0], body[1], body[2], body[3]]),
+                lr: f32::from_le_bytes([body[4], body[5], body[6], body[7]]),
+                values: &body[8..],
+            }),
+            kind::FETCH if body.len() == 4 => {
+                Ok(Request::Fetch { seq, offset: u32::from_le_bytes([body[0], body[1], body[2], body[3]]) })
+            }
+            kind::INFER | kind::INFO | kind::EXIT | kind::BENCH | kind::TRAIN | kind::FETCH => {
+                Err(FrameError::BadLength(k))
+            }
             other => Err(FrameError::UnknownKind(other)),
         }
     }
@@ -260,6 +301,16 @@ impl<'a> Request<'a> {
             Request::Bench { seq, reps } => {
                 w.bytes(&[kind::BENCH, seq])?;
                 w.bytes(&reps.to_le_bytes())?;
+            }
+            Request::Train { seq, model_id, lr, values } => {
+                w.bytes(&[kind::TRAIN, seq])?;
+                w.bytes(&model_id.to_le_bytes())?;
+                w.bytes(&lr.to_le_bytes())?;
+                w.bytes(values)?;
+            }
+            Request::Fetch { seq, offset } => {
+                w.bytes(&[kind::FETCH, seq])?;
+                w.bytes(&offset.to_le_bytes())?;
             }
         }
         Ok(w.at)
@@ -284,6 +335,24 @@ pub enum Response<'a> {
         seq: u8,
         /// Model id, inputs, outputs, trainable, non-trainable, stack used, stack size.
         values: [u32; 7],
+    },
+    /// The result of a training step.
+    Trained {
+        /// Sequence number of the request.
+        seq: u8,
+        /// The step's loss.
+        loss: f32,
+        /// Training steps taken since boot.
+        steps: u32,
+    },
+    /// A piece of the model's binary file.
+    Chunk {
+        /// Sequence number of the request.
+        seq: u8,
+        /// Length of the whole file.
+        total: u32,
+        /// The bytes.
+        bytes: &'a [u8],
     },
     /// Timing of forward passes.
     Bench {
@@ -318,6 +387,16 @@ impl<'a> Response<'a> {
                     u32::from_le_bytes([body[4 * i], body[4 * i + 1], body[4 * i + 2], body[4 * i + 3]])
                 }),
             }),
+            kind::TRAINED if body.len() == 8 => Ok(Response::Trained {
+                seq,
+                loss: f32::from_le_bytes([body[0], body[1], body[2], body[3]]),
+                steps: u32::from_le_bytes([body[4], body[5], body[6], body[7]]),
+            }),
+            kind::CHUNK if body.len() >= 4 => Ok(Response::Chunk {
+                seq,
+                total: u32::from_le_bytes([body[0], body[1], body[2], body[3]]),
+                bytes: &body[4..],
+            }),
             kind::BENCH_REPLY if body.len() == 16 => Ok(Response::Bench {
                 seq,
                 values: core::array::from_fn(|i| {
@@ -349,6 +428,16 @@ impl<'a> Response<'a> {
                 for v in values {
                     w.bytes(&v.to_le_bytes())?;
                 }
+            }
+            Response::Trained { seq, loss, steps } => {
+                w.bytes(&[kind::TRAINED, seq])?;
+                w.bytes(&loss.to_le_bytes())?;
+                w.bytes(&steps.to_le_bytes())?;
+            }
+            Response::Chunk { seq, total, bytes } => {
+                w.bytes(&[kind::CHUNK, seq])?;
+                w.bytes(&total.to_le_bytes())?;
+                w.bytes(bytes)?;
             }
             Response::Bench { seq, values } => {
                 w.bytes(&[kind::BENCH_REPLY, seq])?;
@@ -427,6 +516,15 @@ mod tests {
         let bench = Request::Bench { seq: 2, reps: 1000 };
         let n = bench.write(&mut p).unwrap();
         assert_eq!(Request::parse(&p[..n]).unwrap(), bench);
+        let train = Request::Train { seq: 3, model_id: 9, lr: 0.01, values: &[0, 0, 128, 63] };
+        let n = train.write(&mut p).unwrap();
+        assert_eq!(Request::parse(&p[..n]).unwrap(), train);
+        let chunk = Response::Chunk { seq: 4, total: 13_000, bytes: &[1, 2, 3] };
+        let n = chunk.write(&mut p).unwrap();
+        assert_eq!(Response::parse(&p[..n]).unwrap(), chunk);
+        let trained = Response::Trained { seq: 5, loss: 0.5, steps: 7 };
+        let n = trained.write(&mut p).unwrap();
+        assert_eq!(Response::parse(&p[..n]).unwrap(), trained);
         let reply = Response::Bench { seq: 2, values: [1000, 5, 6, 25_000_000] };
         let n = reply.write(&mut p).unwrap();
         assert_eq!(Response::parse(&p[..n]).unwrap(), reply);

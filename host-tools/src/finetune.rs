@@ -1,0 +1,139 @@
+//! `tinymlp finetune`: the device fine-tunes the model on labelled samples streamed over the
+//! serial port while the host runs the same steps; the device's weights are fetched and
+//! compared with the host's, bit for bit.
+
+use crate::board::Board;
+use crate::compare::ulp_distance;
+use crate::data::Labelled;
+use crate::device::{Device, DeviceError};
+use tinymlp::zoo::SeedMlp;
+use tinymlp::{Layer, Loss, Mode, Sgd, Trainer, Xoshiro128PlusPlus};
+
+/// Moons rotated by `degrees` about the centre of the two moons (0.5, 0.25): the drifted
+/// distribution of the fine-tuning scenario. Raw coordinates (the model scales them).
+pub fn rotate(data: &Labelled<2>, degrees: f32) -> Labelled<2> {
+    let (s, c) = degrees.to_radians().sin_cos();
+    let (cx, cy) = (0.5f32, 0.25f32);
+    let x = data
+        .x
+        .iter()
+        .map(|p| {
+            let (dx, dy) = (p[0] - cx, p[1] - cy);
+            [cx + c * dx - s * dy, cy + s * dx + c * dy]
+        })
+        .collect();
+    Labelled { x, label: data.label.clone() }
+}
+
+/// What fine-tuning did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Finetune {
+    /// The board.
+    pub board: &'static str,
+    /// Training steps (one sample each).
+    pub steps: usize,
+    /// Learning rate.
+    pub lr: f32,
+    /// Mean loss of the steps, on the device.
+    pub mean_loss: f32,
+    /// Accuracy on the test rows before fine-tuning (host computation of the same model).
+    pub accuracy_before: f32,
+    /// Accuracy on the test rows after fine-tuning.
+    pub accuracy_after: f32,
+    /// The model id of the device's weights after fine-tuning.
+    pub device_model: String,
+    /// The model id of the host's weights after the same steps.
+    pub host_model: String,
+    /// Weights that differ between device and host.
+    pub differing_values: usize,
+    /// Largest distance between device and host weights, in units in the last place.
+    pub max_ulp: u32,
+    /// `true` when every weight is bit-identical.
+    pub bit_exact: bool,
+}
+
+fn accuracy(m: &SeedMlp, d: &Labelled<2>) -> f32 {
+    let correct =
+        d.x.iter()
+            .zip(&d.label)
+            .filter(|(x, l)| {
+                let mut y = [0.0];
+                m.forward(x, &mut y);
+                usize::from(y[0] > 0.5) == **l
+            })
+            .count();
+    correct as f32 / d.len().max(1) as f32
+}
+
+/// Fine-tunes `model` on the device running `elf` with one SGD step per row of `train`
+/// (`epochs` passes, in order), mirrors every step on the host with the same code, then
+/// fetches the device's weights and compares them with the host's.
+pub fn finetune(
+    board: Board,
+    elf: &std::path::Path,
+    model: &SeedMlp,
+    train: &Labelled<2>,
+    test: &Labelled<2>,
+    lr: f32,
+    epochs: usize,
+) -> Result<Finetune, DeviceError> {
+    let id = tinymlp::format::model_id(model).map_err(|e| DeviceError::Protocol(e.to_string()))?;
+    let mut dev = Device::start(board, elf)?;
+    // The host's mirror: the firmware's tuner (one-sample steps, BatchNorm statistics
+    // frozen, dropout from seed 0, plain SGD).
+    let mut host = Box::new(model.clone());
+    let mut trainer =
+        Box::new(Trainer::<SeedMlp, 1>::new(Loss::BinaryCrossEntropy).with_mode(Mode::FrozenStatistics));
+    let mut rng = Xoshiro128PlusPlus::new(0);
+    let before = accuracy(model, test);
+    let (mut total, mut steps) = (0.0f64, 0usize);
+    for _ in 0..epochs {
+        for (x, &l) in train.x.iter().zip(&train.label) {
+            let t = [l as f32];
+            match dev.train(id, lr, x, &t)? {
+                Ok((loss, _)) => total += loss as f64,
+                Err(e) => {
+                    return Err(DeviceError::Protocol(format!("the device refused a training step: {e:?}")));
+                }
+            }
+            trainer
+                .step(&mut host, &mut Sgd::new(lr), &[*x], &[t], &mut rng)
+                .map_err(|e| DeviceError::Protocol(format!("the host's step failed: {e}")))?;
+            steps += 1;
+        }
+    }
+    let file = dev.fetch_model()?;
+    let _ = dev.exit(0)?;
+    let mut device = Box::new(tinymlp::zoo::seed_mlp());
+    tinymlp::format::read_bin(&file, &mut *device)
+        .map_err(|e| DeviceError::Protocol(format!("the device's model file: {e}")))?;
+    let (mut differing, mut max_ulp) = (0usize, 0u32);
+    let mut host_values = Vec::new();
+    host.tensors(&mut |_, v| host_values.extend_from_slice(v));
+    let mut k = 0;
+    device.tensors(&mut |_, v| {
+        for &d in v {
+            let h = host_values.get(k).copied().unwrap_or(f32::NAN);
+            if d.to_bits() != h.to_bits() {
+                differing += 1;
+                max_ulp = max_ulp.max(ulp_distance(d, h));
+            }
+            k += 1;
+        }
+    });
+    let host_id = tinymlp::format::model_id(&*host).unwrap_or(0);
+    let device_id = tinymlp::format::model_id(&*device).unwrap_or(0);
+    Ok(Finetune {
+        board: board.name,
+        steps,
+        lr,
+        mean_loss: (total / steps.max(1) as f64) as f32,
+        accuracy_before: before,
+        accuracy_after: accuracy(&device, test),
+        device_model: format!("{device_id:#010x}"),
+        host_model: format!("{host_id:#010x}"),
+        differing_values: differing,
+        max_ulp,
+        bit_exact: differing == 0 && host_id == device_id,
+    })
+}
