@@ -83,5 +83,20 @@ fn bad_frames_get_error_replies_and_the_device_keeps_serving() {
     dev.send_raw(&wire[..m]).unwrap();
     assert_eq!(expect_error(&mut dev, ErrorCode::UnknownKind), 0x42);
     good(&mut dev);
+    // Training requests: another model, a NaN target, the wrong number of values.
+    match dev.train(id ^ 1, 0.01, &x, &[1.0]).unwrap() {
+        Err(Response::Error { code: ErrorCode::WrongModel, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    match dev.train(id, 0.01, &x, &[f32::NAN]).unwrap() {
+        Err(Response::Error { code: ErrorCode::NonFinite, detail: 2, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    match dev.train(id, 0.01, &x, &[]).unwrap() {
+        Err(Response::Error { code: ErrorCode::BadInputs, detail: 3, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    // A refused step changed nothing: the model still answers as the host's copy.
+    good(&mut dev);
     assert_eq!(dev.exit(0).unwrap(), 0);
 }

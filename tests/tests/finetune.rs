@@ -1,0 +1,35 @@
+//! On-device fine-tuning: the device's weights after the steps are bit-identical to the
+//! host's mirror of the same steps, on a hard-float and a soft-float core.
+
+use tinymlp_host::board::find;
+use tinymlp_host::device::build_firmware;
+use tinymlp_host::finetune::{finetune, rotate};
+use tinymlp_host::train::Trained;
+use tinymlp_tests::small_trained_model;
+
+fn check(board: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, path, test) = small_trained_model(dir.path(), 3);
+    let Trained::Mlp(m) = model else { panic!("the MLP") };
+    let b = find(board).unwrap();
+    let elf = build_firmware(b, &path, true).unwrap();
+    let drifted = rotate(&test, 20.0);
+    let f = finetune(b, &elf, &m, &drifted, &drifted, 0.02, 2).unwrap();
+    println!("{f:?}");
+    assert_eq!(f.steps, 2 * drifted.len());
+    assert_eq!(f.differing_values, 0, "{board}: max {} ULP", f.max_ulp);
+    assert_eq!(f.device_model, f.host_model);
+    assert!(f.bit_exact);
+}
+
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn fine_tuning_is_bit_exact_on_the_cortex_m4f() {
+    check("mps2-an386");
+}
+
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn fine_tuning_is_bit_exact_on_the_soft_float_cortex_m3() {
+    check("lm3s6965evb");
+}
