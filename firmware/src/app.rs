@@ -183,10 +183,13 @@ fn handle<M: Layer, P: OutputPin>(
             if let Some(i) = bad.or((!lr.is_finite()).then_some(n + k)) {
                 return (error(seq, ErrorCode::NonFinite, i as u32, out), Outcome::Reply);
             }
-            match tuner.trainer.step(*model, &mut Sgd::new(lr), &[x], &[t], &mut tuner.rng) {
+            let start = cycles.now();
+            let result = tuner.trainer.step(*model, &mut Sgd::new(lr), &[x], &[t], &mut tuner.rng);
+            let ticks = cycles.since(start);
+            match result {
                 Ok(loss) => {
                     tuner.steps += 1;
-                    let r = Response::Trained { seq, loss, steps: tuner.steps };
+                    let r = Response::Trained { seq, loss, steps: tuner.steps, ticks };
                     (r.write(out).unwrap_or(0), Outcome::Reply)
                 }
                 Err(_) => (error(seq, ErrorCode::NonFinite, (n + k + 1) as u32, out), Outcome::Reply),

@@ -282,7 +282,7 @@ impl Device {
         lr: f32,
         x: &[f32],
         t: &[f32],
-    ) -> Result<Result<(f32, u32), Response<'static>>, DeviceError> {
+    ) -> Result<Result<(f32, u32, u32), Response<'static>>, DeviceError> {
         let seq = self.next_seq();
         let mut bytes = vec![0u8; 4 * (x.len() + t.len())];
         tinymlp::protocol::write_f32s(x, &mut bytes[..4 * x.len()]);
@@ -290,7 +290,7 @@ impl Device {
         self.send(&Request::Train { seq, model_id, lr, values: &bytes })?;
         let payload = self.receive()?;
         match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
-            Response::Trained { loss, steps, .. } => Ok(Ok((loss, steps))),
+            Response::Trained { loss, steps, ticks, .. } => Ok(Ok((loss, steps, ticks))),
             Response::Error { seq, code, detail } => Ok(Err(Response::Error { seq, code, detail })),
             other => Err(DeviceError::Protocol(format!("unexpected answer {other:?} to a training step"))),
         }

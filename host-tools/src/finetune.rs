@@ -50,6 +50,18 @@ pub struct Finetune {
     pub max_ulp: u32,
     /// `true` when every weight is bit-identical.
     pub bit_exact: bool,
+    /// Instructions per training step on the device (QEMU `-icount`, mean over the steps).
+    pub instructions_per_step: f64,
+    /// Instructions per forward pass of the same model (inference, for comparison).
+    pub instructions_per_forward: f64,
+    /// Deepest stack use on the device after the steps, bytes (the model and the training
+    /// memory live on the stack).
+    pub stack_high_water: u32,
+    /// Static RAM of the firmware, from the ELF, bytes.
+    pub static_ram: u64,
+    /// The training memory as compile-time constants: model, gradients, caches for one
+    /// sample (bytes).
+    pub training_ram_constants: (usize, usize, usize),
 }
 
 fn accuracy(m: &SeedMlp, d: &Labelled<2>) -> f32 {
@@ -78,7 +90,12 @@ pub fn finetune(
     epochs: usize,
 ) -> Result<Finetune, DeviceError> {
     let id = tinymlp::format::model_id(model).map_err(|e| DeviceError::Protocol(e.to_string()))?;
-    let mut dev = Device::start(board, elf)?;
+    let icount = format!("shift={},align=off,sleep=off", crate::bench::ICOUNT_SHIFT);
+    let mut dev = Device::start_with(board, elf, &["-icount", &icount])?;
+    let ticks_per_instruction = board.clock_hz as f64 * (1u64 << crate::bench::ICOUNT_SHIFT) as f64 * 1e-9;
+    let [reps, passes, empty, _] = dev.bench(10)?;
+    let per_forward = (passes as f64 - empty as f64) / reps.max(1) as f64 / ticks_per_instruction;
+    let mut step_ticks = 0u64;
     // The host's mirror: the firmware's tuner (one-sample steps, BatchNorm statistics
     // frozen, dropout from seed 0, plain SGD).
     let mut host = Box::new(model.clone());
@@ -91,7 +108,10 @@ pub fn finetune(
         for (x, &l) in train.x.iter().zip(&train.label) {
             let t = [l as f32];
             match dev.train(id, lr, x, &t)? {
-                Ok((loss, _)) => total += loss as f64,
+                Ok((loss, _, ticks)) => {
+                    total += loss as f64;
+                    step_ticks += ticks as u64;
+                }
                 Err(e) => {
                     return Err(DeviceError::Protocol(format!("the device refused a training step: {e:?}")));
                 }
@@ -102,6 +122,7 @@ pub fn finetune(
             steps += 1;
         }
     }
+    let stack = dev.info()?[5];
     let file = dev.fetch_model()?;
     let _ = dev.exit(0)?;
     let mut device = Box::new(tinymlp::zoo::seed_mlp());
@@ -135,5 +156,13 @@ pub fn finetune(
         differing_values: differing,
         max_ulp,
         bit_exact: differing == 0 && host_id == device_id,
+        instructions_per_step: step_ticks as f64 / steps.max(1) as f64 / ticks_per_instruction,
+        instructions_per_forward: per_forward,
+        stack_high_water: stack,
+        static_ram: crate::device::elf_sizes(elf)?.ram,
+        training_ram_constants: {
+            use tinymlp::Footprint;
+            (SeedMlp::MODEL_BYTES, SeedMlp::GRADS_BYTES, SeedMlp::cache_bytes::<1>())
+        },
     })
 }

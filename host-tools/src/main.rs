@@ -588,6 +588,17 @@ fn cmd_finetune(
     println!("host model         {}", f.host_model);
     println!("differing weights  {} (max {} ULP)", f.differing_values, f.max_ulp);
     println!(
+        "per step           {:.0} instructions ({:.1}× a forward pass of {:.0})",
+        f.instructions_per_step,
+        f.instructions_per_step / f.instructions_per_forward,
+        f.instructions_per_forward
+    );
+    let (m, g, c) = f.training_ram_constants;
+    println!(
+        "RAM                stack high-water {} B (model {m} B + gradients {g} B + caches {c} B, compile-time), static {} B",
+        f.stack_high_water, f.static_ram
+    );
+    println!(
         "verdict            {}",
         if f.bit_exact { "device and host weights bit-identical" } else { "MISMATCH" }
     );

@@ -14,7 +14,7 @@
 //! | `0x81` output | device → host | class (u8), then the outputs (f32 each, as bits) |
 //! | `0x82` info | device → host | model id, inputs, outputs, trainable, non-trainable, stack used, stack size (u32 each) |
 //! | `0x84` bench | device → host | repetitions, SysTick ticks of the forward passes, SysTick ticks of an empty loop of as many repetitions, core clock in Hz (u32 each) |
-//! | `0x85` trained | device → host | the step's loss (f32), steps so far (u32) |
+//! | `0x85` trained | device → host | the step's loss (f32), steps so far, SysTick ticks of the step (u32 each) |
 //! | `0x86` chunk | device → host | total length (u32), then up to 192 bytes of the model's binary file |
 //! | `0xE0` error | device → host | [`ErrorCode`] (u8), detail (u32) |
 //!
@@ -344,6 +344,8 @@ pub enum Response<'a> {
         loss: f32,
         /// Training steps taken since boot.
         steps: u32,
+        /// Core clock ticks the step took (instructions under QEMU's `-icount`).
+        ticks: u32,
     },
     /// A piece of the model's binary file.
     Chunk {
@@ -387,10 +389,11 @@ impl<'a> Response<'a> {
                     u32::from_le_bytes([body[4 * i], body[4 * i + 1], body[4 * i + 2], body[4 * i + 3]])
                 }),
             }),
-            kind::TRAINED if body.len() == 8 => Ok(Response::Trained {
+            kind::TRAINED if body.len() == 12 => Ok(Response::Trained {
                 seq,
                 loss: f32::from_le_bytes([body[0], body[1], body[2], body[3]]),
                 steps: u32::from_le_bytes([body[4], body[5], body[6], body[7]]),
+                ticks: u32::from_le_bytes([body[8], body[9], body[10], body[11]]),
             }),
             kind::CHUNK if body.len() >= 4 => Ok(Response::Chunk {
                 seq,
@@ -429,10 +432,11 @@ impl<'a> Response<'a> {
                     w.bytes(&v.to_le_bytes())?;
                 }
             }
-            Response::Trained { seq, loss, steps } => {
+            Response::Trained { seq, loss, steps, ticks } => {
                 w.bytes(&[kind::TRAINED, seq])?;
                 w.bytes(&loss.to_le_bytes())?;
                 w.bytes(&steps.to_le_bytes())?;
+                w.bytes(&ticks.to_le_bytes())?;
             }
             Response::Chunk { seq, total, bytes } => {
                 w.bytes(&[kind::CHUNK, seq])?;
@@ -522,7 +526,7 @@ mod tests {
         let chunk = Response::Chunk { seq: 4, total: 13_000, bytes: &[1, 2, 3] };
         let n = chunk.write(&mut p).unwrap();
         assert_eq!(Response::parse(&p[..n]).unwrap(), chunk);
-        let trained = Response::Trained { seq: 5, loss: 0.5, steps: 7 };
+        let trained = Response::Trained { seq: 5, loss: 0.5, steps: 7, ticks: 12_345 };
         let n = trained.write(&mut p).unwrap();
         assert_eq!(Response::parse(&p[..n]).unwrap(), trained);
         let reply = Response::Bench { seq: 2, values: [1000, 5, 6, 25_000_000] };
