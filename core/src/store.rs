@@ -101,6 +101,11 @@ impl<F: NorFlash> ModelStore<F> {
         self.flash
     }
 
+    /// The flash, to drive it directly (for example to arm a fault in a test).
+    pub fn flash_mut(&mut self) -> &mut F {
+        &mut self.flash
+    }
+
     fn slot_base(&self, slot: u8) -> u32 {
         self.base + slot as u32 * self.slot_size
     }

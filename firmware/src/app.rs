@@ -31,6 +31,44 @@ impl<M: Layer> Tuner<M> {
     }
 }
 
+/// Where the firmware keeps fine-tuned models across resets (a board without one uses
+/// [`NoStore`]). The micro:bit serves from flash and never loads.
+#[allow(dead_code)]
+pub trait Store<M> {
+    /// Loads the newest valid model into `model`; its sequence number, or `None`.
+    fn load(&mut self, model: &mut M) -> Option<u32>;
+    /// Keeps `model` as the newest: slot, sequence number, model id.
+    fn save(&mut self, model: &M) -> Option<[u32; 3]>;
+    /// The newest valid model: slot, sequence number, model id.
+    fn newest(&mut self) -> Option<[u32; 3]>;
+    /// Resets the core during the next save, after `ops` flash operations (power-cut tests).
+    fn arm_cut(&mut self, ops: u32);
+    /// Whether there is a store at all.
+    fn present(&self) -> bool {
+        true
+    }
+}
+
+/// No store: saves are refused (the boards without one; the MPS2 boards have one).
+#[allow(dead_code)]
+pub struct NoStore;
+
+impl<M> Store<M> for NoStore {
+    fn load(&mut self, _: &mut M) -> Option<u32> {
+        None
+    }
+    fn save(&mut self, _: &M) -> Option<[u32; 3]> {
+        None
+    }
+    fn newest(&mut self) -> Option<[u32; 3]> {
+        None
+    }
+    fn arm_cut(&mut self, _: u32) {}
+    fn present(&self) -> bool {
+        false
+    }
+}
+
 /// The model the firmware serves: in flash (inference only) or in RAM with its tuner.
 /// A board uses one of the two (the micro:bit the first), so the other is never built.
 #[allow(dead_code)]
@@ -65,6 +103,7 @@ pub fn serve<M, S, P, D>(
     led: &mut P,
     delay: &mut D,
     cycles: &mut crate::board::Cycles,
+    store: &mut dyn Store<M>,
 ) -> u8
 where
     M: Layer,
@@ -82,7 +121,7 @@ where
         let Some(frame) = reader.push(byte[0]) else { continue };
         let mut reply = [0u8; MAX_PAYLOAD];
         let (len, outcome) = match frame.and_then(|f| decode_frame(f).map(|p| p as &[u8])) {
-            Ok(payload) => handle(model, model_id, payload, &mut reply, led, cycles),
+            Ok(payload) => handle(model, model_id, payload, &mut reply, led, cycles, store),
             Err(e) => {
                 defmt::warn!("refused frame: {}", defmt::Display2Format(&e));
                 let (code, detail) = match e {
@@ -117,6 +156,7 @@ fn handle<M: Layer, P: OutputPin>(
     out: &mut [u8],
     led: &mut P,
     cycles: &mut crate::board::Cycles,
+    store: &mut dyn Store<M>,
 ) -> (usize, Outcome) {
     let model = served.model();
     let request = match Request::parse(payload) {
@@ -201,6 +241,22 @@ fn handle<M: Layer, P: OutputPin>(
             let r = Response::Chunk { seq, total: total as u32, bytes: &bytes[..len] };
             (r.write(out).unwrap_or(0), Outcome::Reply)
         }
+        Request::Save { seq } => {
+            if !store.present() {
+                return (error(seq, ErrorCode::UnknownKind, 0x07, out), Outcome::Reply);
+            }
+            let saved = store.save(served.model());
+            (stored(seq, served.model(), saved, store, out), Outcome::Reply)
+        }
+        Request::Cut { seq, ops } => {
+            store.arm_cut(ops);
+            let newest = store.newest();
+            (stored(seq, served.model(), newest, store, out), Outcome::Reply)
+        }
+        Request::Status { seq } => {
+            let newest = store.newest();
+            (stored(seq, served.model(), newest, store, out), Outcome::Reply)
+        }
         Request::Bench { seq, reps } => {
             let (passes, empty) = bench(model, reps, cycles);
             let values = [reps, passes, empty, crate::board::clock_hz()];
@@ -264,4 +320,19 @@ fn file_window<M: Layer>(model: &M, offset: usize, window: &mut [u8]) -> (usize,
         take(&id.to_le_bytes());
     }
     (total, copied)
+}
+
+/// The store's state as a reply: newest slot, its sequence and model id (all `u32::MAX`
+/// when there is none), the running model's id, whether a store exists.
+fn stored<M: Layer>(
+    seq: u8,
+    model: &M,
+    slot: Option<[u32; 3]>,
+    store: &mut dyn Store<M>,
+    out: &mut [u8],
+) -> usize {
+    let [s, q, id] = slot.unwrap_or([u32::MAX; 3]);
+    let running = tinymlp::format::model_id(model).unwrap_or(0);
+    let values = [s, q, id, running, u32::from(store.present())];
+    Response::Stored { seq, values }.write(out).unwrap_or(0)
 }

@@ -62,20 +62,43 @@ fn main() -> ! {
     semihosting::process::exit(code as i32)
 }
 
-/// Serves from RAM, with fine-tuning: the model and the training memory on the stack.
+/// Serves from RAM, with fine-tuning: the model and the training memory on the stack. The
+/// MPS2 boards start from the newest model in their flash store when there is one.
 #[cfg(not(feature = "microbit"))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     let mut model = model::MODEL;
     let mut tuner = app::Tuner::new();
+    #[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
+    let mut store: board::store_flash::FlashStore = match board::store_flash::FlashStore::new() {
+        Some(s) => s,
+        None => {
+            defmt::error!("the store does not fit its region");
+            return 4;
+        }
+    };
+    #[cfg(not(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505")))]
+    let mut store = app::NoStore;
+    match app::Store::load(&mut store, &mut model) {
+        Some(seq) => defmt::info!("running the stored model (sequence {})", seq),
+        None => defmt::info!("running the built-in model"),
+    }
     let mut served = app::Served::Ram(&mut model, &mut tuner);
-    app::serve(&mut served, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay, cycles)
+    app::serve(&mut served, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay, cycles, &mut store)
 }
 
 /// Serves from flash: 16 KiB of RAM hold no second copy of the model (no fine-tuning).
 #[cfg(feature = "microbit")]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     let mut served = app::Served::Flash(&MODEL);
-    app::serve(&mut served, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay, cycles)
+    app::serve(
+        &mut served,
+        model::MODEL_ID,
+        &mut b.serial,
+        &mut b.led,
+        &mut b.delay,
+        cycles,
+        &mut app::NoStore,
+    )
 }
 
 fn log_summary() {

@@ -318,6 +318,63 @@ impl Device {
         }
     }
 
+    /// The store's state: newest slot, its sequence number, its model id (`u32::MAX` for
+    /// each when there is none), the running model's id, 1 when the board has a store.
+    pub fn status(&mut self) -> Result<[u32; 5], DeviceError> {
+        let seq = self.next_seq();
+        self.send(&Request::Status { seq })?;
+        self.stored(seq)
+    }
+
+    /// The store's state answering request `seq` (answers to earlier requests are skipped).
+    fn stored(&mut self, seq: u8) -> Result<[u32; 5], DeviceError> {
+        loop {
+            let payload = self.receive()?;
+            match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+                Response::Stored { seq: s, values } if s == seq => return Ok(values),
+                Response::Stored { .. } => continue,
+                other => {
+                    return Err(DeviceError::Protocol(format!("unexpected answer {other:?} to a store request")));
+                }
+            }
+        }
+    }
+
+    /// Keeps the running model in the device's flash store; the store's state after.
+    pub fn save(&mut self) -> Result<[u32; 5], DeviceError> {
+        let seq = self.next_seq();
+        self.send(&Request::Save { seq })?;
+        self.stored(seq)
+    }
+
+    /// Saves with a power cut after `ops` flash operations: the device resets in the middle
+    /// of the save. Waits for it to boot again and returns the store's state then.
+    pub fn save_with_power_cut(&mut self, ops: u32) -> Result<[u32; 5], DeviceError> {
+        let seq = self.next_seq();
+        self.send(&Request::Cut { seq, ops })?;
+        self.stored(seq)?;
+        let seq = self.next_seq();
+        self.send(&Request::Save { seq })?;
+        // No answer comes from a device that reset; ask until the rebooted one answers.
+        self.stream.set_read_timeout(Some(Duration::from_millis(300)))?;
+        let start = Instant::now();
+        let result = loop {
+            self.reader = FrameReader::new();
+            let seq = self.next_seq();
+            self.send(&Request::Status { seq })?;
+            match self.stored(seq) {
+                Ok(v) => break Ok(v),
+                Err(_) if start.elapsed() < Duration::from_secs(20) => continue,
+                Err(e) => break Err(e),
+            }
+        };
+        // Answers to the earlier status requests may still arrive: read them off.
+        while self.receive().is_ok() {}
+        self.reader = FrameReader::new();
+        self.stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        result
+    }
+
     /// Times `reps` forward passes on the device: repetitions, ticks of the passes, ticks of
     /// the empty measurements, core clock in Hz.
     pub fn bench(&mut self, reps: u32) -> Result<[u32; 4], DeviceError> {

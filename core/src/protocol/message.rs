@@ -11,10 +11,14 @@
 //! | `0x04` bench | host → device | repetitions (u32) |
 //! | `0x05` train | host → device | model id (u32), learning rate (f32), the raw inputs then the targets (f32 each) |
 //! | `0x06` fetch | host → device | offset (u32) into the model's binary file |
+//! | `0x07` save | host → device | — (keep the running model in the flash store) |
+//! | `0x08` cut | host → device | flash operations (u32) after which the next save "loses power" (resets) |
+//! | `0x09` status | host → device | — |
 //! | `0x81` output | device → host | class (u8), then the outputs (f32 each, as bits) |
 //! | `0x82` info | device → host | model id, inputs, outputs, trainable, non-trainable, stack used, stack size (u32 each) |
 //! | `0x84` bench | device → host | repetitions, SysTick ticks of the forward passes, SysTick ticks of an empty loop of as many repetitions, core clock in Hz (u32 each) |
 //! | `0x85` trained | device → host | the step's loss (f32), steps so far, SysTick ticks of the step (u32 each) |
+//! | `0x87` stored | device → host | newest valid slot, its sequence number and model id, the running model's id, whether a store exists (u32 each) |
 //! | `0x86` chunk | device → host | total length (u32), then up to 192 bytes of the model's binary file |
 //! | `0xE0` error | device → host | [`ErrorCode`] (u8), detail (u32) |
 //!
@@ -49,6 +53,14 @@ pub mod kind {
     pub const TRAINED: u8 = 0x85;
     /// A piece of the model's binary file.
     pub const CHUNK: u8 = 0x86;
+    /// Keep the running model in the flash store.
+    pub const SAVE: u8 = 0x07;
+    /// Arm a power cut for the next save.
+    pub const CUT: u8 = 0x08;
+    /// Ask for the store's state.
+    pub const STATUS: u8 = 0x09;
+    /// The store's state.
+    pub const STORED: u8 = 0x87;
     /// Inference result.
     pub const OUTPUT: u8 = 0x81;
     /// Model and memory figures.
@@ -253,6 +265,23 @@ pub enum Request<'a> {
         /// Byte offset into the file.
         offset: u32,
     },
+    /// Keep the running model in the flash store.
+    Save {
+        /// Sequence number.
+        seq: u8,
+    },
+    /// Reset the device in the middle of the next save, after `ops` flash operations.
+    Cut {
+        /// Sequence number.
+        seq: u8,
+        /// Flash writes and erases to let through.
+        ops: u32,
+    },
+    /// Ask for the store's state.
+    Status {
+        /// Sequence number.
+        seq: u8,
+    },
 }
 
 impl<'a> Request<'a> {
@@ -280,9 +309,20 @@ impl<'a> Request<'a> {
             kind::FETCH if body.len() == 4 => {
                 Ok(Request::Fetch { seq, offset: u32::from_le_bytes([body[0], body[1], body[2], body[3]]) })
             }
-            kind::INFER | kind::INFO | kind::EXIT | kind::BENCH | kind::TRAIN | kind::FETCH => {
-                Err(FrameError::BadLength(k))
+            kind::SAVE if body.is_empty() => Ok(Request::Save { seq }),
+            kind::STATUS if body.is_empty() => Ok(Request::Status { seq }),
+            kind::CUT if body.len() == 4 => {
+                Ok(Request::Cut { seq, ops: u32::from_le_bytes([body[0], body[1], body[2], body[3]]) })
             }
+            kind::INFER
+            | kind::INFO
+            | kind::EXIT
+            | kind::BENCH
+            | kind::TRAIN
+            | kind::FETCH
+            | kind::SAVE
+            | kind::CUT
+            | kind::STATUS => Err(FrameError::BadLength(k)),
             other => Err(FrameError::UnknownKind(other)),
         }
     }
@@ -311,6 +351,12 @@ impl<'a> Request<'a> {
             Request::Fetch { seq, offset } => {
                 w.bytes(&[kind::FETCH, seq])?;
                 w.bytes(&offset.to_le_bytes())?;
+            }
+            Request::Save { seq } => w.bytes(&[kind::SAVE, seq])?,
+            Request::Status { seq } => w.bytes(&[kind::STATUS, seq])?,
+            Request::Cut { seq, ops } => {
+                w.bytes(&[kind::CUT, seq])?;
+                w.bytes(&ops.to_le_bytes())?;
             }
         }
         Ok(w.at)
@@ -356,6 +402,14 @@ pub enum Response<'a> {
         /// The bytes.
         bytes: &'a [u8],
     },
+    /// The store's state: newest valid slot, its sequence number, its model id, the running
+    /// model's id, and 1 when the board has a store (0 otherwise).
+    Stored {
+        /// Sequence number of the request.
+        seq: u8,
+        /// The five values.
+        values: [u32; 5],
+    },
     /// Timing of forward passes.
     Bench {
         /// Sequence number of the request.
@@ -400,6 +454,12 @@ impl<'a> Response<'a> {
                 total: u32::from_le_bytes([body[0], body[1], body[2], body[3]]),
                 bytes: &body[4..],
             }),
+            kind::STORED if body.len() == 20 => Ok(Response::Stored {
+                seq,
+                values: core::array::from_fn(|i| {
+                    u32::from_le_bytes([body[4 * i], body[4 * i + 1], body[4 * i + 2], body[4 * i + 3]])
+                }),
+            }),
             kind::BENCH_REPLY if body.len() == 16 => Ok(Response::Bench {
                 seq,
                 values: core::array::from_fn(|i| {
@@ -411,9 +471,13 @@ impl<'a> Response<'a> {
                 code: ErrorCode::from_u8(body[0]).ok_or(FrameError::BadLength(k))?,
                 detail: u32::from_le_bytes([body[1], body[2], body[3], body[4]]),
             }),
-            kind::OUTPUT | kind::INFO_REPLY | kind::BENCH_REPLY | kind::ERROR => {
-                Err(FrameError::BadLength(k))
-            }
+            kind::OUTPUT
+            | kind::INFO_REPLY
+            | kind::BENCH_REPLY
+            | kind::TRAINED
+            | kind::CHUNK
+            | kind::STORED
+            | kind::ERROR => Err(FrameError::BadLength(k)),
             other => Err(FrameError::UnknownKind(other)),
         }
     }
@@ -442,6 +506,12 @@ impl<'a> Response<'a> {
                 w.bytes(&[kind::CHUNK, seq])?;
                 w.bytes(&total.to_le_bytes())?;
                 w.bytes(bytes)?;
+            }
+            Response::Stored { seq, values } => {
+                w.bytes(&[kind::STORED, seq])?;
+                for v in values {
+                    w.bytes(&v.to_le_bytes())?;
+                }
             }
             Response::Bench { seq, values } => {
                 w.bytes(&[kind::BENCH_REPLY, seq])?;
@@ -529,6 +599,11 @@ mod tests {
         let trained = Response::Trained { seq: 5, loss: 0.5, steps: 7, ticks: 12_345 };
         let n = trained.write(&mut p).unwrap();
         assert_eq!(Response::parse(&p[..n]).unwrap(), trained);
+        let stored = Response::Stored { seq: 6, values: [1, 2, 3, 4, 1] };
+        let n = stored.write(&mut p).unwrap();
+        assert_eq!(Response::parse(&p[..n]).unwrap(), stored);
+        assert_eq!(Request::parse(&[kind::CUT, 1, 7, 0, 0, 0]).unwrap(), Request::Cut { seq: 1, ops: 7 });
+        assert_eq!(Response::parse(&[kind::TRAINED, 1, 0]), Err(FrameError::BadLength(kind::TRAINED)));
         let reply = Response::Bench { seq: 2, values: [1000, 5, 6, 25_000_000] };
         let n = reply.write(&mut p).unwrap();
         assert_eq!(Response::parse(&p[..n]).unwrap(), reply);

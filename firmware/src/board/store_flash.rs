@@ -1,0 +1,136 @@
+//! The model store's flash on the MPS2 boards: the top 64 KiB of the code memory (SSRAM1,
+//! which QEMU keeps across a guest reset), driven as NOR flash — erase sets bytes to 0xFF,
+//! a write can only clear bits — through the embedded-storage traits.
+//!
+//! For the power-cut tests it can "lose power" at a chosen write or erase: that operation
+//! takes effect only in part (half of a write's bytes, the first page of an erase) and the
+//! core resets, as a brown-out would.
+
+use embedded_storage::nor_flash::{ErrorType, NorFlash, NorFlashErrorKind, ReadNorFlash};
+
+#[cfg(not(feature = "mps2-an505"))]
+const BASE: usize = 0x003F_0000;
+#[cfg(feature = "mps2-an505")]
+const BASE: usize = 0x103F_0000;
+/// Bytes of store: two slots.
+pub const SIZE: usize = 64 * 1024;
+const PAGE: usize = 1024;
+
+/// The store's memory as NOR flash.
+pub struct MemFlash {
+    ops: u32,
+    cut_after: Option<u32>,
+}
+
+impl MemFlash {
+    /// The store region.
+    pub const fn new() -> Self {
+        Self { ops: 0, cut_after: None }
+    }
+
+    /// Resets the core during the flash operation after `ops` more, as a power cut would.
+    pub fn arm_cut(&mut self, ops: u32) {
+        self.ops = 0;
+        self.cut_after = Some(ops);
+    }
+
+    fn byte(&self, i: usize) -> u8 {
+        // SAFETY: `i` is inside the store region, which no code or data occupies (memory.x).
+        unsafe { core::ptr::read_volatile((BASE + i) as *const u8) }
+    }
+
+    fn set(&self, i: usize, v: u8) {
+        // SAFETY: as in `byte`.
+        unsafe { core::ptr::write_volatile((BASE + i) as *mut u8, v) }
+    }
+
+    /// `true` when this operation is the one the cut falls on.
+    fn tick(&mut self) -> bool {
+        let hit = self.cut_after == Some(self.ops);
+        self.ops += 1;
+        hit
+    }
+}
+
+impl ErrorType for MemFlash {
+    type Error = NorFlashErrorKind;
+}
+
+impl ReadNorFlash for MemFlash {
+    const READ_SIZE: usize = 1;
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Self::Error> {
+        let o = offset as usize;
+        if o + bytes.len() > SIZE {
+            return Err(NorFlashErrorKind::OutOfBounds);
+        }
+        for (k, b) in bytes.iter_mut().enumerate() {
+            *b = self.byte(o + k);
+        }
+        Ok(())
+    }
+    fn capacity(&self) -> usize {
+        SIZE
+    }
+}
+
+impl NorFlash for MemFlash {
+    const WRITE_SIZE: usize = 4;
+    const ERASE_SIZE: usize = PAGE;
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), Self::Error> {
+        let (from, to) = (from as usize, to as usize);
+        if to > SIZE || from > to || !from.is_multiple_of(PAGE) || !to.is_multiple_of(PAGE) {
+            return Err(NorFlashErrorKind::NotAligned);
+        }
+        let cut = self.tick();
+        let end = if cut { (from + PAGE).min(to) } else { to };
+        for i in from..end {
+            self.set(i, 0xFF);
+        }
+        if cut {
+            cortex_m::peripheral::SCB::sys_reset();
+        }
+        Ok(())
+    }
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Self::Error> {
+        let o = offset as usize;
+        if o + bytes.len() > SIZE || !o.is_multiple_of(4) || !bytes.len().is_multiple_of(4) {
+            return Err(NorFlashErrorKind::NotAligned);
+        }
+        let cut = self.tick();
+        let n = if cut { bytes.len() / 2 } else { bytes.len() };
+        for (k, &b) in bytes[..n].iter().enumerate() {
+            self.set(o + k, self.byte(o + k) & b);
+        }
+        if cut {
+            cortex_m::peripheral::SCB::sys_reset();
+        }
+        Ok(())
+    }
+}
+
+/// The model store over this memory: two 32 KiB slots.
+pub struct FlashStore(tinymlp::store::ModelStore<MemFlash>);
+
+impl FlashStore {
+    /// The store of this board.
+    pub fn new() -> Option<Self> {
+        tinymlp::store::ModelStore::new(MemFlash::new(), 0, (SIZE / 2) as u32).ok().map(Self)
+    }
+}
+
+impl<M: tinymlp::Layer> crate::app::Store<M> for FlashStore {
+    fn load(&mut self, model: &mut M) -> Option<u32> {
+        // The file is read through a buffer on the stack (these boards have megabytes).
+        let mut buf = [0u8; 32 * 1024];
+        self.0.load(model, &mut buf).ok().map(|i| i.seq)
+    }
+    fn save(&mut self, model: &M) -> Option<[u32; 3]> {
+        self.0.save(model).ok().map(|i| [i.slot as u32, i.seq, i.model_id])
+    }
+    fn newest(&mut self) -> Option<[u32; 3]> {
+        self.0.newest().ok().flatten().map(|i| [i.slot as u32, i.seq, i.model_id])
+    }
+    fn arm_cut(&mut self, ops: u32) {
+        self.0.flash_mut().arm_cut(ops);
+    }
+}
