@@ -334,7 +334,9 @@ impl Device {
                 Response::Stored { seq: s, values } if s == seq => return Ok(values),
                 Response::Stored { .. } => continue,
                 other => {
-                    return Err(DeviceError::Protocol(format!("unexpected answer {other:?} to a store request")));
+                    return Err(DeviceError::Protocol(format!(
+                        "unexpected answer {other:?} to a store request"
+                    )));
                 }
             }
         }

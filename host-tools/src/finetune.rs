@@ -62,6 +62,10 @@ pub struct Finetune {
     /// The training memory as compile-time constants: model, gradients, caches for one
     /// sample (bytes).
     pub training_ram_constants: (usize, usize, usize),
+    /// What happened to the flash store: `None` when saving was not asked; otherwise
+    /// whether the fine-tuned model was kept (it must not score worse on the held-out rows
+    /// than the model it replaces) and the store's newest sequence number after.
+    pub saved: Option<(bool, u32)>,
 }
 
 fn accuracy(m: &SeedMlp, d: &Labelled<2>) -> f32 {
@@ -79,7 +83,9 @@ fn accuracy(m: &SeedMlp, d: &Labelled<2>) -> f32 {
 
 /// Fine-tunes `model` on the device running `elf` with one SGD step per row of `train`
 /// (`epochs` passes, in order), mirrors every step on the host with the same code, then
-/// fetches the device's weights and compares them with the host's.
+/// fetches the device's weights and compares them with the host's; with `save`, keeps the
+/// fine-tuned model in the device's store unless it scores worse on `test` than before.
+#[allow(clippy::too_many_arguments)]
 pub fn finetune(
     board: Board,
     elf: &std::path::Path,
@@ -88,6 +94,7 @@ pub fn finetune(
     test: &Labelled<2>,
     lr: f32,
     epochs: usize,
+    save: bool,
 ) -> Result<Finetune, DeviceError> {
     let id = tinymlp::format::model_id(model).map_err(|e| DeviceError::Protocol(e.to_string()))?;
     let icount = format!("shift={},align=off,sleep=off", crate::bench::ICOUNT_SHIFT);
@@ -124,7 +131,6 @@ pub fn finetune(
     }
     let stack = dev.info()?[5];
     let file = dev.fetch_model()?;
-    let _ = dev.exit(0)?;
     let mut device = Box::new(tinymlp::zoo::seed_mlp());
     tinymlp::format::read_bin(&file, &mut *device)
         .map_err(|e| DeviceError::Protocol(format!("the device's model file: {e}")))?;
@@ -144,13 +150,28 @@ pub fn finetune(
     });
     let host_id = tinymlp::format::model_id(&*host).unwrap_or(0);
     let device_id = tinymlp::format::model_id(&*device).unwrap_or(0);
+    let after = accuracy(&device, test);
+    // The guard: keep the fine-tuned model only if it does not score worse on the held-out
+    // rows; otherwise the store keeps the old one (and the device boots it again).
+    let saved = if save {
+        if after >= before {
+            let s = dev.save()?;
+            Some((true, s[1]))
+        } else {
+            let s = dev.status()?;
+            Some((false, s[1]))
+        }
+    } else {
+        None
+    };
+    let _ = dev.exit(0)?;
     Ok(Finetune {
         board: board.name,
         steps,
         lr,
         mean_loss: (total / steps.max(1) as f64) as f32,
         accuracy_before: before,
-        accuracy_after: accuracy(&device, test),
+        accuracy_after: after,
         device_model: format!("{device_id:#010x}"),
         host_model: format!("{host_id:#010x}"),
         differing_values: differing,
@@ -164,5 +185,6 @@ pub fn finetune(
             use tinymlp::Footprint;
             (SeedMlp::MODEL_BYTES, SeedMlp::GRADS_BYTES, SeedMlp::cache_bytes::<1>())
         },
+        saved,
     })
 }

@@ -133,6 +133,10 @@ enum Command {
         /// Passes over the samples.
         #[arg(long, default_value_t = 1)]
         epochs: usize,
+        /// Keep the fine-tuned model in the device's flash store (MPS2 boards) — only if it
+        /// does not score worse on the test rows than before.
+        #[arg(long)]
+        save: bool,
         /// Also write the result as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -235,8 +239,8 @@ fn main() -> ExitCode {
         Command::Plot { what } => cmd_plot(what),
         Command::Experiment { name, out, quick } => cmd_experiment(name, &out, quick),
         Command::Bench { board, model, reps, json } => cmd_bench(&board, &model, reps, json.as_deref()),
-        Command::Finetune { board, model, train_csv, test_csv, rotate, lr, epochs, json } => {
-            cmd_finetune(&board, &model, &train_csv, &test_csv, rotate, lr, epochs, json.as_deref())
+        Command::Finetune { board, model, train_csv, test_csv, rotate, lr, epochs, save, json } => {
+            cmd_finetune(&board, &model, &train_csv, &test_csv, rotate, lr, epochs, save, json.as_deref())
         }
         Command::Speed { runs, json } => {
             let s = tinymlp_host::speed::measure(runs.max(1));
@@ -555,6 +559,7 @@ fn cmd_finetune(
     rotate: f32,
     lr: f32,
     epochs: usize,
+    save: bool,
     json: Option<&Path>,
 ) -> Result {
     use tinymlp_host::{board as boards, device, finetune};
@@ -578,7 +583,12 @@ fn cmd_finetune(
     println!("building the firmware for {} with {}", b.name, model.display());
     let elf = device::build_firmware(b, model, true)?;
     println!("fine-tuning on {} samples × {epochs} (SGD {lr}, one sample per step) ...", train.len());
-    let f = finetune::finetune(b, &elf, &m, &train, &test, lr, epochs)?;
+    if save && !b.name.starts_with("mps2") {
+        return Err(
+            format!("{} has no flash store in this firmware (the MPS2 boards have one)", b.name).into()
+        );
+    }
+    let f = finetune::finetune(b, &elf, &m, &train, &test, lr, epochs, save)?;
     println!("board              {}", f.board);
     println!("steps              {}", f.steps);
     println!("mean loss          {:.4}", f.mean_loss);
@@ -598,6 +608,13 @@ fn cmd_finetune(
         "RAM                stack high-water {} B (model {m} B + gradients {g} B + caches {c} B, compile-time), static {} B",
         f.stack_high_water, f.static_ram
     );
+    match f.saved {
+        Some((true, seq)) => println!("store              fine-tuned model saved (sequence {seq})"),
+        Some((false, _)) => {
+            println!("store              fine-tuned model scored worse: the stored model is kept")
+        }
+        None => {}
+    }
     println!(
         "verdict            {}",
         if f.bit_exact { "device and host weights bit-identical" } else { "MISMATCH" }

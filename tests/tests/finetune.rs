@@ -14,12 +14,18 @@ fn check(board: &str) {
     let b = find(board).unwrap();
     let elf = build_firmware(b, &path, true).unwrap();
     let drifted = rotate(&test, 20.0);
-    let f = finetune(b, &elf, &m, &drifted, &drifted, 0.02, 2).unwrap();
+    let save = board.starts_with("mps2");
+    let f = finetune(b, &elf, &m, &drifted, &drifted, 0.02, 2, save).unwrap();
     println!("{f:?}");
     assert_eq!(f.steps, 2 * drifted.len());
     assert_eq!(f.differing_values, 0, "{board}: max {} ULP", f.max_ulp);
     assert_eq!(f.device_model, f.host_model);
     assert!(f.bit_exact);
+    if save {
+        // the guard: saved exactly when the fine-tuned model does not score worse
+        let (kept, _) = f.saved.unwrap();
+        assert_eq!(kept, f.accuracy_after >= f.accuracy_before);
+    }
 }
 
 #[test]
