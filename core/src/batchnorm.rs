@@ -160,7 +160,7 @@ impl<const N: usize> Layer for BatchNorm<N> {
     }
 
     fn forward_train<const B: usize, R: Rng + ?Sized>(
-        &mut self,
+        &self,
         x: &[[f32; N]],
         cache: &mut BatchNormCache<N, B>,
         _rng: &mut R,

@@ -80,7 +80,7 @@ impl<Head: Layer, Tail: Layer<Input = Head::Output>> Layer for Chain<Head, Tail>
     }
 
     fn forward_train<const B: usize, R: Rng + ?Sized>(
-        &mut self,
+        &self,
         x: &[Self::Input],
         cache: &mut Self::Cache<B>,
         rng: &mut R,

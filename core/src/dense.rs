@@ -145,7 +145,7 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     }
 
     fn forward_train<const B: usize, R: Rng + ?Sized>(
-        &mut self,
+        &self,
         x: &[[f32; IN]],
         cache: &mut DenseCache<OUT, B>,
         _rng: &mut R,

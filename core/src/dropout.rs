@@ -80,7 +80,7 @@ impl<const N: usize> Layer for Dropout<N> {
     }
 
     fn forward_train<const B: usize, R: Rng + ?Sized>(
-        &mut self,
+        &self,
         x: &[[f32; N]],
         cache: &mut DropoutCache<N, B>,
         rng: &mut R,
@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn masks_keep_the_requested_fraction_and_follow_the_key() {
         for rate in [0.0f32, 0.1, 0.3, 0.5, 0.9] {
-            let mut d = Dropout::<64>::new(rate);
+            let d = Dropout::<64>::new(rate);
             let mut cache: DropoutCache<64, 32> = Zero::ZERO;
             let x = [[1.0f32; 64]; 32];
             let mut rng = Xoshiro128PlusPlus::new(9);
@@ -187,7 +187,7 @@ mod tests {
             assert!(rate == 0.0 || (mean - 1.0).abs() < 0.1);
         }
         // the same key gives the same mask; the next call another one
-        let mut d = Dropout::<8>::new(0.5);
+        let d = Dropout::<8>::new(0.5);
         let (mut a, mut b): (DropoutCache<8, 2>, DropoutCache<8, 2>) = (Zero::ZERO, Zero::ZERO);
         d.forward_train(&[[1.0; 8]; 2], &mut a, &mut Xoshiro128PlusPlus::new(1), Mode::Train);
         d.forward_train(&[[1.0; 8]; 2], &mut b, &mut Xoshiro128PlusPlus::new(1), Mode::Train);

@@ -52,7 +52,7 @@ impl<L: Layer> Layer for Frozen<L> {
     }
 
     fn forward_train<const B: usize, R: Rng + ?Sized>(
-        &mut self,
+        &self,
         x: &[Self::Input],
         cache: &mut Self::Cache<B>,
         rng: &mut R,

@@ -216,7 +216,7 @@ pub trait Layer: Params {
 
     /// Training forward pass over the rows `x` (at most `B`), keeping what backward needs.
     fn forward_train<const B: usize, R: Rng + ?Sized>(
-        &mut self,
+        &self,
         x: &[Self::Input],
         cache: &mut Self::Cache<B>,
         rng: &mut R,

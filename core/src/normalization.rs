@@ -118,7 +118,7 @@ impl<const N: usize> Layer for Normalization<N> {
     }
 
     fn forward_train<const B: usize, R: Rng + ?Sized>(
-        &mut self,
+        &self,
         x: &[[f32; N]],
         cache: &mut NormalizationCache<N, B>,
         _rng: &mut R,
