@@ -32,7 +32,7 @@ fn loss_of<M: Layer + Clone, const B: usize>(
     mode: Mode,
     seed: u64,
 ) -> f32 {
-    let mut m = model.clone();
+    let m = model.clone();
     let mut cache: Box<M::Cache<B>> = Box::new(Zero::ZERO);
     let mut rng = Xoshiro128PlusPlus::new(seed);
     m.forward_train(x, &mut cache, &mut rng, mode);
@@ -75,7 +75,7 @@ fn check<M: Layer + Clone, const B: usize>(
     let seed = 99;
     let n = x.len();
     // Analytic gradients: forward, loss, backward with the input rows replaced by ∂L/∂x.
-    let mut m = model.clone();
+    let m = model.clone();
     let mut cache: Box<M::Cache<B>> = Box::new(Zero::ZERO);
     let mut grads: Box<M::Grads> = Box::new(Zero::ZERO);
     let mut rng = Xoshiro128PlusPlus::new(seed);
