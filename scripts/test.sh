@@ -20,7 +20,10 @@ for target in thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf thumbv
 done
 step "firmware for the five boards (clippy -D warnings)"
 while read -r board target; do
-    (cd firmware && cargo clippy --release --locked --target "$target" --no-default-features --features "$board" -- -D warnings)
+    for extra in "" ",finetune,load-check"; do
+        (cd firmware && cargo clippy --release --locked --target "$target" --no-default-features \
+            --features "$board$extra" -- -D warnings)
+    done
 done <<'BOARDS'
 mps2-an386 thumbv7em-none-eabihf
 mps2-an500 thumbv7em-none-eabihf

@@ -64,7 +64,7 @@ fn main() -> ! {
 
 /// Serves from RAM, with fine-tuning: the model and the training memory on the stack. The
 /// MPS2 boards start from the newest model in their flash store when there is one.
-#[cfg(not(feature = "microbit"))]
+#[cfg(all(feature = "finetune", not(feature = "microbit")))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     let mut model = model::MODEL;
     let mut tuner = app::Tuner::new();
@@ -86,8 +86,9 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     app::serve(&mut served, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay, cycles, &mut store)
 }
 
-/// Serves from flash: 16 KiB of RAM hold no second copy of the model (no fine-tuning).
-#[cfg(feature = "microbit")]
+/// Serves from flash, inference only (without the `finetune` feature, and always on the
+/// micro:bit, whose 16 KiB of RAM hold no trainable copy of the model).
+#[cfg(any(not(feature = "finetune"), feature = "microbit"))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     let mut served = app::Served::Flash(&MODEL);
     app::serve(

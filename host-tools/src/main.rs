@@ -581,7 +581,7 @@ fn cmd_finetune(
         return Err(device::DeviceError::NoQemu.into());
     }
     println!("building the firmware for {} with {}", b.name, model.display());
-    let elf = device::build_firmware(b, model, true)?;
+    let elf = device::build_firmware_with(b, model, true, &["finetune"])?;
     println!("fine-tuning on {} samples × {epochs} (SGD {lr}, one sample per step) ...", train.len());
     if save && !b.name.starts_with("mps2") {
         return Err(

@@ -2,7 +2,7 @@
 //! host's mirror of the same steps, on a hard-float and a soft-float core.
 
 use tinymlp_host::board::find;
-use tinymlp_host::device::build_firmware;
+use tinymlp_host::device::build_firmware_with;
 use tinymlp_host::finetune::{finetune, rotate};
 use tinymlp_host::train::Trained;
 use tinymlp_tests::small_trained_model;
@@ -12,7 +12,7 @@ fn check(board: &str) {
     let (model, path, test) = small_trained_model(dir.path(), 3);
     let Trained::Mlp(m) = model else { panic!("the MLP") };
     let b = find(board).unwrap();
-    let elf = build_firmware(b, &path, true).unwrap();
+    let elf = build_firmware_with(b, &path, true, &["finetune"]).unwrap();
     let drifted = rotate(&test, 20.0);
     let save = board.starts_with("mps2");
     let f = finetune(b, &elf, &m, &drifted, &drifted, 0.02, 2, save).unwrap();

@@ -3,7 +3,7 @@
 
 use tinymlp::protocol::{ErrorCode, MAX_FRAME, Request, Response, encode_frame};
 use tinymlp_host::board::find;
-use tinymlp_host::device::{Device, build_firmware};
+use tinymlp_host::device::{Device, build_firmware_with};
 use tinymlp_tests::small_trained_model;
 
 fn expect_error(dev: &mut Device, code: ErrorCode) -> u32 {
@@ -23,7 +23,8 @@ fn bad_frames_get_error_replies_and_the_device_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
     let (model, path, test) = small_trained_model(dir.path(), 1);
     let board = find("mps2-an386").unwrap();
-    let elf = build_firmware(board, &path, true).unwrap();
+    // With fine-tuning, so that training requests are served too.
+    let elf = build_firmware_with(board, &path, true, &["finetune"]).unwrap();
     let mut dev = Device::start(board, &elf).unwrap();
     let id = model.model_id();
     let x = test.x[0];

@@ -2,7 +2,7 @@
 //! sample of its flash steps, and must always boot a valid model, old or new.
 
 use tinymlp_host::board::find;
-use tinymlp_host::device::{Device, build_firmware};
+use tinymlp_host::device::{Device, build_firmware_with};
 use tinymlp_host::train::Trained;
 use tinymlp_tests::small_trained_model;
 
@@ -14,7 +14,7 @@ fn power_cuts_during_saves_never_lose_the_model() {
     let Trained::Mlp(m) = model else { panic!("the MLP") };
     let id = tinymlp::format::model_id(&*m).unwrap();
     let board = find("mps2-an386").unwrap();
-    let elf = build_firmware(board, &path, true).unwrap();
+    let elf = build_firmware_with(board, &path, true, &["finetune"]).unwrap();
     let mut dev = Device::start(board, &elf).unwrap();
     let s = dev.status().unwrap();
     assert_eq!((s[2], s[3], s[4]), (u32::MAX, id, 1), "an empty store, the built-in model");

@@ -12,7 +12,10 @@ pub use spin_delay::SpinDelay;
 
 #[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
 mod cmsdk;
-#[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
+#[cfg(all(
+    feature = "finetune",
+    any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505")
+))]
 pub mod store_flash;
 #[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
 pub use cmsdk::{Led, Serial, take};
