@@ -8,9 +8,11 @@ use tinymlp::protocol::{
     ErrorCode, FrameError, FrameReader, MAX_FRAME, MAX_PAYLOAD, Request, Response, decode_frame,
     encode_frame, read_f32s, write_f32s,
 };
-use tinymlp::{Layer, Loss, Mode, Sgd, Signal, Trainer, Xoshiro128PlusPlus, Zero};
+use tinymlp::{Layer, Signal, Zero};
+#[cfg(all(feature = "finetune", not(feature = "microbit")))]
+use tinymlp::{Loss, Mode, Sgd, Trainer, Xoshiro128PlusPlus};
 
-#[allow(dead_code)]
+#[cfg(all(feature = "finetune", not(feature = "microbit")))]
 /// What fine-tuning on the device keeps: one-sample steps (BatchNorm's statistics frozen,
 /// dropout active with this generator), and the count of steps.
 pub struct Tuner<M: Layer> {
@@ -19,7 +21,7 @@ pub struct Tuner<M: Layer> {
     steps: u32,
 }
 
-#[allow(dead_code)]
+#[cfg(all(feature = "finetune", not(feature = "microbit")))]
 impl<M: Layer> Tuner<M> {
     /// Ready to train; the generator starts from seed 0, as the host's mirror does.
     pub const fn new() -> Self {
@@ -76,6 +78,7 @@ pub enum Served<'a, M: Layer> {
     /// Weights in flash: inference only.
     Flash(&'a M),
     /// Weights in RAM: inference and fine-tuning.
+    #[cfg(all(feature = "finetune", not(feature = "microbit")))]
     Ram(&'a mut M, &'a mut Tuner<M>),
 }
 
@@ -83,6 +86,7 @@ impl<M: Layer> Served<'_, M> {
     fn model(&self) -> &M {
         match self {
             Served::Flash(m) => m,
+            #[cfg(all(feature = "finetune", not(feature = "microbit")))]
             Served::Ram(m, _) => m,
         }
     }
@@ -158,6 +162,8 @@ fn handle<M: Layer, P: OutputPin>(
     cycles: &mut crate::board::Cycles,
     store: &mut dyn Store<M>,
 ) -> (usize, Outcome) {
+    #[cfg(not(all(feature = "finetune", not(feature = "microbit"))))]
+    let _ = &store; // only the fine-tuning firmware has a store
     let model = served.model();
     let request = match Request::parse(payload) {
         Ok(r) => r,
@@ -205,6 +211,7 @@ fn handle<M: Layer, P: OutputPin>(
             ];
             (Response::Info { seq, values }.write(out).unwrap_or(0), Outcome::Reply)
         }
+        #[cfg(all(feature = "finetune", not(feature = "microbit")))]
         Request::Train { seq, model_id: wanted, lr, values } => {
             let (n, k) = (<M::Input as Signal>::LEN, <M::Output as Signal>::LEN);
             let Served::Ram(model, tuner) = served else {
@@ -235,27 +242,24 @@ fn handle<M: Layer, P: OutputPin>(
                 Err(_) => (error(seq, ErrorCode::NonFinite, (n + k + 1) as u32, out), Outcome::Reply),
             }
         }
+        #[cfg(not(all(feature = "finetune", not(feature = "microbit"))))]
+        Request::Train { seq, .. } => (error(seq, ErrorCode::UnknownKind, 0x05, out), Outcome::Reply),
+        #[cfg(all(feature = "finetune", not(feature = "microbit")))]
         Request::Fetch { seq, offset } => {
             let mut bytes = [0u8; CHUNK];
             let (total, len) = file_window(model, offset as usize, &mut bytes);
             let r = Response::Chunk { seq, total: total as u32, bytes: &bytes[..len] };
             (r.write(out).unwrap_or(0), Outcome::Reply)
         }
-        Request::Save { seq } => {
-            if !store.present() {
-                return (error(seq, ErrorCode::UnknownKind, 0x07, out), Outcome::Reply);
-            }
-            let saved = store.save(served.model());
-            (stored(seq, served.model(), saved, store, out), Outcome::Reply)
+        #[cfg(not(all(feature = "finetune", not(feature = "microbit"))))]
+        Request::Fetch { seq, .. } => (error(seq, ErrorCode::UnknownKind, 0x06, out), Outcome::Reply),
+        #[cfg(all(feature = "finetune", not(feature = "microbit")))]
+        Request::Save { .. } | Request::Cut { .. } | Request::Status { .. } => {
+            store_request(&request, served, store, out)
         }
-        Request::Cut { seq, ops } => {
-            store.arm_cut(ops);
-            let newest = store.newest();
-            (stored(seq, served.model(), newest, store, out), Outcome::Reply)
-        }
-        Request::Status { seq } => {
-            let newest = store.newest();
-            (stored(seq, served.model(), newest, store, out), Outcome::Reply)
+        #[cfg(not(all(feature = "finetune", not(feature = "microbit"))))]
+        Request::Save { seq } | Request::Cut { seq, .. } | Request::Status { seq } => {
+            (error(seq, ErrorCode::UnknownKind, payload[0] as u32, out), Outcome::Reply)
         }
         Request::Bench { seq, reps } => {
             let (passes, empty) = bench(model, reps, cycles);
@@ -297,8 +301,10 @@ fn bench<M: Layer>(model: &M, reps: u32, cycles: &mut crate::board::Cycles) -> (
 }
 
 /// Bytes of the model file per chunk.
+#[cfg(all(feature = "finetune", not(feature = "microbit")))]
 const CHUNK: usize = 192;
 
+#[cfg(all(feature = "finetune", not(feature = "microbit")))]
 /// Copies the bytes `[offset, offset + window.len())` of the model's binary file (as the
 /// model is now) into `window`; returns the file's length and the bytes copied. Streams the
 /// file without a buffer for all of it.
@@ -322,6 +328,7 @@ fn file_window<M: Layer>(model: &M, offset: usize, window: &mut [u8]) -> (usize,
     (total, copied)
 }
 
+#[cfg(all(feature = "finetune", not(feature = "microbit")))]
 /// The store's state as a reply: newest slot, its sequence and model id (all `u32::MAX`
 /// when there is none), the running model's id, whether a store exists.
 fn stored<M: Layer>(
@@ -335,4 +342,33 @@ fn stored<M: Layer>(
     let running = tinymlp::format::model_id(model).unwrap_or(0);
     let values = [s, q, id, running, u32::from(store.present())];
     Response::Stored { seq, values }.write(out).unwrap_or(0)
+}
+
+/// The store's requests: save, arm a power cut, status.
+#[cfg(all(feature = "finetune", not(feature = "microbit")))]
+fn store_request<M: Layer>(
+    request: &Request<'_>,
+    served: &mut Served<'_, M>,
+    store: &mut dyn Store<M>,
+    out: &mut [u8],
+) -> (usize, Outcome) {
+    match *request {
+        Request::Save { seq } => {
+            if !store.present() {
+                return (error(seq, ErrorCode::UnknownKind, 0x07, out), Outcome::Reply);
+            }
+            let saved = store.save(served.model());
+            (stored(seq, served.model(), saved, store, out), Outcome::Reply)
+        }
+        Request::Cut { seq, ops } => {
+            store.arm_cut(ops);
+            let newest = store.newest();
+            (stored(seq, served.model(), newest, store, out), Outcome::Reply)
+        }
+        Request::Status { seq } => {
+            let newest = store.newest();
+            (stored(seq, served.model(), newest, store, out), Outcome::Reply)
+        }
+        _ => (0, Outcome::Reply),
+    }
 }
