@@ -189,13 +189,7 @@ pub fn boundary_fn(
         return Err(PlotError::Empty("no points or no model"));
     }
     font()?;
-    let (mut x0, mut x1, mut y0, mut y1) =
-        (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY);
-    for p in &data.x {
-        (x0, x1, y0, y1) = (x0.min(p[0]), x1.max(p[0]), y0.min(p[1]), y1.max(p[1]));
-    }
-    let (px, py) = ((x1 - x0) * 0.1, (y1 - y0) * 0.1);
-    let (x0, x1, y0, y1) = (x0 - px, x1 + px, y0 - py, y1 + py);
+    let (x0, x1, y0, y1) = padded_bounds(data);
     let width = 560 * models.len() as u32;
     let root = BitMapBackend::new(path, (width, 520)).into_drawing_area();
     tri!(root.fill(&WHITE), path);
@@ -253,6 +247,17 @@ pub fn boundary_fn(
     }
     tri!(root.present(), path);
     Ok(())
+}
+
+/// The points' bounding box, widened by a tenth on each side.
+fn padded_bounds(data: &Labelled<2>) -> (f32, f32, f32, f32) {
+    let (mut x0, mut x1, mut y0, mut y1) =
+        (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY);
+    for p in &data.x {
+        (x0, x1, y0, y1) = (x0.min(p[0]), x1.max(p[0]), y0.min(p[1]), y1.max(p[1]));
+    }
+    let (px, py) = ((x1 - x0) * 0.1, (y1 - y0) * 0.1);
+    (x0 - px, x1 + px, y0 - py, y1 + py)
 }
 
 /// One panel of a line figure.
@@ -367,13 +372,7 @@ pub fn regions(
         return Err(PlotError::Empty("no points"));
     }
     font()?;
-    let (mut x0, mut x1, mut y0, mut y1) =
-        (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY);
-    for p in &data.x {
-        (x0, x1, y0, y1) = (x0.min(p[0]), x1.max(p[0]), y0.min(p[1]), y1.max(p[1]));
-    }
-    let (px, py) = ((x1 - x0) * 0.1, (y1 - y0) * 0.1);
-    let (x0, x1, y0, y1) = (x0 - px, x1 + px, y0 - py, y1 + py);
+    let (x0, x1, y0, y1) = padded_bounds(data);
     let root = BitMapBackend::new(path, (600, 560)).into_drawing_area();
     tri!(root.fill(&WHITE), path);
     let mut chart = tri!(
