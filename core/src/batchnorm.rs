@@ -114,6 +114,7 @@ impl<const N: usize> BatchNorm<N> {
             trainable: 2 * N,
             non_trainable: 2 * N,
             trains: true,
+            fixed: false,
         }
     }
 

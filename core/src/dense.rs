@@ -83,6 +83,7 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
             trainable: IN * OUT + OUT,
             non_trainable: 0,
             trains: true,
+            fixed: false,
         }
     }
 

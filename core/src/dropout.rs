@@ -53,6 +53,7 @@ impl<const N: usize> Dropout<N> {
             trainable: 0,
             non_trainable: 0,
             trains: true,
+            fixed: false,
         }
     }
 

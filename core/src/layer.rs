@@ -161,8 +161,12 @@ pub struct LayerInfo {
     pub trainable: usize,
     /// Non-trainable parameters (BatchNorm's moving statistics).
     pub non_trainable: usize,
-    /// `false` when the layer is wrapped in [`Frozen`](crate::Frozen).
+    /// `false` when the layer is wrapped in [`Frozen`](crate::Frozen) or
+    /// [`Fixed`](crate::Fixed).
     pub trains: bool,
+    /// `true` when the layer's parameters are a reference into flash
+    /// ([`Fixed`](crate::Fixed)): visible, but they cannot be written.
+    pub fixed: bool,
 }
 
 /// A layer, or a chain of layers: a function from `Input` to `Output` with parameters,

@@ -53,6 +53,7 @@ impl<const N: usize> Normalization<N> {
         trainable: 0,
         non_trainable: 2 * N,
         trains: true,
+        fixed: false,
     };
 
     /// The identity: mean 0, scale 1.

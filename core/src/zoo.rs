@@ -1,7 +1,7 @@
 //! The models of the Keras tutorial this project comes from, as types and `const` values,
 //! shared by the host tools and the firmware.
 
-use crate::{Activation, BatchNorm, Dense, Dropout, Normalization, Sequential, sequential};
+use crate::{Activation, BatchNorm, Dense, Dropout, Fixed, Normalization, Sequential, sequential};
 
 /// Model 1 of the tutorial: a single sigmoid neuron on standardised inputs.
 pub type Perceptron = Sequential![Normalization<2>, Dense<2, 1>];
@@ -22,6 +22,44 @@ pub type SeedMlp = Sequential![
 
 /// The plain 2-64-32-16-1 ReLU network (no BatchNorm, no dropout) of the speed comparisons.
 pub type PlainMlp = Sequential![Normalization<2>, Dense<2, 64>, Dense<64, 32>, Dense<32, 16>, Dense<16, 1>];
+
+/// [`SeedMlp`] for fine-tuning its last layer only: the other layers are [`Fixed`]
+/// references (their weights stay in flash), so training needs RAM for one
+/// `Dense<16, 1>`, its gradients and the caches of one sample.
+pub type SeedMlpLastLayer = Sequential![
+    Fixed<Normalization<2>>,
+    Fixed<Dense<2, 64>>,
+    Fixed<BatchNorm<64>>,
+    Fixed<Dropout<64>>,
+    Fixed<Dense<64, 32>>,
+    Fixed<BatchNorm<32>>,
+    Fixed<Dropout<32>>,
+    Fixed<Dense<32, 16>>,
+    Dense<16, 1>
+];
+
+/// `model` with every layer but the last fixed in place (see [`SeedMlpLastLayer`]); the
+/// last layer is copied, to be trained.
+pub fn seed_mlp_last_layer(model: &'static SeedMlp) -> SeedMlpLastLayer {
+    let t1 = &model.tail;
+    let t2 = &t1.tail;
+    let t3 = &t2.tail;
+    let t4 = &t3.tail;
+    let t5 = &t4.tail;
+    let t6 = &t5.tail;
+    let t7 = &t6.tail;
+    sequential![
+        Fixed(&model.head),
+        Fixed(&t1.head),
+        Fixed(&t2.head),
+        Fixed(&t3.head),
+        Fixed(&t4.head),
+        Fixed(&t5.head),
+        Fixed(&t6.head),
+        Fixed(&t7.head),
+        t7.tail.clone()
+    ]
+}
 
 /// [`Perceptron`] with zero weights (initialise or load before use).
 pub const fn perceptron() -> Perceptron {
@@ -59,6 +97,67 @@ pub const fn plain_mlp() -> PlainMlp {
 mod tests {
     use super::*;
     use crate::Layer;
+
+    #[test]
+    fn last_layer_training_matches_frozen_layers_and_leaves_the_body_alone() {
+        use crate::{Frozen, Layer, Loss, Mode, Sgd, Trainer, Xoshiro128PlusPlus};
+        let mut m = seed_mlp();
+        m.init(&mut Xoshiro128PlusPlus::new(3));
+        let body: &'static SeedMlp = Box::leak(Box::new(m.clone()));
+        let mut tunable = seed_mlp_last_layer(body);
+        type Frozen8 = Sequential![
+            Frozen<Normalization<2>>,
+            Frozen<Dense<2, 64>>,
+            Frozen<BatchNorm<64>>,
+            Frozen<Dropout<64>>,
+            Frozen<Dense<64, 32>>,
+            Frozen<BatchNorm<32>>,
+            Frozen<Dropout<32>>,
+            Frozen<Dense<32, 16>>,
+            Dense<16, 1>
+        ];
+        let (t1, t2, t3, t4, t5, t6, t7) = (
+            &m.tail,
+            &m.tail.tail,
+            &m.tail.tail.tail,
+            &m.tail.tail.tail.tail,
+            &m.tail.tail.tail.tail.tail,
+            &m.tail.tail.tail.tail.tail.tail,
+            &m.tail.tail.tail.tail.tail.tail.tail,
+        );
+        let mut frozen: Frozen8 = sequential![
+            Frozen(m.head.clone()),
+            Frozen(t1.head.clone()),
+            Frozen(t2.head.clone()),
+            Frozen(t3.head.clone()),
+            Frozen(t4.head.clone()),
+            Frozen(t5.head.clone()),
+            Frozen(t6.head.clone()),
+            Frozen(t7.head.clone()),
+            t7.tail.clone()
+        ];
+        let mut a = Box::new(
+            Trainer::<SeedMlpLastLayer, 1>::new(Loss::BinaryCrossEntropy).with_mode(Mode::FrozenStatistics),
+        );
+        let mut b =
+            Box::new(Trainer::<Frozen8, 1>::new(Loss::BinaryCrossEntropy).with_mode(Mode::FrozenStatistics));
+        let (mut ra, mut rb) = (Xoshiro128PlusPlus::new(0), Xoshiro128PlusPlus::new(0));
+        for i in 0..20 {
+            let x = [[i as f32 * 0.1 - 1.0, 0.5 - i as f32 * 0.05]];
+            let t = [[(i % 2) as f32]];
+            let la = a.step(&mut tunable, &mut Sgd::new(0.05), &x, &t, &mut ra).unwrap();
+            let lb = b.step(&mut frozen, &mut Sgd::new(0.05), &x, &t, &mut rb).unwrap();
+            assert_eq!(la.to_bits(), lb.to_bits());
+        }
+        let last = &tunable.tail.tail.tail.tail.tail.tail.tail.tail;
+        assert_eq!(last, &frozen.tail.tail.tail.tail.tail.tail.tail.tail);
+        assert_ne!(last, &m.tail.tail.tail.tail.tail.tail.tail.tail, "the last layer trained");
+        assert_eq!(*body, m, "the fixed body did not change");
+        // A fixed model cannot be loaded from a file.
+        let e = crate::format::read_bin(&[0; 8], &mut tunable).unwrap_err();
+        assert_eq!(e, crate::format::ModelError::FixedLayer { layer: 0 });
+        assert_eq!(<SeedMlpLastLayer as Layer>::TRAINABLE, 17);
+    }
 
     #[test]
     fn parameter_counts_match_keras() {

@@ -164,6 +164,7 @@ fn shape_of(info: &LayerInfo) -> Shape {
 /// kind, sizes and activation (the first difference is named), then every value; only
 /// then writes. On any error `model` is unchanged.
 pub fn read_bin<M: Layer>(bytes: &[u8], model: &mut M) -> Result<(), ModelError> {
+    super::fixed_check::refuse_fixed(model)?;
     let expected = bin_len::<M>();
     if bytes.len() < HEADER {
         return Err(ModelError::Truncated { len: bytes.len(), expected });

@@ -135,6 +135,12 @@ pub enum ModelError {
     UnexpectedScaler,
     /// The output buffer is too small for the model.
     BufferTooSmall,
+    /// Layer `layer` of the program is [`Fixed`](crate::Fixed): its weights are compiled
+    /// in and cannot be loaded.
+    FixedLayer {
+        /// Layer index.
+        layer: usize,
+    },
 }
 
 /// A layer's kind and sizes, for architecture errors.
@@ -222,6 +228,10 @@ impl fmt::Display for ModelError {
                 write!(f, "layer {layer}: {field} = {value} is out of its valid range")
             }
             ModelError::BufferTooSmall => f.write_str("the output buffer is too small for the model"),
+            ModelError::FixedLayer { layer } => write!(
+                f,
+                "layer {layer} of the program is fixed (weights compiled into flash): a file cannot be loaded into it"
+            ),
             ModelError::UnexpectedScaler => {
                 f.write_str("the file has an input scaler but the program's model has no Normalization layer")
             }

@@ -284,6 +284,7 @@ pub struct JsonInfo {
 /// error `model` is unchanged. Unknown top-level `metadata` is skipped; every other field
 /// must be known.
 pub fn read_json<M: Layer>(bytes: &[u8], model: &mut M) -> Result<JsonInfo, ModelError> {
+    super::fixed_check::refuse_fixed(model)?;
     let max = max_json_len::<M>();
     if bytes.len() > max {
         return Err(ModelError::TooLarge { len: bytes.len(), max });

@@ -5,6 +5,7 @@
 mod binary;
 mod crc;
 mod error;
+mod fixed_check;
 mod json;
 mod name;
 mod rust;

@@ -1,0 +1,123 @@
+//! A layer whose parameters stay in flash: the model holds a reference to them.
+
+use crate::{Activation, GradAt, Layer, LayerInfo, Mode, Params, Tensor, TensorMut, Upstream};
+use rand_core::Rng;
+
+/// A layer whose parameters stay where they are — typically a `static`, in flash — and do
+/// not train: the model holds only a reference, so fine-tuning the last layers of a model
+/// costs RAM for those layers alone (their parameters, gradients and caches).
+///
+/// It forwards and backpropagates like `L` (dropout inside stays active in training,
+/// BatchNorm uses its frozen statistics in [`Mode::FrozenStatistics`]), but has no
+/// gradients, never changes, and cannot be loaded from a model file (the readers refuse a
+/// model with fixed layers: their weights are compiled in).
+///
+/// ```
+/// use tinymlp::*;
+/// static BODY: Dense<2, 16> = Dense::new(Activation::Relu);
+/// type Net = Sequential![Fixed<Dense<2, 16>>, Dense<16, 1>];
+/// let net: Net = sequential![Fixed(&BODY), Dense::new(Activation::Sigmoid)];
+/// assert_eq!(<Net as Layer>::TRAINABLE, 17);
+/// assert!(Net::MODEL_BYTES < 17 * 4 + 64); // the body is not in the model
+/// ```
+#[derive(Debug)]
+pub struct Fixed<L: 'static>(pub &'static L);
+
+impl<L> Clone for Fixed<L> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<L> Copy for Fixed<L> {}
+
+impl<L: PartialEq> PartialEq for Fixed<L> {
+    fn eq(&self, other: &Self) -> bool {
+        *self.0 == *other.0
+    }
+}
+
+impl<L> Params for Fixed<L> {
+    const SLICES: usize = 0;
+    fn slice(&self, _: usize) -> &[f32] {
+        &[]
+    }
+    fn slice_mut(&mut self, _: usize) -> &mut [f32] {
+        &mut []
+    }
+}
+
+impl<L: Layer> Layer for Fixed<L> {
+    type Input = L::Input;
+    type Output = L::Output;
+    type Grads = ();
+    type Cache<const B: usize> = L::Cache<B>;
+
+    const TRAINABLE: usize = 0;
+    const NON_TRAINABLE: usize = L::TRAINABLE + L::NON_TRAINABLE;
+    const LAYERS: usize = L::LAYERS;
+    const MAX_WIDTH: usize = L::MAX_WIDTH;
+
+    fn forward(&self, x: &Self::Input, y: &mut Self::Output) {
+        self.0.forward(x, y)
+    }
+
+    fn forward_rows(&self, x: &[Self::Input], y: &mut [Self::Output]) {
+        self.0.forward_rows(x, y)
+    }
+
+    fn forward_logits(&self, x: &Self::Input, z: &mut Self::Output) {
+        self.0.forward_logits(x, z)
+    }
+
+    fn forward_train<const B: usize, R: Rng + ?Sized>(
+        &self,
+        x: &[Self::Input],
+        cache: &mut Self::Cache<B>,
+        rng: &mut R,
+        mode: Mode,
+    ) {
+        self.0.forward_train(x, cache, rng, mode)
+    }
+
+    fn backward<const B: usize>(
+        &self,
+        x: Upstream<'_, Self::Input>,
+        cache: &mut Self::Cache<B>,
+        _grads: Option<&mut ()>,
+        at: GradAt,
+    ) {
+        self.0.backward(x, cache, None, at)
+    }
+
+    fn outputs<const B: usize>(cache: &Self::Cache<B>) -> &[Self::Output; B] {
+        L::outputs(cache)
+    }
+
+    fn outputs_and_logits<const B: usize>(
+        cache: &mut Self::Cache<B>,
+    ) -> (&mut [Self::Output; B], Option<&[Self::Output; B]>) {
+        L::outputs_and_logits(cache)
+    }
+
+    fn output_activation(&self) -> Option<Activation> {
+        self.0.output_activation()
+    }
+
+    fn init<R: Rng>(&mut self, _rng: &mut R) {}
+
+    fn visit<'a>(&'a self, f: &mut dyn FnMut(&LayerInfo, &[Tensor<'a>])) {
+        self.0.visit(&mut |info, ts| f(&LayerInfo { trains: false, fixed: true, ..*info }, ts))
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut LayerInfo, &mut [TensorMut<'_>])) {
+        // Nothing can be written: the description only, with no tensors.
+        let mut first = None;
+        self.0.visit(&mut |info, _| {
+            first.get_or_insert(LayerInfo { trains: false, fixed: true, ..*info });
+        });
+        if let Some(mut info) = first {
+            f(&mut info, &mut []);
+        }
+    }
+}
