@@ -9,10 +9,10 @@ use tinymlp::protocol::{
     encode_frame, read_f32s, write_f32s,
 };
 use tinymlp::{Layer, Signal, Zero};
-#[cfg(all(feature = "finetune", not(feature = "microbit")))]
+#[cfg(feature = "finetune")]
 use tinymlp::{Loss, Mode, Sgd, Trainer, Xoshiro128PlusPlus};
 
-#[cfg(all(feature = "finetune", not(feature = "microbit")))]
+#[cfg(feature = "finetune")]
 /// What fine-tuning on the device keeps: one-sample steps (BatchNorm's statistics frozen,
 /// dropout active with this generator), and the count of steps.
 pub struct Tuner<M: Layer> {
@@ -21,7 +21,7 @@ pub struct Tuner<M: Layer> {
     steps: u32,
 }
 
-#[cfg(all(feature = "finetune", not(feature = "microbit")))]
+#[cfg(feature = "finetune")]
 impl<M: Layer> Tuner<M> {
     /// Ready to train; the generator starts from seed 0, as the host's mirror does.
     pub const fn new() -> Self {
@@ -78,7 +78,7 @@ pub enum Served<'a, M: Layer> {
     /// Weights in flash: inference only.
     Flash(&'a M),
     /// Weights in RAM: inference and fine-tuning.
-    #[cfg(all(feature = "finetune", not(feature = "microbit")))]
+    #[cfg(feature = "finetune")]
     Ram(&'a mut M, &'a mut Tuner<M>),
 }
 
@@ -86,7 +86,7 @@ impl<M: Layer> Served<'_, M> {
     fn model(&self) -> &M {
         match self {
             Served::Flash(m) => m,
-            #[cfg(all(feature = "finetune", not(feature = "microbit")))]
+            #[cfg(feature = "finetune")]
             Served::Ram(m, _) => m,
         }
     }
@@ -162,7 +162,7 @@ fn handle<M: Layer, P: OutputPin>(
     cycles: &mut crate::board::Cycles,
     store: &mut dyn Store<M>,
 ) -> (usize, Outcome) {
-    #[cfg(not(all(feature = "finetune", not(feature = "microbit"))))]
+    #[cfg(not(feature = "finetune"))]
     let _ = &store; // only the fine-tuning firmware has a store
     let model = served.model();
     let request = match Request::parse(payload) {
@@ -211,7 +211,7 @@ fn handle<M: Layer, P: OutputPin>(
             ];
             (Response::Info { seq, values }.write(out).unwrap_or(0), Outcome::Reply)
         }
-        #[cfg(all(feature = "finetune", not(feature = "microbit")))]
+        #[cfg(feature = "finetune")]
         Request::Train { seq, model_id: wanted, lr, values } => {
             let (n, k) = (<M::Input as Signal>::LEN, <M::Output as Signal>::LEN);
             let Served::Ram(model, tuner) = served else {
@@ -242,22 +242,22 @@ fn handle<M: Layer, P: OutputPin>(
                 Err(_) => (error(seq, ErrorCode::NonFinite, (n + k + 1) as u32, out), Outcome::Reply),
             }
         }
-        #[cfg(not(all(feature = "finetune", not(feature = "microbit"))))]
+        #[cfg(not(feature = "finetune"))]
         Request::Train { seq, .. } => (error(seq, ErrorCode::UnknownKind, 0x05, out), Outcome::Reply),
-        #[cfg(all(feature = "finetune", not(feature = "microbit")))]
+        #[cfg(feature = "finetune")]
         Request::Fetch { seq, offset } => {
             let mut bytes = [0u8; CHUNK];
             let (total, len) = file_window(model, offset as usize, &mut bytes);
             let r = Response::Chunk { seq, total: total as u32, bytes: &bytes[..len] };
             (r.write(out).unwrap_or(0), Outcome::Reply)
         }
-        #[cfg(not(all(feature = "finetune", not(feature = "microbit"))))]
+        #[cfg(not(feature = "finetune"))]
         Request::Fetch { seq, .. } => (error(seq, ErrorCode::UnknownKind, 0x06, out), Outcome::Reply),
-        #[cfg(all(feature = "finetune", not(feature = "microbit")))]
+        #[cfg(feature = "finetune")]
         Request::Save { .. } | Request::Cut { .. } | Request::Status { .. } => {
             store_request(&request, served, store, out)
         }
-        #[cfg(not(all(feature = "finetune", not(feature = "microbit"))))]
+        #[cfg(not(feature = "finetune"))]
         Request::Save { seq } | Request::Cut { seq, .. } | Request::Status { seq } => {
             (error(seq, ErrorCode::UnknownKind, payload[0] as u32, out), Outcome::Reply)
         }
@@ -301,10 +301,10 @@ fn bench<M: Layer>(model: &M, reps: u32, cycles: &mut crate::board::Cycles) -> (
 }
 
 /// Bytes of the model file per chunk.
-#[cfg(all(feature = "finetune", not(feature = "microbit")))]
+#[cfg(feature = "finetune")]
 const CHUNK: usize = 192;
 
-#[cfg(all(feature = "finetune", not(feature = "microbit")))]
+#[cfg(feature = "finetune")]
 /// Copies the bytes `[offset, offset + window.len())` of the model's binary file (as the
 /// model is now) into `window`; returns the file's length and the bytes copied. Streams the
 /// file without a buffer for all of it.
@@ -328,7 +328,7 @@ fn file_window<M: Layer>(model: &M, offset: usize, window: &mut [u8]) -> (usize,
     (total, copied)
 }
 
-#[cfg(all(feature = "finetune", not(feature = "microbit")))]
+#[cfg(feature = "finetune")]
 /// The store's state as a reply: newest slot, its sequence and model id (all `u32::MAX`
 /// when there is none), the running model's id, whether a store exists.
 fn stored<M: Layer>(
@@ -345,7 +345,7 @@ fn stored<M: Layer>(
 }
 
 /// The store's requests: save, arm a power cut, status.
-#[cfg(all(feature = "finetune", not(feature = "microbit")))]
+#[cfg(feature = "finetune")]
 fn store_request<M: Layer>(
     request: &Request<'_>,
     served: &mut Served<'_, M>,

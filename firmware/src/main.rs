@@ -64,7 +64,7 @@ fn main() -> ! {
 
 /// Serves from RAM, with fine-tuning: the model and the training memory on the stack. The
 /// MPS2 boards start from the newest model in their flash store when there is one.
-#[cfg(all(feature = "finetune", not(feature = "microbit")))]
+#[cfg(all(feature = "finetune", not(any(feature = "microbit", feature = "finetune-last"))))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     let mut model = model::MODEL;
     let mut tuner = app::Tuner::new();
@@ -86,9 +86,33 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     app::serve(&mut served, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay, cycles, &mut store)
 }
 
-/// Serves from flash, inference only (without the `finetune` feature, and always on the
-/// micro:bit, whose 16 KiB of RAM hold no trainable copy of the model).
-#[cfg(any(not(feature = "finetune"), feature = "microbit"))]
+/// Serves with fine-tuning of the last layer only: the other layers stay in flash (fixed),
+/// so RAM holds one `Dense<16, 1>`, its gradients and the caches of one sample — what fits
+/// the micro:bit's 16 KiB. No store: a fixed model is not loaded from a file.
+#[cfg(all(feature = "finetune", any(feature = "microbit", feature = "finetune-last")))]
+fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
+    let mut model = tinymlp::zoo::seed_mlp_last_layer(&MODEL);
+    let mut tuner = app::Tuner::new();
+    defmt::info!(
+        "fine-tuning the last layer: {} B trainable model, {} B gradients, {} B caches",
+        <tinymlp::zoo::SeedMlpLastLayer as Footprint>::MODEL_BYTES,
+        <tinymlp::zoo::SeedMlpLastLayer as Footprint>::GRADS_BYTES,
+        <tinymlp::zoo::SeedMlpLastLayer as Footprint>::cache_bytes::<1>()
+    );
+    let mut served = app::Served::Ram(&mut model, &mut tuner);
+    app::serve(
+        &mut served,
+        model::MODEL_ID,
+        &mut b.serial,
+        &mut b.led,
+        &mut b.delay,
+        cycles,
+        &mut app::NoStore,
+    )
+}
+
+/// Serves from flash, inference only (without the `finetune` feature).
+#[cfg(not(feature = "finetune"))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     let mut served = app::Served::Flash(&MODEL);
     app::serve(

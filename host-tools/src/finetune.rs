@@ -95,6 +95,7 @@ pub fn finetune(
     lr: f32,
     epochs: usize,
     save: bool,
+    last_layer: bool,
 ) -> Result<Finetune, DeviceError> {
     let id = tinymlp::format::model_id(model).map_err(|e| DeviceError::Protocol(e.to_string()))?;
     let icount = format!("shift={},align=off,sleep=off", crate::bench::ICOUNT_SHIFT);
@@ -102,41 +103,25 @@ pub fn finetune(
     let ticks_per_instruction = board.clock_hz as f64 * (1u64 << crate::bench::ICOUNT_SHIFT) as f64 * 1e-9;
     let [reps, passes, empty, _] = dev.bench(10)?;
     let per_forward = (passes as f64 - empty as f64) / reps.max(1) as f64 / ticks_per_instruction;
-    let mut step_ticks = 0u64;
-    // The host's mirror: the firmware's tuner (one-sample steps, BatchNorm statistics
-    // frozen, dropout from seed 0, plain SGD).
-    let mut host = Box::new(model.clone());
-    let mut trainer =
-        Box::new(Trainer::<SeedMlp, 1>::new(Loss::BinaryCrossEntropy).with_mode(Mode::FrozenStatistics));
-    let mut rng = Xoshiro128PlusPlus::new(0);
     let before = accuracy(model, test);
-    let (mut total, mut steps) = (0.0f64, 0usize);
-    for _ in 0..epochs {
-        for (x, &l) in train.x.iter().zip(&train.label) {
-            let t = [l as f32];
-            match dev.train(id, lr, x, &t)? {
-                Ok((loss, _, ticks)) => {
-                    total += loss as f64;
-                    step_ticks += ticks as u64;
-                }
-                Err(e) => {
-                    return Err(DeviceError::Protocol(format!("the device refused a training step: {e:?}")));
-                }
-            }
-            trainer
-                .step(&mut host, &mut Sgd::new(lr), &[*x], &[t], &mut rng)
-                .map_err(|e| DeviceError::Protocol(format!("the host's step failed: {e}")))?;
-            steps += 1;
-        }
-    }
+    // The host's mirror of the firmware's tuner: one-sample steps, BatchNorm statistics
+    // frozen, dropout from seed 0, plain SGD — on the whole network, or on the last layer
+    // with the others fixed (as the firmware built with `finetune-last` does).
+    let (mut host_values, host_id, total, step_ticks, steps) = if last_layer {
+        let body: &'static SeedMlp = Box::leak(Box::new(model.clone()));
+        let mut mirror = Box::new(tinymlp::zoo::seed_mlp_last_layer(body));
+        mirror_steps(&mut dev, id, &mut *mirror, train, lr, epochs)?
+    } else {
+        let mut mirror = Box::new(model.clone());
+        mirror_steps(&mut dev, id, &mut *mirror, train, lr, epochs)?
+    };
     let stack = dev.info()?[5];
     let file = dev.fetch_model()?;
     let mut device = Box::new(tinymlp::zoo::seed_mlp());
     tinymlp::format::read_bin(&file, &mut *device)
         .map_err(|e| DeviceError::Protocol(format!("the device's model file: {e}")))?;
     let (mut differing, mut max_ulp) = (0usize, 0u32);
-    let mut host_values = Vec::new();
-    host.tensors(&mut |_, v| host_values.extend_from_slice(v));
+    host_values.push(f32::NAN); // a sentinel: a longer device model differs
     let mut k = 0;
     device.tensors(&mut |_, v| {
         for &d in v {
@@ -148,7 +133,6 @@ pub fn finetune(
             k += 1;
         }
     });
-    let host_id = tinymlp::format::model_id(&*host).unwrap_or(0);
     let device_id = tinymlp::format::model_id(&*device).unwrap_or(0);
     let after = accuracy(&device, test);
     // The guard: keep the fine-tuned model only if it does not score worse on the held-out
@@ -183,8 +167,55 @@ pub fn finetune(
         static_ram: crate::device::elf_sizes(elf)?.ram,
         training_ram_constants: {
             use tinymlp::Footprint;
-            (SeedMlp::MODEL_BYTES, SeedMlp::GRADS_BYTES, SeedMlp::cache_bytes::<1>())
+            use tinymlp::zoo::SeedMlpLastLayer as Last;
+            if last_layer {
+                (Last::MODEL_BYTES, Last::GRADS_BYTES, Last::cache_bytes::<1>())
+            } else {
+                (SeedMlp::MODEL_BYTES, SeedMlp::GRADS_BYTES, SeedMlp::cache_bytes::<1>())
+            }
         },
         saved,
     })
+}
+
+/// Values, model id, summed loss, summed ticks and count of the steps taken on the device
+/// and mirrored on `mirror`.
+type Mirrored = (Vec<f32>, u32, f64, u64, usize);
+
+/// Streams every row of `train` (`epochs` times) to the device as a training step and takes
+/// the same step on the host's `mirror`.
+fn mirror_steps<T: Layer<Input = [f32; 2], Output = [f32; 1]>>(
+    dev: &mut Device,
+    id: u32,
+    mirror: &mut T,
+    train: &Labelled<2>,
+    lr: f32,
+    epochs: usize,
+) -> Result<Mirrored, DeviceError> {
+    let mut trainer =
+        Box::new(Trainer::<T, 1>::new(Loss::BinaryCrossEntropy).with_mode(Mode::FrozenStatistics));
+    let mut rng = Xoshiro128PlusPlus::new(0);
+    let (mut total, mut ticks_sum, mut steps) = (0.0f64, 0u64, 0usize);
+    for _ in 0..epochs {
+        for (x, &l) in train.x.iter().zip(&train.label) {
+            let t = [l as f32];
+            match dev.train(id, lr, x, &t)? {
+                Ok((loss, _, ticks)) => {
+                    total += loss as f64;
+                    ticks_sum += ticks as u64;
+                }
+                Err(e) => {
+                    return Err(DeviceError::Protocol(format!("the device refused a training step: {e:?}")));
+                }
+            }
+            trainer
+                .step(mirror, &mut Sgd::new(lr), &[*x], &[t], &mut rng)
+                .map_err(|e| DeviceError::Protocol(format!("the host's step failed: {e}")))?;
+            steps += 1;
+        }
+    }
+    let mut values = Vec::new();
+    mirror.tensors(&mut |_, v| values.extend_from_slice(v));
+    let host_id = tinymlp::format::model_id(mirror).unwrap_or(0);
+    Ok((values, host_id, total, ticks_sum, steps))
 }

@@ -133,6 +133,9 @@ enum Command {
         /// Passes over the samples.
         #[arg(long, default_value_t = 1)]
         epochs: usize,
+        /// Train only the last layer, the others fixed in flash (always on the micro:bit).
+        #[arg(long)]
+        last_layer: bool,
         /// Keep the fine-tuned model in the device's flash store (MPS2 boards) — only if it
         /// does not score worse on the test rows than before.
         #[arg(long)]
@@ -239,8 +242,20 @@ fn main() -> ExitCode {
         Command::Plot { what } => cmd_plot(what),
         Command::Experiment { name, out, quick } => cmd_experiment(name, &out, quick),
         Command::Bench { board, model, reps, json } => cmd_bench(&board, &model, reps, json.as_deref()),
-        Command::Finetune { board, model, train_csv, test_csv, rotate, lr, epochs, save, json } => {
-            cmd_finetune(&board, &model, &train_csv, &test_csv, rotate, lr, epochs, save, json.as_deref())
+        Command::Finetune {
+            board,
+            model,
+            train_csv,
+            test_csv,
+            rotate,
+            lr,
+            epochs,
+            last_layer,
+            save,
+            json,
+        } => {
+            let plan = Plan { rotate, lr, epochs, last_layer, save };
+            cmd_finetune(&board, &model, &train_csv, &test_csv, plan, json.as_deref())
         }
         Command::Speed { runs, json } => {
             let s = tinymlp_host::speed::measure(runs.max(1));
@@ -550,24 +565,29 @@ fn cmd_bench(boards: &[String], model: &Path, reps: u32, json: Option<&Path>) ->
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How to fine-tune.
+struct Plan {
+    rotate: f32,
+    lr: f32,
+    epochs: usize,
+    last_layer: bool,
+    save: bool,
+}
+
 fn cmd_finetune(
     board: &str,
     model: &Path,
     train_csv: &Path,
     test_csv: &Path,
-    rotate: f32,
-    lr: f32,
-    epochs: usize,
-    save: bool,
+    plan: Plan,
     json: Option<&Path>,
 ) -> Result {
+    let Plan { rotate, lr, epochs, last_layer, save } = plan;
     use tinymlp_host::{board as boards, device, finetune};
     let b = boards::find(board)
         .ok_or_else(|| format!("unknown board {board:?}; choose one of {}", boards::names()))?;
-    if b.name == "microbit" {
-        return Err("the micro:bit's 16 KiB of RAM cannot hold a trainable copy of this model".into());
-    }
+    // The micro:bit's 16 KiB hold no trainable copy of the whole model: the last layer only.
+    let last_layer = last_layer || b.name == "microbit";
     if !(lr.is_finite() && lr > 0.0) {
         return Err(format!("--lr must be a positive number, got {lr}").into());
     }
@@ -581,14 +601,17 @@ fn cmd_finetune(
         return Err(device::DeviceError::NoQemu.into());
     }
     println!("building the firmware for {} with {}", b.name, model.display());
-    let elf = device::build_firmware_with(b, model, true, &["finetune"])?;
+    let features: &[&str] = if last_layer { &["finetune", "finetune-last"] } else { &["finetune"] };
+    let elf = device::build_firmware_with(b, model, true, features)?;
     println!("fine-tuning on {} samples × {epochs} (SGD {lr}, one sample per step) ...", train.len());
-    if save && !b.name.starts_with("mps2") {
-        return Err(
-            format!("{} has no flash store in this firmware (the MPS2 boards have one)", b.name).into()
-        );
+    if save && (!b.name.starts_with("mps2") || last_layer) {
+        return Err(format!(
+            "{} has no flash store in this firmware (the MPS2 boards have one, for whole-network fine-tuning)",
+            b.name
+        )
+        .into());
     }
-    let f = finetune::finetune(b, &elf, &m, &train, &test, lr, epochs, save)?;
+    let f = finetune::finetune(b, &elf, &m, &train, &test, lr, epochs, save, last_layer)?;
     println!("board              {}", f.board);
     println!("steps              {}", f.steps);
     println!("mean loss          {:.4}", f.mean_loss);

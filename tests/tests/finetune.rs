@@ -7,15 +7,16 @@ use tinymlp_host::finetune::{finetune, rotate};
 use tinymlp_host::train::Trained;
 use tinymlp_tests::small_trained_model;
 
-fn check(board: &str) {
+fn check(board: &str, last: bool) {
     let dir = tempfile::tempdir().unwrap();
     let (model, path, test) = small_trained_model(dir.path(), 3);
     let Trained::Mlp(m) = model else { panic!("the MLP") };
     let b = find(board).unwrap();
-    let elf = build_firmware_with(b, &path, true, &["finetune"]).unwrap();
+    let features: &[&str] = if last { &["finetune", "finetune-last"] } else { &["finetune"] };
+    let elf = build_firmware_with(b, &path, true, features).unwrap();
     let drifted = rotate(&test, 20.0);
-    let save = board.starts_with("mps2");
-    let f = finetune(b, &elf, &m, &drifted, &drifted, 0.02, 2, save).unwrap();
+    let save = board.starts_with("mps2") && !last;
+    let f = finetune(b, &elf, &m, &drifted, &drifted, 0.02, 2, save, last).unwrap();
     println!("{f:?}");
     assert_eq!(f.steps, 2 * drifted.len());
     assert_eq!(f.differing_values, 0, "{board}: max {} ULP", f.max_ulp);
@@ -31,11 +32,17 @@ fn check(board: &str) {
 #[test]
 #[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
 fn fine_tuning_is_bit_exact_on_the_cortex_m4f() {
-    check("mps2-an386");
+    check("mps2-an386", false);
 }
 
 #[test]
 #[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
 fn fine_tuning_is_bit_exact_on_the_soft_float_cortex_m3() {
-    check("lm3s6965evb");
+    check("lm3s6965evb", false);
+}
+
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn last_layer_fine_tuning_is_bit_exact_on_the_micro_bit() {
+    check("microbit", true);
 }

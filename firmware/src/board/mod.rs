@@ -14,6 +14,7 @@ pub use spin_delay::SpinDelay;
 mod cmsdk;
 #[cfg(all(
     feature = "finetune",
+    not(feature = "finetune-last"),
     any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505")
 ))]
 pub mod store_flash;
