@@ -4,19 +4,24 @@
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
 use embedded_io::{Read, Write};
+#[cfg(not(feature = "finetune-adam"))]
+#[cfg(feature = "finetune")]
+use tinymlp::Sgd;
 use tinymlp::protocol::{
     ErrorCode, FrameError, FrameReader, MAX_FRAME, MAX_PAYLOAD, Request, Response, decode_frame,
     encode_frame, read_f32s, write_f32s,
 };
 use tinymlp::{Layer, Signal, Zero};
 #[cfg(feature = "finetune")]
-use tinymlp::{Loss, Mode, Sgd, Trainer, Xoshiro128PlusPlus};
+use tinymlp::{Loss, Mode, Trainer, Xoshiro128PlusPlus};
 
 #[cfg(feature = "finetune")]
 /// What fine-tuning on the device keeps: one-sample steps (BatchNorm's statistics frozen,
 /// dropout active with this generator), and the count of steps.
 pub struct Tuner<M: Layer> {
     trainer: Trainer<M, 1>,
+    #[cfg(feature = "finetune-adam")]
+    adam: tinymlp::Adam<M>,
     rng: Xoshiro128PlusPlus,
     steps: u32,
 }
@@ -27,6 +32,8 @@ impl<M: Layer> Tuner<M> {
     pub const fn new() -> Self {
         Self {
             trainer: Trainer::new(Loss::BinaryCrossEntropy).with_mode(Mode::FrozenStatistics),
+            #[cfg(feature = "finetune-adam")]
+            adam: tinymlp::Adam::new(0.001),
             rng: Xoshiro128PlusPlus::new(0),
             steps: 0,
         }
@@ -231,6 +238,12 @@ fn handle<M: Layer, P: OutputPin>(
                 return (error(seq, ErrorCode::NonFinite, i as u32, out), Outcome::Reply);
             }
             let start = cycles.now();
+            #[cfg(feature = "finetune-adam")]
+            let result = {
+                tinymlp::Optimizer::<M>::set_learning_rate(&mut tuner.adam, lr);
+                tuner.trainer.step(*model, &mut tuner.adam, &[x], &[t], &mut tuner.rng)
+            };
+            #[cfg(not(feature = "finetune-adam"))]
             let result = tuner.trainer.step(*model, &mut Sgd::new(lr), &[x], &[t], &mut tuner.rng);
             let ticks = cycles.since(start);
             match result {

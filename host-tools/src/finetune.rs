@@ -96,6 +96,7 @@ pub fn finetune(
     epochs: usize,
     save: bool,
     last_layer: bool,
+    adam: bool,
 ) -> Result<Finetune, DeviceError> {
     let id = tinymlp::format::model_id(model).map_err(|e| DeviceError::Protocol(e.to_string()))?;
     let icount = format!("shift={},align=off,sleep=off", crate::bench::ICOUNT_SHIFT);
@@ -110,10 +111,10 @@ pub fn finetune(
     let (mut host_values, host_id, total, step_ticks, steps) = if last_layer {
         let body: &'static SeedMlp = Box::leak(Box::new(model.clone()));
         let mut mirror = Box::new(tinymlp::zoo::seed_mlp_last_layer(body));
-        mirror_steps(&mut dev, id, &mut *mirror, train, lr, epochs)?
+        mirror_steps(&mut dev, id, &mut *mirror, train, lr, epochs, adam)?
     } else {
         let mut mirror = Box::new(model.clone());
-        mirror_steps(&mut dev, id, &mut *mirror, train, lr, epochs)?
+        mirror_steps(&mut dev, id, &mut *mirror, train, lr, epochs, adam)?
     };
     let stack = dev.info()?[5];
     let file = dev.fetch_model()?;
@@ -183,7 +184,8 @@ pub fn finetune(
 type Mirrored = (Vec<f32>, u32, f64, u64, usize);
 
 /// Streams every row of `train` (`epochs` times) to the device as a training step and takes
-/// the same step on the host's `mirror`.
+/// the same step on the host's `mirror` (with Adam when the firmware was built with it).
+#[allow(clippy::too_many_arguments)]
 fn mirror_steps<T: Layer<Input = [f32; 2], Output = [f32; 1]>>(
     dev: &mut Device,
     id: u32,
@@ -191,9 +193,13 @@ fn mirror_steps<T: Layer<Input = [f32; 2], Output = [f32; 1]>>(
     train: &Labelled<2>,
     lr: f32,
     epochs: usize,
+    adam: bool,
 ) -> Result<Mirrored, DeviceError> {
     let mut trainer =
         Box::new(Trainer::<T, 1>::new(Loss::BinaryCrossEntropy).with_mode(Mode::FrozenStatistics));
+    // The firmware's Adam starts at Keras' defaults and takes the learning rate of each
+    // request; its SGD is stateless.
+    let mut adam_state = Box::new(tinymlp::Adam::<T>::new(lr));
     let mut rng = Xoshiro128PlusPlus::new(0);
     let (mut total, mut ticks_sum, mut steps) = (0.0f64, 0u64, 0usize);
     for _ in 0..epochs {
@@ -208,9 +214,13 @@ fn mirror_steps<T: Layer<Input = [f32; 2], Output = [f32; 1]>>(
                     return Err(DeviceError::Protocol(format!("the device refused a training step: {e:?}")));
                 }
             }
-            trainer
-                .step(mirror, &mut Sgd::new(lr), &[*x], &[t], &mut rng)
-                .map_err(|e| DeviceError::Protocol(format!("the host's step failed: {e}")))?;
+            let step = if adam {
+                tinymlp::Optimizer::<T>::set_learning_rate(&mut *adam_state, lr);
+                trainer.step(mirror, &mut *adam_state, &[*x], &[t], &mut rng)
+            } else {
+                trainer.step(mirror, &mut Sgd::new(lr), &[*x], &[t], &mut rng)
+            };
+            step.map_err(|e| DeviceError::Protocol(format!("the host's step failed: {e}")))?;
             steps += 1;
         }
     }

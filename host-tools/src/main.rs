@@ -136,6 +136,9 @@ enum Command {
         /// Train only the last layer, the others fixed in flash (always on the micro:bit).
         #[arg(long)]
         last_layer: bool,
+        /// Adam (Keras' defaults, the given learning rate) instead of plain SGD.
+        #[arg(long)]
+        adam: bool,
         /// Keep the fine-tuned model in the device's flash store (MPS2 boards) — only if it
         /// does not score worse on the test rows than before.
         #[arg(long)]
@@ -251,10 +254,11 @@ fn main() -> ExitCode {
             lr,
             epochs,
             last_layer,
+            adam,
             save,
             json,
         } => {
-            let plan = Plan { rotate, lr, epochs, last_layer, save };
+            let plan = Plan { rotate, lr, epochs, last_layer, adam, save };
             cmd_finetune(&board, &model, &train_csv, &test_csv, plan, json.as_deref())
         }
         Command::Speed { runs, json } => {
@@ -571,6 +575,7 @@ struct Plan {
     lr: f32,
     epochs: usize,
     last_layer: bool,
+    adam: bool,
     save: bool,
 }
 
@@ -582,7 +587,7 @@ fn cmd_finetune(
     plan: Plan,
     json: Option<&Path>,
 ) -> Result {
-    let Plan { rotate, lr, epochs, last_layer, save } = plan;
+    let Plan { rotate, lr, epochs, last_layer, adam, save } = plan;
     use tinymlp_host::{board as boards, device, finetune};
     let b = boards::find(board)
         .ok_or_else(|| format!("unknown board {board:?}; choose one of {}", boards::names()))?;
@@ -601,9 +606,16 @@ fn cmd_finetune(
         return Err(device::DeviceError::NoQemu.into());
     }
     println!("building the firmware for {} with {}", b.name, model.display());
-    let features: &[&str] = if last_layer { &["finetune", "finetune-last"] } else { &["finetune"] };
-    let elf = device::build_firmware_with(b, model, true, features)?;
-    println!("fine-tuning on {} samples × {epochs} (SGD {lr}, one sample per step) ...", train.len());
+    let mut features = vec!["finetune"];
+    if last_layer {
+        features.push("finetune-last");
+    }
+    if adam {
+        features.push("finetune-adam");
+    }
+    let elf = device::build_firmware_with(b, model, true, &features)?;
+    let opt = if adam { "Adam" } else { "SGD" };
+    println!("fine-tuning on {} samples × {epochs} ({opt} {lr}, one sample per step) ...", train.len());
     if save && (!b.name.starts_with("mps2") || last_layer) {
         return Err(format!(
             "{} has no flash store in this firmware (the MPS2 boards have one, for whole-network fine-tuning)",
@@ -611,7 +623,7 @@ fn cmd_finetune(
         )
         .into());
     }
-    let f = finetune::finetune(b, &elf, &m, &train, &test, lr, epochs, save, last_layer)?;
+    let f = finetune::finetune(b, &elf, &m, &train, &test, lr, epochs, save, last_layer, adam)?;
     println!("board              {}", f.board);
     println!("steps              {}", f.steps);
     println!("mean loss          {:.4}", f.mean_loss);

@@ -16,7 +16,7 @@ fn check(board: &str, last: bool) {
     let elf = build_firmware_with(b, &path, true, features).unwrap();
     let drifted = rotate(&test, 20.0);
     let save = board.starts_with("mps2") && !last;
-    let f = finetune(b, &elf, &m, &drifted, &drifted, 0.02, 2, save, last).unwrap();
+    let f = finetune(b, &elf, &m, &drifted, &drifted, 0.02, 2, save, last, false).unwrap();
     println!("{f:?}");
     assert_eq!(f.steps, 2 * drifted.len());
     assert_eq!(f.differing_values, 0, "{board}: max {} ULP", f.max_ulp);
@@ -45,4 +45,18 @@ fn fine_tuning_is_bit_exact_on_the_soft_float_cortex_m3() {
 #[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
 fn last_layer_fine_tuning_is_bit_exact_on_the_micro_bit() {
     check("microbit", true);
+}
+
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn adam_fine_tuning_is_bit_exact_on_the_cortex_m4f() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, path, test) = small_trained_model(dir.path(), 3);
+    let Trained::Mlp(m) = model else { panic!("the MLP") };
+    let b = find("mps2-an386").unwrap();
+    let elf = build_firmware_with(b, &path, true, &["finetune", "finetune-adam"]).unwrap();
+    let drifted = rotate(&test, 20.0);
+    let f = finetune(b, &elf, &m, &drifted, &drifted, 0.001, 1, false, false, true).unwrap();
+    assert_eq!(f.differing_values, 0, "max {} ULP", f.max_ulp);
+    assert!(f.bit_exact);
 }
