@@ -62,6 +62,8 @@ pub struct Finetune {
     /// The training memory as compile-time constants: model, gradients, caches for one
     /// sample (bytes).
     pub training_ram_constants: (usize, usize, usize),
+    /// Adam's state (its two moments and settings), a compile-time constant; 0 with SGD.
+    pub optimizer_ram: usize,
     /// What happened to the flash store: `None` when saving was not asked; otherwise
     /// whether the fine-tuned model was kept (it must not score worse on the held-out rows
     /// than the model it replaces) and the store's newest sequence number after.
@@ -176,6 +178,14 @@ pub fn finetune(
             }
         },
         saved,
+        optimizer_ram: {
+            use tinymlp::Footprint;
+            match (adam, last_layer) {
+                (false, _) => 0,
+                (true, true) => tinymlp::zoo::SeedMlpLastLayer::ADAM_BYTES,
+                (true, false) => SeedMlp::ADAM_BYTES,
+            }
+        },
     })
 }
 

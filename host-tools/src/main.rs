@@ -640,8 +640,10 @@ fn cmd_finetune(
     );
     let (m, g, c) = f.training_ram_constants;
     println!(
-        "RAM                stack high-water {} B (model {m} B + gradients {g} B + caches {c} B, compile-time), static {} B",
-        f.stack_high_water, f.static_ram
+        "RAM                stack high-water {} B (model {m} B + gradients {g} B + caches {c} B{}, compile-time), static {} B",
+        f.stack_high_water,
+        if f.optimizer_ram > 0 { format!(" + Adam {} B", f.optimizer_ram) } else { String::new() },
+        f.static_ram
     );
     match f.saved {
         Some((true, seq)) => println!("store              fine-tuned model saved (sequence {seq})"),
