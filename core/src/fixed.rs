@@ -48,61 +48,7 @@ impl<L> Params for Fixed<L> {
 }
 
 impl<L: Layer> Layer for Fixed<L> {
-    type Input = L::Input;
-    type Output = L::Output;
-    type Grads = ();
-    type Cache<const B: usize> = L::Cache<B>;
-
-    const TRAINABLE: usize = 0;
-    const NON_TRAINABLE: usize = L::TRAINABLE + L::NON_TRAINABLE;
-    const LAYERS: usize = L::LAYERS;
-    const MAX_WIDTH: usize = L::MAX_WIDTH;
-
-    fn forward(&self, x: &Self::Input, y: &mut Self::Output) {
-        self.0.forward(x, y)
-    }
-
-    fn forward_rows(&self, x: &[Self::Input], y: &mut [Self::Output]) {
-        self.0.forward_rows(x, y)
-    }
-
-    fn forward_logits(&self, x: &Self::Input, z: &mut Self::Output) {
-        self.0.forward_logits(x, z)
-    }
-
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
-        &self,
-        x: &[Self::Input],
-        cache: &mut Self::Cache<B>,
-        rng: &mut R,
-        mode: Mode,
-    ) {
-        self.0.forward_train(x, cache, rng, mode)
-    }
-
-    fn backward<const B: usize>(
-        &self,
-        x: Upstream<'_, Self::Input>,
-        cache: &mut Self::Cache<B>,
-        _grads: Option<&mut ()>,
-        at: GradAt,
-    ) {
-        self.0.backward(x, cache, None, at)
-    }
-
-    fn outputs<const B: usize>(cache: &Self::Cache<B>) -> &[Self::Output; B] {
-        L::outputs(cache)
-    }
-
-    fn outputs_and_logits<const B: usize>(
-        cache: &mut Self::Cache<B>,
-    ) -> (&mut [Self::Output; B], Option<&[Self::Output; B]>) {
-        L::outputs_and_logits(cache)
-    }
-
-    fn output_activation(&self) -> Option<Activation> {
-        self.0.output_activation()
-    }
+    crate::frozen::delegate_untrained!();
 
     fn init<R: Rng>(&mut self, _rng: &mut R) {}
 

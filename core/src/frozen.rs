@@ -28,62 +28,72 @@ impl<L> Params for Frozen<L> {
     }
 }
 
+/// The parts of [`Layer`] that a wrapper which does not train shares with its inner layer
+/// `self.0` (a value in [`Frozen`], a reference in [`Fixed`](crate::Fixed)): everything but
+/// the gradients, which it never has.
+macro_rules! delegate_untrained {
+    () => {
+        type Input = L::Input;
+        type Output = L::Output;
+        type Grads = ();
+        type Cache<const B: usize> = L::Cache<B>;
+
+        const TRAINABLE: usize = 0;
+        const NON_TRAINABLE: usize = L::TRAINABLE + L::NON_TRAINABLE;
+        const LAYERS: usize = L::LAYERS;
+        const MAX_WIDTH: usize = L::MAX_WIDTH;
+
+        fn forward(&self, x: &Self::Input, y: &mut Self::Output) {
+            self.0.forward(x, y)
+        }
+
+        fn forward_rows(&self, x: &[Self::Input], y: &mut [Self::Output]) {
+            self.0.forward_rows(x, y)
+        }
+
+        fn forward_logits(&self, x: &Self::Input, z: &mut Self::Output) {
+            self.0.forward_logits(x, z)
+        }
+
+        fn forward_train<const B: usize, R: Rng + ?Sized>(
+            &self,
+            x: &[Self::Input],
+            cache: &mut Self::Cache<B>,
+            rng: &mut R,
+            mode: Mode,
+        ) {
+            self.0.forward_train(x, cache, rng, mode)
+        }
+
+        fn backward<const B: usize>(
+            &self,
+            x: Upstream<'_, Self::Input>,
+            cache: &mut Self::Cache<B>,
+            _grads: Option<&mut ()>,
+            at: GradAt,
+        ) {
+            self.0.backward(x, cache, None, at)
+        }
+
+        fn outputs<const B: usize>(cache: &Self::Cache<B>) -> &[Self::Output; B] {
+            L::outputs(cache)
+        }
+
+        fn outputs_and_logits<const B: usize>(
+            cache: &mut Self::Cache<B>,
+        ) -> (&mut [Self::Output; B], Option<&[Self::Output; B]>) {
+            L::outputs_and_logits(cache)
+        }
+
+        fn output_activation(&self) -> Option<Activation> {
+            self.0.output_activation()
+        }
+    };
+}
+pub(crate) use delegate_untrained;
+
 impl<L: Layer> Layer for Frozen<L> {
-    type Input = L::Input;
-    type Output = L::Output;
-    type Grads = ();
-    type Cache<const B: usize> = L::Cache<B>;
-
-    const TRAINABLE: usize = 0;
-    const NON_TRAINABLE: usize = L::TRAINABLE + L::NON_TRAINABLE;
-    const LAYERS: usize = L::LAYERS;
-    const MAX_WIDTH: usize = L::MAX_WIDTH;
-
-    fn forward(&self, x: &Self::Input, y: &mut Self::Output) {
-        self.0.forward(x, y)
-    }
-
-    fn forward_rows(&self, x: &[Self::Input], y: &mut [Self::Output]) {
-        self.0.forward_rows(x, y)
-    }
-
-    fn forward_logits(&self, x: &Self::Input, z: &mut Self::Output) {
-        self.0.forward_logits(x, z)
-    }
-
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
-        &self,
-        x: &[Self::Input],
-        cache: &mut Self::Cache<B>,
-        rng: &mut R,
-        mode: Mode,
-    ) {
-        self.0.forward_train(x, cache, rng, mode)
-    }
-
-    fn backward<const B: usize>(
-        &self,
-        x: Upstream<'_, Self::Input>,
-        cache: &mut Self::Cache<B>,
-        _grads: Option<&mut ()>,
-        at: GradAt,
-    ) {
-        self.0.backward(x, cache, None, at)
-    }
-
-    fn outputs<const B: usize>(cache: &Self::Cache<B>) -> &[Self::Output; B] {
-        L::outputs(cache)
-    }
-
-    fn outputs_and_logits<const B: usize>(
-        cache: &mut Self::Cache<B>,
-    ) -> (&mut [Self::Output; B], Option<&[Self::Output; B]>) {
-        L::outputs_and_logits(cache)
-    }
-
-    fn output_activation(&self) -> Option<Activation> {
-        self.0.output_activation()
-    }
+    delegate_untrained!();
 
     fn init<R: Rng>(&mut self, rng: &mut R) {
         self.0.init(rng)
