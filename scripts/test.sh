@@ -20,7 +20,7 @@ for target in thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf thumbv
 done
 step "firmware for the five boards (clippy -D warnings)"
 while read -r board target; do
-    for extra in "" ",finetune,load-check"; do
+    for extra in "" ",finetune,load-check,profile"; do
         (cd firmware && cargo clippy --release --locked --target "$target" --no-default-features \
             --features "$board$extra" -- -D warnings)
     done

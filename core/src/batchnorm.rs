@@ -155,7 +155,12 @@ impl<const N: usize> Layer for BatchNorm<N> {
     const MAX_WIDTH: usize = N;
 
     fn forward(&self, x: &[f32; N], y: &mut [f32; N]) {
-        let inv = self.moving_inv_std();
+        self.forward_with(&crate::kernel::Canonical, x, y)
+    }
+
+    #[inline]
+    fn forward_with<K: crate::kernel::Kernel>(&self, kernel: &K, x: &[f32; N], y: &mut [f32; N]) {
+        let inv = core::array::from_fn(|j| 1.0 / kernel.sqrt(self.moving_variance[j] + self.epsilon));
         let mut xhat = [0.0; N];
         self.normalise(x, &self.moving_mean, &inv, &mut xhat, y);
     }

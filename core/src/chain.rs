@@ -1,5 +1,6 @@
 //! Composition: a layer followed by a layer is a layer.
 
+use crate::kernel::Kernel;
 use crate::{Activation, GradAt, Layer, LayerInfo, Mode, Params, Tensor, TensorMut, Upstream, Zero};
 use rand_core::Rng;
 
@@ -60,6 +61,13 @@ impl<Head: Layer, Tail: Layer<Input = Head::Output>> Layer for Chain<Head, Tail>
         let mut h = Head::Output::ZERO;
         self.head.forward(x, &mut h);
         self.tail.forward(&h, y);
+    }
+
+    #[inline]
+    fn forward_with<K: Kernel>(&self, kernel: &K, x: &Self::Input, y: &mut Self::Output) {
+        let mut h = Head::Output::ZERO;
+        self.head.forward_with(kernel, x, &mut h);
+        self.tail.forward_with(kernel, &h, y);
     }
 
     fn forward_rows(&self, x: &[Self::Input], y: &mut [Self::Output]) {

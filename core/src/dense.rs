@@ -1,5 +1,6 @@
 //! The fully connected layer.
 
+use crate::kernel::Kernel;
 use crate::params::impl_params;
 use crate::{
     Activation, Fans, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Upstream, Zero,
@@ -90,9 +91,7 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     /// `z = W·x + b`, the pre-activation of one row, in the canonical order.
     #[inline]
     pub fn affine(&self, x: &[f32; IN], z: &mut [f32; OUT]) {
-        for ((zo, w), b) in z.iter_mut().zip(&self.weight).zip(&self.bias) {
-            *zo = crate::kernel::dot_n(w, x) + b;
-        }
+        crate::kernel::Canonical.affine(&self.weight, &self.bias, x, z);
     }
 }
 
@@ -115,6 +114,13 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     fn forward(&self, x: &[f32; IN], y: &mut [f32; OUT]) {
         let mut z = [0.0; OUT];
         self.affine(x, &mut z);
+        self.activation.apply(&z, y);
+    }
+
+    #[inline]
+    fn forward_with<K: Kernel>(&self, kernel: &K, x: &[f32; IN], y: &mut [f32; OUT]) {
+        let mut z = [0.0; OUT];
+        kernel.affine(&self.weight, &self.bias, x, &mut z);
         self.activation.apply(&z, y);
     }
 

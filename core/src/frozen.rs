@@ -47,6 +47,10 @@ macro_rules! delegate_untrained {
             self.0.forward(x, y)
         }
 
+        fn forward_with<K: crate::kernel::Kernel>(&self, kernel: &K, x: &Self::Input, y: &mut Self::Output) {
+            self.0.forward_with(kernel, x, y)
+        }
+
         fn forward_rows(&self, x: &[Self::Input], y: &mut [Self::Output]) {
             self.0.forward_rows(x, y)
         }

@@ -114,6 +114,59 @@ pub fn combine(l: &[f32; LANES]) -> f32 {
     ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
 }
 
+/// The operations of inference that a target may implement faster — the dense layers'
+/// `z = W·x + b` for one row, and the square root of BatchNorm's variance — with the bits of
+/// the portable [`Canonical`] kernel (see [`Layer::forward_with`](crate::Layer::forward_with)).
+///
+/// An implementation must give the bits of [`Canonical`] for every input, `−0.0`, subnormals,
+/// infinities and NaN included: each `z[o]` is [`dot`]`(weight[o], x) + bias[o]` in the
+/// canonical order, and `sqrt` is correctly rounded (as IEEE 754 requires of a hardware
+/// square root). An assembly kernel in a firmware is the intended use (the core itself
+/// forbids `unsafe`); its tests compare it with [`Canonical`] bit for bit on the device.
+///
+/// ```
+/// use tinymlp::kernel::{Canonical, Kernel};
+/// let mut z = [0.0; 2];
+/// Canonical.affine(&[[1.0, 2.0], [3.0, -1.0]], &[0.5, 0.0], &[1.0, 1.0], &mut z);
+/// assert_eq!(z, [3.5, 2.0]);
+/// assert_eq!(Canonical.sqrt(2.25), 1.5);
+/// ```
+pub trait Kernel {
+    /// `z[o] = dot(weight[o], x) + bias[o]` for every output `o`.
+    fn affine<const IN: usize, const OUT: usize>(
+        &self,
+        weight: &[[f32; IN]; OUT],
+        bias: &[f32; OUT],
+        x: &[f32; IN],
+        z: &mut [f32; OUT],
+    );
+
+    /// The correctly rounded square root, [`math::sqrt`](crate::math::sqrt).
+    #[inline]
+    fn sqrt(&self, x: f32) -> f32 {
+        crate::math::sqrt(x)
+    }
+}
+
+/// The reference [`Kernel`], in portable Rust: what [`Layer::forward`](crate::Layer::forward) uses.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Canonical;
+
+impl Kernel for Canonical {
+    #[inline]
+    fn affine<const IN: usize, const OUT: usize>(
+        &self,
+        weight: &[[f32; IN]; OUT],
+        bias: &[f32; OUT],
+        x: &[f32; IN],
+        z: &mut [f32; OUT],
+    ) {
+        for ((zo, w), b) in z.iter_mut().zip(weight).zip(bias) {
+            *zo = dot_n(w, x) + b;
+        }
+    }
+}
+
 /// `y[i] += a * x[i]` for every `i` (over the shorter length).
 #[inline]
 pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
@@ -196,5 +249,60 @@ mod tests {
         let mut y = [1.0, 1.0];
         axpy(&mut y, 2.0, &[3.0, -1.0]);
         assert_eq!(y, [7.0, -1.0]);
+    }
+
+    /// A kernel that counts its calls and can break BatchNorm's square root on purpose.
+    struct Counting {
+        affine: core::cell::Cell<usize>,
+        sqrt: core::cell::Cell<usize>,
+        wrong_sqrt: bool,
+    }
+
+    impl Kernel for Counting {
+        fn affine<const IN: usize, const OUT: usize>(
+            &self,
+            weight: &[[f32; IN]; OUT],
+            bias: &[f32; OUT],
+            x: &[f32; IN],
+            z: &mut [f32; OUT],
+        ) {
+            self.affine.set(self.affine.get() + 1);
+            Canonical.affine(weight, bias, x, z)
+        }
+
+        fn sqrt(&self, x: f32) -> f32 {
+            self.sqrt.set(self.sqrt.get() + 1);
+            if self.wrong_sqrt { crate::math::sqrt(x) * 1.5 } else { crate::math::sqrt(x) }
+        }
+    }
+
+    #[test]
+    fn forward_with_reaches_every_dense_layer_and_batchnorm() {
+        use crate::{Layer, Xoshiro128PlusPlus, zoo::seed_mlp};
+        let mut model = seed_mlp();
+        model.init(&mut Xoshiro128PlusPlus::new(3));
+        // Moving statistics away from (0, 1), so that the square root matters.
+        model.visit_mut(&mut |_, ts| {
+            for t in ts.iter_mut() {
+                let f = match t.name {
+                    "moving_variance" => |i: usize| 0.5 + i as f32 * 0.1,
+                    "beta" => |i: usize| 0.25 - (i % 3) as f32 * 0.125,
+                    _ => continue,
+                };
+                t.data.iter_mut().enumerate().for_each(|(i, v)| *v = f(i));
+            }
+        });
+        for x in [[0.5f32, -0.25], [-1.0, 2.0], [0.0, -0.0]] {
+            let (mut a, mut b, mut c) = ([0.0], [0.0], [0.0]);
+            model.forward(&x, &mut a);
+            let k = Counting { affine: 0.into(), sqrt: 0.into(), wrong_sqrt: false };
+            model.forward_with(&k, &x, &mut b);
+            assert_eq!(a[0].to_bits(), b[0].to_bits());
+            // 4 dense layers; BatchNorm<64> and BatchNorm<32>: one root per unit.
+            assert_eq!((k.affine.get(), k.sqrt.get()), (4, 96));
+            let broken = Counting { affine: 0.into(), sqrt: 0.into(), wrong_sqrt: true };
+            model.forward_with(&broken, &x, &mut c);
+            assert_ne!(a[0].to_bits(), c[0].to_bits());
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The `Layer` trait: what every layer, and every chain of layers, can do.
 
+use crate::kernel::Kernel;
 use crate::{Activation, Params, Signal, Zero};
 use rand_core::Rng;
 
@@ -201,6 +202,26 @@ pub trait Layer: Params {
     /// Inference: `y = f(x)` with no caches (BatchNorm uses its moving statistics, dropout
     /// is the identity).
     fn forward(&self, x: &Self::Input, y: &mut Self::Output);
+
+    /// Inference like [`Layer::forward`], with the dense layers' `W·x + b` computed by
+    /// `kernel` (for example an assembly kernel of a firmware). Every [`Kernel`] kernel gives
+    /// the bits of [`Canonical`](crate::kernel::Canonical), so this gives the bits of
+    /// [`Layer::forward`].
+    ///
+    /// ```
+    /// use tinymlp::{kernel::Canonical, zoo::plain_mlp, Layer, Xoshiro128PlusPlus};
+    /// let mut model = plain_mlp();
+    /// model.init(&mut Xoshiro128PlusPlus::new(7));
+    /// let (mut a, mut b) = ([0.0], [0.0]);
+    /// model.forward(&[0.5, -0.25], &mut a);
+    /// model.forward_with(&Canonical, &[0.5, -0.25], &mut b);
+    /// assert_eq!(a[0].to_bits(), b[0].to_bits());
+    /// ```
+    #[inline]
+    fn forward_with<K: Kernel>(&self, kernel: &K, x: &Self::Input, y: &mut Self::Output) {
+        let _ = kernel;
+        self.forward(x, y)
+    }
 
     /// Inference on many rows: `y[r] = f(x[r])` (over the shorter length), with the same
     /// bits as [`Layer::forward`] row by row. Dense layers and chains process several rows

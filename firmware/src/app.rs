@@ -194,7 +194,7 @@ fn handle<M: Layer, P: OutputPin>(
                 return (error(seq, ErrorCode::NonFinite, i as u32, out), Outcome::Reply);
             }
             let mut y = M::Output::ZERO;
-            model.forward(&x, &mut y);
+            model.forward_with(&crate::kernel::Device, &x, &mut y);
             let ys = y.as_slice();
             let class =
                 if ys.len() == 1 { u8::from(ys[0] > 0.5) } else { tinymlp::metrics::argmax(ys) as u8 };
@@ -277,7 +277,18 @@ fn handle<M: Layer, P: OutputPin>(
         Request::Bench { seq, reps } => {
             let (passes, empty) = bench(model, reps, cycles);
             let values = [reps, passes, empty, crate::board::clock_hz()];
-            (Response::Bench { seq, values }.write(out).unwrap_or(0), Outcome::Reply)
+            #[cfg(feature = "profile")]
+            {
+                let profile = crate::profile::dense_layers(model, reps);
+                let mut layers = [0u8; 4 * crate::profile::MAX_LAYERS];
+                for (b, t) in layers.chunks_exact_mut(4).zip(&profile.ticks) {
+                    b.copy_from_slice(&t.to_le_bytes());
+                }
+                let layers = &layers[..4 * profile.layers];
+                (Response::Bench { seq, values, layers }.write(out).unwrap_or(0), Outcome::Reply)
+            }
+            #[cfg(not(feature = "profile"))]
+            (Response::Bench { seq, values, layers: &[] }.write(out).unwrap_or(0), Outcome::Reply)
         }
         Request::Exit { seq, code } => {
             let values = [model_id, 0, 0, 0, 0, 0, 0];
@@ -303,7 +314,7 @@ fn bench<M: Layer>(model: &M, reps: u32, cycles: &mut crate::board::Cycles) -> (
     let (mut passes, mut empty) = (0u32, 0u32);
     for _ in 0..reps {
         let t = cycles.now();
-        model.forward(core::hint::black_box(&x), &mut y);
+        model.forward_with(&crate::kernel::Device, core::hint::black_box(&x), &mut y);
         core::hint::black_box(&y);
         passes = passes.wrapping_add(cycles.since(t));
         let t = cycles.now();

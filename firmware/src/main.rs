@@ -8,6 +8,11 @@
 
 mod app;
 mod board;
+mod kernel;
+#[cfg(feature = "load-check")]
+mod kernel_check;
+#[cfg(feature = "profile")]
+mod profile;
 mod stack;
 
 use cortex_m_rt::{ExceptionFrame, entry, exception};
@@ -191,6 +196,18 @@ fn load_binary_on_device() -> bool {
 /// Classifies a few points of the moons and logs the answers.
 fn self_test() -> u8 {
     use tinymlp::Zero;
+    #[cfg(feature = "load-check")]
+    {
+        let bad = kernel_check::self_check();
+        if bad != 0 {
+            defmt::error!(
+                "self-test failed: the device kernel differs from the canonical one in {} results",
+                bad
+            );
+            return 1;
+        }
+        defmt::info!("self-test: the device kernel gives the canonical bits");
+    }
     let points: [[f32; 2]; 4] = [[-1.0, 0.5], [0.0, 1.0], [1.0, -0.5], [2.0, 0.2]];
     for p in points {
         let mut x = <model::Model as Layer>::Input::ZERO;
@@ -198,7 +215,7 @@ fn self_test() -> u8 {
             *d = s;
         }
         let mut y = <model::Model as Layer>::Output::ZERO;
-        MODEL.forward(&x, &mut y);
+        MODEL.forward_with(&kernel::Device, &x, &mut y);
         defmt::info!("self-test: {} → {} (bits {=u32:#010x})", p, y.as_slice()[0], y.as_slice()[0].to_bits());
     }
     #[cfg(all(feature = "load-check", not(feature = "microbit")))]

@@ -28,25 +28,55 @@ pub struct DeviceBench {
     pub sizes: Sizes,
     /// Deepest stack use measured on the device, bytes.
     pub stack_high_water: u32,
+    /// Each dense layer's `W·x + b` on its own (the profile of the pass; empty unless the
+    /// firmware was built with the `profile` feature).
+    pub layers: Vec<LayerCost>,
+}
+
+/// The instructions of one dense layer's `W·x + b` in a forward pass.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LayerCost {
+    /// Inputs of the layer.
+    pub inputs: usize,
+    /// Outputs of the layer.
+    pub outputs: usize,
+    /// Instructions per call (the device subtracts the timing's own cost).
+    pub instructions: f64,
+    /// Instructions per multiply-add.
+    pub per_mac: f64,
+}
+
+/// The shapes (inputs, outputs) of a model's dense layers, in order.
+pub fn dense_shapes<M: Layer>(m: &M) -> Vec<(usize, usize)> {
+    let mut shapes = Vec::new();
+    m.describe(&mut |i| {
+        if let LayerKind::Dense(_) = i.kind {
+            shapes.push((i.inputs, i.outputs));
+        }
+    });
+    shapes
 }
 
 /// Multiply-adds of a model's dense layers.
 pub fn macs<M: Layer>(m: &M) -> usize {
-    let mut n = 0;
-    m.describe(&mut |i| {
-        if let LayerKind::Dense(_) = i.kind {
-            n += i.inputs * i.outputs;
-        }
-    });
-    n
+    dense_shapes(m).iter().map(|(i, o)| i * o).sum()
 }
 
 /// Runs `reps` forward passes of the firmware's model on `board` under `-icount` and
 /// converts the timer ticks into instructions.
-pub fn bench_board(board: Board, elf: &Path, macs: usize, reps: u32) -> Result<DeviceBench, DeviceError> {
+///
+/// `shapes` are the model's dense layers (see [`dense_shapes`]); a firmware built with the
+/// `profile` feature times each of them on its own too (otherwise `layers` is empty).
+pub fn bench_board(
+    board: Board,
+    elf: &Path,
+    shapes: &[(usize, usize)],
+    reps: u32,
+) -> Result<DeviceBench, DeviceError> {
+    let macs: usize = shapes.iter().map(|(i, o)| i * o).sum();
     let icount = format!("shift={ICOUNT_SHIFT},align=off,sleep=off");
     let mut dev = Device::start_with(board, elf, &["-icount", &icount])?;
-    let [r, passes, empty, hz] = dev.bench(reps)?;
+    let ([r, passes, empty, hz], layer_ticks) = dev.bench(reps)?;
     let stack = dev.info()?[5];
     let _ = dev.exit(0)?;
     if passes == 0 || r == 0 {
@@ -54,6 +84,22 @@ pub fn bench_board(board: Board, elf: &Path, macs: usize, reps: u32) -> Result<D
     }
     let ticks_per_instruction = hz as f64 * (1u64 << ICOUNT_SHIFT) as f64 * 1e-9;
     let per_pass = (passes as f64 - empty as f64) / r as f64 / ticks_per_instruction;
+    if !layer_ticks.is_empty() && layer_ticks.len() != shapes.len() {
+        return Err(DeviceError::Protocol(format!(
+            "{}: the device timed {} dense layers, the model has {}",
+            board.name,
+            layer_ticks.len(),
+            shapes.len()
+        )));
+    }
+    let layers = shapes
+        .iter()
+        .zip(&layer_ticks)
+        .map(|(&(inputs, outputs), &t)| {
+            let instructions = t as f64 / r as f64 / ticks_per_instruction;
+            LayerCost { inputs, outputs, instructions, per_mac: instructions / (inputs * outputs) as f64 }
+        })
+        .collect();
     Ok(DeviceBench {
         board: board.name,
         core: board.core,
@@ -62,5 +108,6 @@ pub fn bench_board(board: Board, elf: &Path, macs: usize, reps: u32) -> Result<D
         instructions_per_mac: per_pass / macs.max(1) as f64,
         sizes: elf_sizes(elf)?,
         stack_high_water: stack,
+        layers,
     })
 }

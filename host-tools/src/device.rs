@@ -378,13 +378,17 @@ impl Device {
     }
 
     /// Times `reps` forward passes on the device: repetitions, ticks of the passes, ticks of
-    /// the empty measurements, core clock in Hz.
-    pub fn bench(&mut self, reps: u32) -> Result<[u32; 4], DeviceError> {
+    /// the empty measurements, core clock in Hz; and the ticks of each dense layer's
+    /// `W·x + b` over the repetitions.
+    pub fn bench(&mut self, reps: u32) -> Result<([u32; 4], Vec<u32>), DeviceError> {
         let seq = self.next_seq();
         self.send(&Request::Bench { seq, reps })?;
         let payload = self.receive()?;
         match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
-            Response::Bench { values, .. } => Ok(values),
+            Response::Bench { values, layers, .. } => Ok((
+                values,
+                layers.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+            )),
             other => Err(DeviceError::Protocol(format!("unexpected answer {other:?} to a bench request"))),
         }
     }

@@ -104,7 +104,7 @@ pub fn finetune(
     let icount = format!("shift={},align=off,sleep=off", crate::bench::ICOUNT_SHIFT);
     let mut dev = Device::start_with(board, elf, &["-icount", &icount])?;
     let ticks_per_instruction = board.clock_hz as f64 * (1u64 << crate::bench::ICOUNT_SHIFT) as f64 * 1e-9;
-    let [reps, passes, empty, _] = dev.bench(10)?;
+    let ([reps, passes, empty, _], _) = dev.bench(10)?;
     let per_forward = (passes as f64 - empty as f64) / reps.max(1) as f64 / ticks_per_instruction;
     let before = accuracy(model, test);
     // The host's mirror of the firmware's tuner: one-sample steps, BatchNorm statistics

@@ -536,10 +536,11 @@ fn cmd_bench(boards: &[String], model: &Path, reps: u32, json: Option<&Path>) ->
             .collect::<std::result::Result<_, _>>()?
     };
     let m = model_io::load(model)?;
-    let macs = match &m {
-        Trained::Mlp(x) => bench::macs(&**x),
-        Trained::Perceptron(x) => bench::macs(&**x),
+    let shapes = match &m {
+        Trained::Mlp(x) => bench::dense_shapes(&**x),
+        Trained::Perceptron(x) => bench::dense_shapes(&**x),
     };
+    let macs: usize = shapes.iter().map(|(i, o)| i * o).sum();
     if !device::qemu_available() {
         return Err(device::DeviceError::NoQemu.into());
     }
@@ -549,8 +550,12 @@ fn cmd_bench(boards: &[String], model: &Path, reps: u32, json: Option<&Path>) ->
     println!("|---|---|---|---|---|---|");
     let mut all = Vec::new();
     for board in chosen {
+        // The sizes, the stack and the pass from the inference firmware; the per-layer
+        // profile from the same firmware built with the `profile` feature.
         let elf = device::build_firmware(board, model, true)?;
-        let r = bench::bench_board(board, &elf, macs, reps)?;
+        let mut r = bench::bench_board(board, &elf, &shapes, reps)?;
+        let profiled = device::build_firmware_with(board, model, true, &["profile"])?;
+        r.layers = bench::bench_board(board, &profiled, &shapes, reps)?.layers;
         println!(
             "| {} ({}) | {:.0} | {:.2} | {} B | {} B | {} B |",
             r.board,
@@ -562,6 +567,18 @@ fn cmd_bench(boards: &[String], model: &Path, reps: u32, json: Option<&Path>) ->
             r.stack_high_water
         );
         all.push(r);
+    }
+    println!();
+    println!("Each dense layer's W·x + b on its own (instructions per call, per multiply-add):");
+    println!();
+    let header: Vec<String> = shapes.iter().map(|(i, o)| format!("{o}×{i}")).collect();
+    println!("| board | {} | rest of the pass |", header.join(" | "));
+    println!("|---|{}---|", "---|".repeat(shapes.len()));
+    for r in &all {
+        let cells: Vec<String> =
+            r.layers.iter().map(|l| format!("{:.0} ({:.2})", l.instructions, l.per_mac)).collect();
+        let dense: f64 = r.layers.iter().map(|l| l.instructions).sum();
+        println!("| {} | {} | {:.0} |", r.board, cells.join(" | "), r.instructions_per_forward - dense);
     }
     if let Some(j) = json {
         write_json(j, &all)?;

@@ -16,7 +16,7 @@
 //! | `0x09` status | host → device | — |
 //! | `0x81` output | device → host | class (u8), then the outputs (f32 each, as bits) |
 //! | `0x82` info | device → host | model id, inputs, outputs, trainable, non-trainable, stack used, stack size (u32 each) |
-//! | `0x84` bench | device → host | repetitions, SysTick ticks of the forward passes, SysTick ticks of an empty loop of as many repetitions, core clock in Hz (u32 each) |
+//! | `0x84` bench | device → host | repetitions, SysTick ticks of the forward passes, SysTick ticks of an empty loop of as many repetitions, core clock in Hz, then the ticks of each dense layer's `W·x + b` over the repetitions, the timing's own cost subtracted (u32 each) |
 //! | `0x85` trained | device → host | the step's loss (f32), steps so far, SysTick ticks of the step (u32 each) |
 //! | `0x87` stored | device → host | newest valid slot, its sequence number and model id, the running model's id, whether a store exists (u32 each) |
 //! | `0x86` chunk | device → host | total length (u32), then up to 192 bytes of the model's binary file |
@@ -416,6 +416,9 @@ pub enum Response<'a> {
         seq: u8,
         /// Repetitions, ticks of the passes, ticks of the empty loop, core clock (Hz).
         values: [u32; 4],
+        /// The ticks of each dense layer's `W·x + b` over the repetitions, each measured on
+        /// its own, the timing's own cost subtracted: u32 little-endian each.
+        layers: &'a [u8],
     },
     /// A refused request.
     Error {
@@ -460,11 +463,12 @@ impl<'a> Response<'a> {
                     u32::from_le_bytes([body[4 * i], body[4 * i + 1], body[4 * i + 2], body[4 * i + 3]])
                 }),
             }),
-            kind::BENCH_REPLY if body.len() == 16 => Ok(Response::Bench {
+            kind::BENCH_REPLY if body.len() >= 16 && body.len() % 4 == 0 => Ok(Response::Bench {
                 seq,
                 values: core::array::from_fn(|i| {
                     u32::from_le_bytes([body[4 * i], body[4 * i + 1], body[4 * i + 2], body[4 * i + 3]])
                 }),
+                layers: &body[16..],
             }),
             kind::ERROR if body.len() == 5 => Ok(Response::Error {
                 seq,
@@ -513,11 +517,12 @@ impl<'a> Response<'a> {
                     w.bytes(&v.to_le_bytes())?;
                 }
             }
-            Response::Bench { seq, values } => {
+            Response::Bench { seq, values, layers } => {
                 w.bytes(&[kind::BENCH_REPLY, seq])?;
                 for v in values {
                     w.bytes(&v.to_le_bytes())?;
                 }
+                w.bytes(layers)?;
             }
             Response::Error { seq, code, detail } => {
                 w.bytes(&[kind::ERROR, seq, code as u8])?;
@@ -604,9 +609,14 @@ mod tests {
         assert_eq!(Response::parse(&p[..n]).unwrap(), stored);
         assert_eq!(Request::parse(&[kind::CUT, 1, 7, 0, 0, 0]).unwrap(), Request::Cut { seq: 1, ops: 7 });
         assert_eq!(Response::parse(&[kind::TRAINED, 1, 0]), Err(FrameError::BadLength(kind::TRAINED)));
-        let reply = Response::Bench { seq: 2, values: [1000, 5, 6, 25_000_000] };
+        let reply = Response::Bench { seq: 2, values: [1000, 5, 6, 25_000_000], layers: &[] };
         let n = reply.write(&mut p).unwrap();
         assert_eq!(Response::parse(&p[..n]).unwrap(), reply);
+        let layers = [1, 0, 0, 0, 2, 0, 0, 0];
+        let reply = Response::Bench { seq: 2, values: [1000, 5, 6, 25_000_000], layers: &layers };
+        let n = reply.write(&mut p).unwrap();
+        assert_eq!(Response::parse(&p[..n]).unwrap(), reply);
+        assert_eq!(Response::parse(&p[..n - 1]), Err(FrameError::BadLength(kind::BENCH_REPLY)));
     }
 
     #[test]

@@ -22,6 +22,13 @@ impl Cycles {
 
     /// The counter, counting up (wraps every 2²⁴ ticks).
     pub fn now(&mut self) -> u32 {
+        Self::read()
+    }
+
+    /// The counter, for code that has no `Cycles` at hand (the timer must have been started
+    /// with [`Cycles::new`]).
+    #[inline(always)]
+    pub fn read() -> u32 {
         0x00FF_FFFF - SYST::get_current()
     }
 

@@ -1,0 +1,118 @@
+//! The self-test of the device kernel: [`crate::kernel::Device`] against the core's
+//! [`Canonical`] kernel, bit for bit, on awkward values. Built with the `load-check` feature
+//! (the end-to-end tests use it), so that inference builds do not carry it in flash.
+
+#[cfg(target_abi = "eabihf")]
+use tinymlp::kernel::{Canonical, Kernel};
+
+/// Without an FPU the device kernel is the canonical one: nothing to compare.
+#[cfg(not(target_abi = "eabihf"))]
+pub fn self_check() -> u32 {
+    0
+}
+
+/// Compares [`Device`] with [`Canonical`] bit for bit on awkward values, for the shapes the
+/// assembly handles (and the fallbacks around them). Returns the number of differing outputs.
+#[cfg(target_abi = "eabihf")]
+pub fn self_check() -> u32 {
+    let mut values = Values(0x2545_f491);
+    check::<8, 2>(&mut values)
+        + check::<8, 3>(&mut values)
+        + check::<16, 1>(&mut values)
+        + check::<16, 4>(&mut values)
+        + check::<24, 5>(&mut values)
+        + check::<64, 5>(&mut values)
+        + check::<32, 16>(&mut values)
+        + check::<12, 4>(&mut values)
+        + check::<2, 64>(&mut values)
+        + check_sqrt(&mut values)
+}
+
+/// The hardware square root against `libm`'s on every kind of non-negative value (BatchNorm
+/// takes it of a variance plus ε). Of negative numbers both give a NaN.
+#[cfg(target_abi = "eabihf")]
+#[inline(never)]
+fn check_sqrt(values: &mut Values) -> u32 {
+    let mut bad = 0;
+    for i in 0..2000u32 {
+        let v = match i % 4 {
+            0 => values.next(4),
+            1 => f32::from_bits(values.0 >> 1), // any bit pattern (NaN included)
+            _ => values.next(0) * 1e3,
+        };
+        let (fast, reference) =
+            (crate::kernel::Device.sqrt(v), tinymlp::math::sqrt(core::hint::black_box(v)));
+        let same = if v < 0.0 || v.is_nan() {
+            fast.is_nan() && reference.is_nan()
+        } else {
+            fast.to_bits() == reference.to_bits()
+        };
+        bad += u32::from(!same);
+        values.next(0);
+    }
+    bad
+}
+
+/// Test values from a xorshift generator.
+#[cfg(target_abi = "eabihf")]
+struct Values(u32);
+
+#[cfg(target_abi = "eabihf")]
+impl Values {
+    const SPECIAL: [f32; 12] = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.5,
+        1e-40, // subnormal
+        -3e-39,
+        3.0e38,
+        -3.0e38,
+        f32::INFINITY,
+        0.1,
+        16_777_216.0,
+        -1e-7,
+    ];
+
+    /// A value in [−1, 1), or with probability `in4`/4 one of the special values.
+    fn next(&mut self, in4: u32) -> f32 {
+        let s = &mut self.0;
+        *s ^= *s << 13;
+        *s ^= *s >> 17;
+        *s ^= *s << 5;
+        let r = *s;
+        if r % 4 < in4 {
+            Self::SPECIAL[((r >> 2) % Self::SPECIAL.len() as u32) as usize]
+        } else {
+            (r >> 8) as f32 / 8_388_608.0 - 1.0
+        }
+    }
+}
+
+/// Six rounds on one shape: plain values, then special ones, then all products `−0.0` with a
+/// `−0.0` bias (the lanes' `+0.0` start decides the sign).
+#[cfg(target_abi = "eabihf")]
+#[inline(never)]
+fn check<const IN: usize, const OUT: usize>(values: &mut Values) -> u32 {
+    let mut bad = 0;
+    for round in 0..6 {
+        let special = if round >= 3 { 1 } else { 0 };
+        let (mut w, mut b, mut x) = ([[0.0f32; IN]; OUT], [0.0f32; OUT], [0.0f32; IN]);
+        for v in w.as_flattened_mut() {
+            *v = values.next(special);
+        }
+        for v in &mut b {
+            *v = if round == 5 { -0.0 } else { values.next(2 * special) };
+        }
+        for v in &mut x {
+            *v = if round == 5 { -0.0 } else { values.next(special) };
+        }
+        let (mut fast, mut reference) = ([0.0f32; OUT], [0.0f32; OUT]);
+        crate::kernel::Device.affine(&w, &b, &x, &mut fast);
+        Canonical.affine(&w, &b, core::hint::black_box(&x), &mut reference);
+        for (f, r) in fast.iter().zip(&reference) {
+            bad += u32::from(f.to_bits() != r.to_bits());
+        }
+    }
+    bad
+}
