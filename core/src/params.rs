@@ -41,15 +41,49 @@ pub trait Params {
 
     /// `true` when every value is finite (no NaN, no ±∞).
     fn all_finite(&self) -> bool {
-        // The largest magnitude's bit pattern (an integer maximum, which vectorises): at
-        // 0x7F80_0000 and above are the infinities and NaNs.
-        let mut m = 0u32;
+        // Usually settled by the cheap bound; an exact look only when it cannot tell.
+        if self.abs_bound() <= f32::MAX {
+            return true;
+        }
         for i in 0..Self::SLICES {
-            for v in self.slice(i) {
-                m = m.max(v.to_bits() & 0x7FFF_FFFF);
+            if !self.slice(i).iter().all(|v| v.is_finite()) {
+                return false;
             }
         }
-        m < 0x7F80_0000
+        true
+    }
+
+    /// An upper bound of every `|value|`: the sum of the magnitudes, in `f32`. It is NaN or
+    /// `+∞` when some value is (and, rarely, `+∞` when the sum of finite values overflows).
+    ///
+    /// Rounding is monotone, so a rounded sum of non-negative numbers is never below its
+    /// largest term. One load, one absolute value and one addition per value, with no
+    /// comparison: the cheapest pass there is on a microcontroller's FPU. The optimisers'
+    /// overflow checks and [`Params::all_finite`] use it before they look closer; it is not a
+    /// tight bound (at most `len()` times the largest magnitude), so a check against it is
+    /// conservative.
+    ///
+    /// ```
+    /// use tinymlp::{DenseGrads, Params};
+    /// let g = DenseGrads { weight: [[0.5, -3.0]], bias: [1.0] };
+    /// assert_eq!(g.abs_bound(), 4.5);
+    /// let bad = DenseGrads { weight: [[0.5, f32::NAN]], bias: [1.0] };
+    /// assert!(bad.abs_bound().is_nan());
+    /// ```
+    fn abs_bound(&self) -> f32 {
+        let mut lanes = [0.0f32; 8];
+        for i in 0..Self::SLICES {
+            let (chunks, rest) = self.slice(i).as_chunks::<8>();
+            for c in chunks {
+                for k in 0..8 {
+                    lanes[k] += c[k].abs();
+                }
+            }
+            for (l, v) in lanes.iter_mut().zip(rest) {
+                *l += v.abs();
+            }
+        }
+        lanes.iter().sum()
     }
 
     /// Total number of values.
@@ -132,5 +166,37 @@ impl<A: Params, B: Params> Params for (A, B) {
     #[inline]
     fn slice_mut(&mut self, i: usize) -> &mut [f32] {
         if i < A::SLICES { self.0.slice_mut(i) } else { self.1.slice_mut(i - A::SLICES) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Params;
+    use crate::DenseGrads;
+
+    #[test]
+    fn abs_bound_is_never_below_the_largest_magnitude() {
+        let mut rng = crate::Xoshiro128PlusPlus::new(9);
+        for round in 0..2000 {
+            let mut g = DenseGrads::<13, 3> { weight: [[0.0; 13]; 3], bias: [0.0; 3] };
+            let scale = [1e-42f32, 1e-20, 1.0, 1e10, 1e30, 3e37][round % 6];
+            for i in 0..2 {
+                for v in g.slice_mut(i) {
+                    let u = rand_core::Rng::next_u32(&mut rng);
+                    *v = (u as f32 / u32::MAX as f32 - 0.5) * scale;
+                }
+            }
+            let largest = (0..2).flat_map(|i| g.slice(i).iter()).fold(0.0f32, |m, v| m.max(v.abs()));
+            let bound = g.abs_bound();
+            assert!(bound >= largest, "{bound} < {largest}");
+            assert!(g.all_finite());
+        }
+        let mut g = DenseGrads::<2, 1> { weight: [[f32::MAX, f32::MAX]], bias: [1.0] };
+        assert_eq!(g.abs_bound(), f32::INFINITY); // the sum overflows…
+        assert!(g.all_finite()); // …and the exact look settles it
+        g.bias[0] = f32::NEG_INFINITY;
+        assert!(!g.all_finite());
+        g.bias[0] = f32::NAN;
+        assert!(!g.all_finite() && g.abs_bound().is_nan());
     }
 }

@@ -1,4 +1,4 @@
-use super::{Optimizer, decayed, max_abs};
+use super::{Optimizer, abs_bound, decayed};
 use crate::math::{powf, sqrt};
 use crate::{Layer, Params, StepError, Zero};
 
@@ -99,11 +99,11 @@ impl<M: Layer> Optimizer<M> for Adam<M> {
         // Cheap bounds first: with |g| (decay included) and |m| ≤ 1e18, v ≤ 1e37, |p| ≤ 1e37
         // and α ≤ 1e10, every new value is finite (m′ and v′ are convex combinations, the
         // step is at most 1e18·α/ε = 1e35). Only otherwise is each update computed twice.
-        let pmax = max_abs(&*model);
-        let gmax = max_abs(grads) + wd.abs() * pmax;
+        let pmax = abs_bound(&*model);
+        let gmax = abs_bound(grads) + wd.abs() * pmax;
         let safe = gmax <= 1e18
-            && max_abs(&self.m) <= 1e18
-            && max_abs(&self.v) <= 1e37
+            && abs_bound(&self.m) <= 1e18
+            && abs_bound(&self.v) <= 1e37
             && pmax <= 1e37
             && alpha.abs() <= 1e10
             && eps > 0.0

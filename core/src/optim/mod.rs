@@ -33,18 +33,13 @@ pub trait Optimizer<M: Layer> {
     fn reset(&mut self);
 }
 
-/// The largest magnitude over every slice of `p`; infinite when any value is NaN or
-/// infinite. Computed on the bit patterns: without the sign bit, a larger pattern is a
-/// larger magnitude, and infinities and NaNs have the largest (an integer maximum, which
-/// vectorises).
-pub(crate) fn max_abs<P: crate::Params>(p: &P) -> f32 {
-    let mut m = 0u32;
-    for i in 0..P::SLICES {
-        for v in p.slice(i) {
-            m = m.max(v.to_bits() & 0x7FFF_FFFF);
-        }
-    }
-    if m >= 0x7F80_0000 { f32::INFINITY } else { f32::from_bits(m) }
+/// An upper bound of every `|value|` of `p` ([`Params::abs_bound`](crate::Params::abs_bound)):
+/// NaN or infinite when any value is. The optimisers' overflow checks need a bound only
+/// (compared with `<=`, which a NaN fails); when it is too large for them, they check every
+/// new value exactly.
+#[inline]
+pub(crate) fn abs_bound<P: crate::Params>(p: &P) -> f32 {
+    p.abs_bound()
 }
 
 /// The gradient with L2 weight decay applied.

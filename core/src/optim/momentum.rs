@@ -1,4 +1,4 @@
-use super::{Optimizer, decayed, max_abs};
+use super::{Optimizer, abs_bound, decayed};
 use crate::{Layer, Params, StepError, Zero};
 
 /// SGD with momentum, optionally Nesterov, in Keras 3's form:
@@ -54,10 +54,10 @@ impl<M: Layer> Optimizer<M> for Momentum<M> {
         };
         // |p|, |v| ≤ 1e37, lr·|g| ≤ 1e37 (decay included) and |momentum| ≤ 1 keep every
         // new value finite.
-        let pmax = max_abs(&*model);
+        let pmax = abs_bound(&*model);
         let safe = pmax <= 1e37
-            && max_abs(&self.velocity) <= 1e37
-            && lr.abs() * (max_abs(grads) + wd.abs() * pmax) <= 1e37
+            && abs_bound(&self.velocity) <= 1e37
+            && lr.abs() * (abs_bound(grads) + wd.abs() * pmax) <= 1e37
             && momentum.abs() <= 1.0;
         for s in 0..M::SLICES {
             if safe {

@@ -1,4 +1,4 @@
-use super::{Optimizer, decayed, max_abs};
+use super::{Optimizer, abs_bound, decayed};
 use crate::{Layer, Params, StepError};
 
 /// Plain stochastic gradient descent: `p ← p − lr·g`. No state.
@@ -36,8 +36,9 @@ impl<M: Layer> Optimizer<M> for Sgd {
     fn step(&mut self, model: &mut M, grads: &M::Grads) -> Result<(), StepError> {
         let update = |p: f32, g: f32| p - decayed(g, p, self.weight_decay) * self.lr;
         // |p| ≤ 1e37 and lr·|g| ≤ 1e37 (decay included) keep every new value finite.
-        let pmax = max_abs(&*model);
-        let safe = pmax <= 1e37 && self.lr.abs() * (max_abs(grads) + self.weight_decay.abs() * pmax) <= 1e37;
+        let pmax = abs_bound(&*model);
+        let safe =
+            pmax <= 1e37 && self.lr.abs() * (abs_bound(grads) + self.weight_decay.abs() * pmax) <= 1e37;
         for s in 0..M::SLICES {
             if safe {
                 break;
