@@ -158,6 +158,15 @@ impl<const N: usize> Layer for BatchNorm<N> {
         self.forward_with(&crate::kernel::Canonical, x, y)
     }
 
+    fn forward_rows(&self, x: &[[f32; N]], y: &mut [[f32; N]]) {
+        // The inverse standard deviations once for all the rows.
+        let inv = self.moving_inv_std();
+        let mut xhat = [0.0; N];
+        for (xr, yr) in x.iter().zip(y) {
+            self.normalise(xr, &self.moving_mean, &inv, &mut xhat, yr);
+        }
+    }
+
     #[inline]
     fn forward_with<K: crate::kernel::Kernel>(&self, kernel: &K, x: &[f32; N], y: &mut [f32; N]) {
         let inv = core::array::from_fn(|j| 1.0 / kernel.sqrt(self.moving_variance[j] + self.epsilon));

@@ -126,24 +126,24 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
 
     fn forward_rows(&self, x: &[[f32; IN]], y: &mut [[f32; OUT]]) {
         let n = x.len().min(y.len());
-        let mut r = 0;
-        // Four rows per weight row, as in training (`kernel::dot4`: the same bits as `dot`).
-        while IN >= crate::kernel::LANES && r + 4 <= n {
-            let xs: [&[f32]; 4] = [&x[r], &x[r + 1], &x[r + 2], &x[r + 3]];
+        let (xc, xr) = x[..n].as_chunks::<4>();
+        // Four rows per weight row (`kernel::dot4_n`: the same bits as `dot`), the
+        // activation over the four rows' outputs at once.
+        for (xs, ys) in xc.iter().zip(y.as_chunks_mut::<4>().0) {
             let mut z = [[0.0f32; OUT]; 4];
             for (o, (w, b)) in self.weight.iter().zip(&self.bias).enumerate() {
-                let d = crate::kernel::dot4(w, xs);
+                let d = crate::kernel::dot4_n(w, [&xs[0], &xs[1], &xs[2], &xs[3]]);
                 for k in 0..4 {
                     z[k][o] = d[k] + b;
                 }
             }
             for k in 0..4 {
-                self.activation.apply(&z[k], &mut y[r + k]);
+                self.activation.apply(&z[k], &mut ys[k]);
             }
-            r += 4;
         }
-        for k in r..n {
-            self.forward(&x[k], &mut y[k]);
+        let done = n - xr.len();
+        for (xk, yk) in xr.iter().zip(&mut y[done..n]) {
+            self.forward(xk, yk);
         }
     }
 
@@ -160,12 +160,12 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     ) {
         let n = x.len().min(B);
         // Four rows at a time: each weight row is loaded once for four dot products. Every
-        // dot product keeps its own lanes and canonical order (`kernel::dot4`).
+        // dot product keeps its own lanes and canonical order (`kernel::dot4_n`).
         let mut r = 0;
-        while IN >= crate::kernel::LANES && r + 4 <= n {
-            let xs: [&[f32]; 4] = [&x[r], &x[r + 1], &x[r + 2], &x[r + 3]];
+        while r + 4 <= n {
+            let xs = [&x[r], &x[r + 1], &x[r + 2], &x[r + 3]];
             for (o, (w, b)) in self.weight.iter().zip(&self.bias).enumerate() {
-                let d = crate::kernel::dot4(w, xs);
+                let d = crate::kernel::dot4_n(w, xs);
                 for k in 0..4 {
                     cache.z[r + k][o] = d[k] + b;
                 }

@@ -80,6 +80,11 @@ impl<const N: usize> Layer for Dropout<N> {
         *y = *x;
     }
 
+    fn forward_rows(&self, x: &[[f32; N]], y: &mut [[f32; N]]) {
+        let n = x.len().min(y.len());
+        y[..n].copy_from_slice(&x[..n]);
+    }
+
     fn forward_train<const B: usize, R: Rng + ?Sized>(
         &self,
         x: &[[f32; N]],

@@ -83,14 +83,16 @@ pub fn dot_n<const N: usize>(w: &[f32; N], x: &[f32; N]) -> f32 {
 }
 
 /// Four dot products of `w` with `x[0..4]`, each exactly [`dot`] (its own eight lanes, the
-/// same order): `w` is read once for the four.
-#[inline]
-pub fn dot4(w: &[f32], x: [&[f32]; 4]) -> [f32; 4] {
-    let n = x.iter().fold(w.len(), |n, r| n.min(r.len()));
-    let w = &w[..n];
+/// same order): `w` is read once for the four. The length is known at compile time, so the
+/// loops unroll without bounds checks (for `N` below [`LANES`]: four [`dot_n`]s).
+#[inline(always)]
+pub fn dot4_n<const N: usize>(w: &[f32; N], x: [&[f32; N]; 4]) -> [f32; 4] {
+    if N < LANES {
+        return x.map(|r| dot_n(w, r));
+    }
     let mut acc = [[0.0f32; LANES]; 4];
     let (wc, wr) = w.as_chunks::<LANES>();
-    let xc = x.map(|r| r[..n].as_chunks::<LANES>().0);
+    let xc = x.map(|r| r.as_chunks::<LANES>().0);
     for (c, a) in wc.iter().enumerate() {
         for (acc, xr) in acc.iter_mut().zip(&xc) {
             let b = &xr[c];
@@ -99,9 +101,9 @@ pub fn dot4(w: &[f32], x: [&[f32]; 4]) -> [f32; 4] {
             }
         }
     }
-    let tail = n - wr.len();
+    let tail = N - wr.len();
     for (acc, xr) in acc.iter_mut().zip(x) {
-        for ((l, a), b) in acc.iter_mut().zip(wr).zip(&xr[tail..n]) {
+        for ((l, a), b) in acc.iter_mut().zip(wr).zip(&xr[tail..]) {
             *l += a * b;
         }
     }
@@ -209,6 +211,34 @@ mod tests {
     }
 
     #[test]
+    fn dot4_n_is_four_dots() {
+        fn check<const N: usize>(seed: u32) {
+            let mut s = seed;
+            let mut v = || {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                [0.0f32, -0.0, 1e-40, 3e38, -7.5, 1e-3][(s % 6) as usize]
+                    * if s & 64 == 0 { 1.0 } else { 0.37 }
+            };
+            let w: [f32; N] = core::array::from_fn(|_| v());
+            let x: [[f32; N]; 4] = core::array::from_fn(|_| core::array::from_fn(|_| v()));
+            let d = dot4_n(&w, [&x[0], &x[1], &x[2], &x[3]]);
+            for k in 0..4 {
+                assert_eq!(d[k].to_bits(), dot(&w, &x[k]).to_bits(), "N = {N}, row {k}");
+            }
+        }
+        for seed in 1..200 {
+            check::<1>(seed);
+            check::<2>(seed);
+            check::<7>(seed);
+            check::<8>(seed);
+            check::<13>(seed);
+            check::<64>(seed);
+        }
+    }
+
+    #[test]
     fn dot_n_is_dot_for_every_short_length() {
         fn check<const N: usize>(w: [f32; N], x: [f32; N]) {
             assert_eq!(dot_n(&w, &x).to_bits(), dot(&w, &x).to_bits(), "{w:?} · {x:?}");
@@ -225,17 +255,6 @@ mod tests {
                     check([a; 9], [b; 9]);
                 }
             }
-        }
-    }
-
-    #[test]
-    fn dot4_is_four_dots() {
-        let w: [f32; 19] = core::array::from_fn(|i| (i as f32 * 0.37).sin() * 1e3);
-        let xs: [[f32; 19]; 4] =
-            core::array::from_fn(|r| core::array::from_fn(|i| ((i * 7 + r) as f32).cos()));
-        let d = dot4(&w, [&xs[0], &xs[1], &xs[2], &xs[3]]);
-        for r in 0..4 {
-            assert_eq!(d[r].to_bits(), dot(&w, &xs[r]).to_bits());
         }
     }
 

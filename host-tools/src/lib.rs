@@ -9,6 +9,7 @@ pub mod device;
 pub mod experiments;
 pub mod finetune;
 pub mod model_io;
+pub mod parallel;
 pub mod plot;
 pub mod report;
 pub mod speed;

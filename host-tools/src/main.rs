@@ -274,6 +274,16 @@ fn main() -> ExitCode {
                 println!("plain MLP, one row: {:.0} ns", s.plain_infer_one_row * 1e9);
                 println!("plain MLP, 100k rows: {:.2} M rows/s", s.plain_infer_rows_per_s / 1e6);
                 println!("seed MLP, 100k rows: {:.2} M rows/s", s.seed_infer_rows_per_s / 1e6);
+                println!(
+                    "plain MLP, 100k rows, {} threads: {:.2} M rows/s",
+                    s.threads,
+                    s.plain_infer_rows_per_s_threads / 1e6
+                );
+                println!(
+                    "seed MLP, 100k rows, {} threads: {:.2} M rows/s",
+                    s.threads,
+                    s.seed_infer_rows_per_s_threads / 1e6
+                );
             }
             Ok(())
         }

@@ -29,6 +29,12 @@ pub struct Speed {
     pub plain_infer_rows_per_s: f64,
     /// Rows per second through the seed MLP, 100,000 rows.
     pub seed_infer_rows_per_s: f64,
+    /// Threads of the next two figures (every core of this machine).
+    pub threads: usize,
+    /// Rows per second through the plain MLP, 100,000 rows, on every core.
+    pub plain_infer_rows_per_s_threads: f64,
+    /// Rows per second through the seed MLP, 100,000 rows, on every core.
+    pub seed_infer_rows_per_s_threads: f64,
 }
 
 /// Runs every workload `runs` times and keeps the medians.
@@ -99,11 +105,17 @@ pub fn measure(runs: usize) -> Speed {
     };
     let plain_rows = rows_per_s(&|a, b| predict(&*plain, a, b));
     let seed_rows = rows_per_s(&|a, b| predict(&*seed, a, b));
+    let threads = crate::parallel::available_threads();
+    let plain_threads = rows_per_s(&|a, b| crate::parallel::predict(&*plain, a, b, threads));
+    let seed_threads = rows_per_s(&|a, b| crate::parallel::predict(&*seed, a, b, threads));
     Speed {
         seed_mlp_epoch: seed_epoch,
         plain_mlp_epoch_sgd: plain_epoch,
         plain_infer_one_row: one,
         plain_infer_rows_per_s: plain_rows,
         seed_infer_rows_per_s: seed_rows,
+        threads,
+        plain_infer_rows_per_s_threads: plain_threads,
+        seed_infer_rows_per_s_threads: seed_threads,
     }
 }
