@@ -40,6 +40,9 @@ fn main() {
     }
     let memory = std::fs::read(format!("memory/{board}.x")).unwrap();
     std::fs::write(out.join("memory.x"), memory).unwrap();
+    // cortex-m-rt's `device` feature includes `device.x` for the interrupt handlers' names;
+    // the firmware polls its peripherals and names none (see `src/interrupts.rs`).
+    std::fs::write(out.join("device.x"), "/* no interrupt handlers: the firmware polls */\n").unwrap();
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory/{board}.x");
     println!("cargo:rustc-env=TINYMLP_BOARD={board}");

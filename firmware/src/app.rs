@@ -134,7 +134,7 @@ where
         let (len, outcome) = match frame.and_then(|f| decode_frame(f).map(|p| p as &[u8])) {
             Ok(payload) => handle(model, model_id, payload, &mut reply, led, cycles, store),
             Err(e) => {
-                defmt::warn!("refused frame: {}", defmt::Display2Format(&e));
+                defmt::warn!("refused frame: {}", e);
                 let (code, detail) = match e {
                     FrameError::Oversized => (ErrorCode::Oversized, MAX_FRAME as u32),
                     _ => (ErrorCode::BadFrame, 0),

@@ -8,6 +8,7 @@
 
 mod app;
 mod board;
+mod interrupts;
 mod kernel;
 #[cfg(feature = "load-check")]
 mod kernel_check;
@@ -17,7 +18,7 @@ mod stack;
 
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 use defmt_semihosting as _;
-use tinymlp::{Footprint, Layer, LayerKind};
+use tinymlp::{Footprint, Layer};
 
 /// The model, generated at build time from the file in `TINYMLP_MODEL`.
 mod model {
@@ -26,6 +27,16 @@ mod model {
 
 /// The parameters stay in flash: this is a `static` of a `const` value.
 static MODEL: model::Model = model::MODEL;
+
+/// The model's compile-time figures on this target (`Footprint`): model bytes, parameter
+/// bytes, largest activation bytes. `tinymlp bench` and the tests read them from the ELF and
+/// check them against the size the linker gave `MODEL`.
+#[used]
+static FOOTPRINT: [u32; 3] = [
+    <model::Model as Footprint>::MODEL_BYTES as u32,
+    <model::Model as Footprint>::PARAMETER_BYTES as u32,
+    <model::Model as Footprint>::ACTIVATION_BYTES as u32,
+];
 
 /// Lets the runner (and the host tools) tell which board an ELF is for.
 #[used]
@@ -52,7 +63,11 @@ const fn board_tag() -> [u8; 14 + board::NAME.len()] {
 fn main() -> ! {
     stack::paint();
     let mut b = board::take();
-    let core = cortex_m::Peripherals::take().expect("taken once, at boot");
+    // Taken once, at boot: `None` cannot happen (and `expect` would bring `core::fmt` in).
+    let Some(core) = cortex_m::Peripherals::take() else {
+        defmt::error!("the core peripherals were already taken");
+        semihosting::process::exit(5)
+    };
     let mut cycles = board::Cycles::new(core.SYST);
     defmt::info!("tinymlp on {=str}, model {=u32:#010x}", board::NAME, model::MODEL_ID);
     log_summary();
@@ -131,25 +146,37 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     )
 }
 
+/// The model at boot: its size in one line, and in debug builds each layer (the list costs
+/// about 850 bytes of flash; `tinymlp summary` prints it on the host).
 fn log_summary() {
-    let mut index = 0;
-    MODEL.describe(&mut |info| {
-        let name = match info.kind {
-            LayerKind::Dense(a) => a.name(),
-            LayerKind::BatchNorm { .. } => "batch_norm",
-            LayerKind::Dropout { .. } => "dropout",
-            LayerKind::Normalization => "normalization",
-        };
-        defmt::info!(
-            "layer {}: {=str} {}→{}, {} parameters",
-            index,
-            name,
-            info.inputs,
-            info.outputs,
-            info.trainable + info.non_trainable
-        );
-        index += 1;
-    });
+    defmt::info!(
+        "model: {} layers, {} trainable and {} non-trainable parameters",
+        model::Model::LAYERS,
+        model::Model::TRAINABLE,
+        model::Model::NON_TRAINABLE
+    );
+    #[cfg(debug_assertions)]
+    {
+        let mut index = 0;
+        MODEL.describe(&mut |info| {
+            use tinymlp::LayerKind;
+            let name = match info.kind {
+                LayerKind::Dense(a) => a.name(),
+                LayerKind::BatchNorm { .. } => "batch_norm",
+                LayerKind::Dropout { .. } => "dropout",
+                LayerKind::Normalization => "normalization",
+            };
+            defmt::info!(
+                "layer {}: {=str} {}→{}, {} parameters",
+                index,
+                name,
+                info.inputs,
+                info.outputs,
+                info.trainable + info.non_trainable
+            );
+            index += 1;
+        });
+    }
     defmt::info!(
         "memory: parameters {} B in flash, largest activation {} B, model {} B",
         model::Model::PARAMETER_BYTES,
@@ -233,13 +260,25 @@ fn self_test() -> u8 {
 }
 
 #[exception]
+unsafe fn DefaultHandler(irqn: i16) {
+    defmt::error!("unexpected exception or interrupt {}", irqn);
+    semihosting::process::exit(4)
+}
+
+#[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
     defmt::error!("HardFault at pc {=u32:#010x}", frame.pc());
     semihosting::process::exit(3)
 }
 
+/// Reports where the panic happened, not its message: formatting the message would bring
+/// `core::fmt` into flash (about 3 KiB), and the firmware's paths return typed errors rather
+/// than panic. The location leads to the message in the source.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    defmt::error!("panic: {}", defmt::Display2Format(info));
+    match info.location() {
+        Some(l) => defmt::error!("panic at {=str}:{=u32}:{=u32}", l.file(), l.line(), l.column()),
+        None => defmt::error!("panic"),
+    }
     semihosting::process::exit(101)
 }

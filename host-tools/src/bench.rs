@@ -31,6 +31,21 @@ pub struct DeviceBench {
     /// Each dense layer's `W·x + b` on its own (the profile of the pass; empty unless the
     /// firmware was built with the `profile` feature).
     pub layers: Vec<LayerCost>,
+    /// The same firmware built for the smallest flash (cargo profile `small`), when measured.
+    pub small: Option<Variant>,
+}
+
+/// A build of the same firmware in another cargo profile.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Variant {
+    /// The cargo profile.
+    pub profile: &'static str,
+    /// Instructions per forward pass.
+    pub instructions_per_forward: f64,
+    /// Flash and static RAM, from the ELF.
+    pub sizes: Sizes,
+    /// Deepest stack use measured on the device, bytes.
+    pub stack_high_water: u32,
 }
 
 /// The instructions of one dense layer's `W·x + b` in a forward pass.
@@ -109,5 +124,6 @@ pub fn bench_board(
         sizes: elf_sizes(elf)?,
         stack_high_water: stack,
         layers,
+        small: None,
     })
 }

@@ -66,6 +66,18 @@ pub fn build_firmware_with(
     quiet: bool,
     features: &[&str],
 ) -> Result<PathBuf, DeviceError> {
+    build_firmware_profile(board, model, quiet, features, "release")
+}
+
+/// [`build_firmware_with`] in a cargo profile of the firmware: `release` (opt-level 3, the
+/// fastest) or `small` (opt-level "s", the smallest flash).
+pub fn build_firmware_profile(
+    board: Board,
+    model: &Path,
+    quiet: bool,
+    features: &[&str],
+    profile: &str,
+) -> Result<PathBuf, DeviceError> {
     let dir = firmware_dir();
     let model = std::fs::canonicalize(model)?;
     let all_features: Vec<&str> = std::iter::once(board.name).chain(features.iter().copied()).collect();
@@ -73,7 +85,15 @@ pub fn build_firmware_with(
         if features.is_empty() { dir.join("target") } else { dir.join("target").join(features.join("-")) };
     let mut cmd = Command::new("cargo");
     cmd.current_dir(&dir)
-        .args(["build", "--release", "--target", board.target, "--no-default-features", "--features"])
+        .args([
+            "build",
+            "--profile",
+            profile,
+            "--target",
+            board.target,
+            "--no-default-features",
+            "--features",
+        ])
         .arg(all_features.join(","))
         .arg("--target-dir")
         .arg(&target_dir)
@@ -85,7 +105,7 @@ pub fn build_firmware_with(
         cmd.arg("--quiet");
     }
     let command = format!(
-        "cd {} && TINYMLP_MODEL={} cargo build --release --target {} --no-default-features --features {} --target-dir {}",
+        "cd {} && TINYMLP_MODEL={} cargo build --profile {profile} --target {} --no-default-features --features {} --target-dir {}",
         dir.display(),
         model.display(),
         board.target,
@@ -96,7 +116,7 @@ pub fn build_firmware_with(
     if !status.success() {
         return Err(DeviceError::Build { board: board.name, status: status.code().unwrap_or(-1), command });
     }
-    Ok(target_dir.join(board.target).join("release/tinymlp-firmware"))
+    Ok(target_dir.join(board.target).join(profile).join("tinymlp-firmware"))
 }
 
 /// Runs the firmware's self-test (QEMU started with the argument `selftest`, no serial
@@ -428,11 +448,17 @@ pub struct Sizes {
     pub flash: u64,
     /// Bytes of static RAM: `.data`, `.bss`, `.uninit`.
     pub ram: u64,
+    /// Bytes of the model in flash: the size the linker gave the firmware's `MODEL` (0 when
+    /// the ELF has no such symbol).
+    pub model: u64,
+    /// The same figure as the firmware computed it at compile time (`Footprint::MODEL_BYTES`
+    /// on the target, stored in its `FOOTPRINT`; 0 when absent).
+    pub model_compile_time: u64,
 }
 
 /// Reads the flash and RAM sizes of an ELF.
 pub fn elf_sizes(elf: &Path) -> Result<Sizes, DeviceError> {
-    use object::{Object, ObjectSection};
+    use object::{Object, ObjectSection, ObjectSymbol};
     let data = std::fs::read(elf)?;
     let file =
         object::File::parse(&*data).map_err(|e| DeviceError::Protocol(format!("{}: {e}", elf.display())))?;
@@ -448,6 +474,19 @@ pub fn elf_sizes(elf: &Path) -> Result<Sizes, DeviceError> {
             }
             ".bss" | ".uninit" => s.ram += size,
             _ => {}
+        }
+    }
+    // `tinymlp_firmware::MODEL` and `tinymlp_firmware::FOOTPRINT`, mangled.
+    let symbol = |name: &str| file.symbols().find(|sym| sym.name().is_ok_and(|n| n.contains(name)));
+    s.model = symbol("16tinymlp_firmware5MODEL").map_or(0, |sym| sym.size());
+    if let Some(sym) = symbol("16tinymlp_firmware9FOOTPRINT") {
+        let bytes = sym
+            .section_index()
+            .and_then(|i| file.section_by_index(i).ok())
+            .and_then(|sec| Some((sec.address(), sec.data().ok()?)))
+            .and_then(|(base, data)| data.get((sym.address() - base) as usize..)?.get(..4));
+        if let Some(b) = bytes {
+            s.model_compile_time = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64;
         }
     }
     Ok(s)

@@ -555,9 +555,9 @@ fn cmd_bench(boards: &[String], model: &Path, reps: u32, json: Option<&Path>) ->
         return Err(device::DeviceError::NoQemu.into());
     }
     println!(
-        "| board | instructions / forward pass | instructions / MAC ({macs} MACs) | flash | static RAM | stack |"
+        "| board | instructions / forward pass | instructions / MAC ({macs} MACs) | flash | static RAM | stack | `small` profile: instructions, flash, stack |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     let mut all = Vec::new();
     for board in chosen {
         // The sizes, the stack and the pass from the inference firmware; the per-layer
@@ -566,8 +566,19 @@ fn cmd_bench(boards: &[String], model: &Path, reps: u32, json: Option<&Path>) ->
         let mut r = bench::bench_board(board, &elf, &shapes, reps)?;
         let profiled = device::build_firmware_with(board, model, true, &["profile"])?;
         r.layers = bench::bench_board(board, &profiled, &shapes, reps)?.layers;
+        let small = device::build_firmware_profile(board, model, true, &[], "small")?;
+        let s = bench::bench_board(board, &small, &shapes, reps)?;
+        r.small = Some(bench::Variant {
+            profile: "small",
+            instructions_per_forward: s.instructions_per_forward,
+            sizes: s.sizes,
+            stack_high_water: s.stack_high_water,
+        });
+        let small = r.small.as_ref().map_or(String::from("—"), |v| {
+            format!("{:.0}, {} B, {} B", v.instructions_per_forward, v.sizes.flash, v.stack_high_water)
+        });
         println!(
-            "| {} ({}) | {:.0} | {:.2} | {} B | {} B | {} B |",
+            "| {} ({}) | {:.0} | {:.2} | {} B | {} B | {} B | {small} |",
             r.board,
             r.core,
             r.instructions_per_forward,
@@ -577,6 +588,15 @@ fn cmd_bench(boards: &[String], model: &Path, reps: u32, json: Option<&Path>) ->
             r.stack_high_water
         );
         all.push(r);
+    }
+    println!();
+    for r in &all {
+        let (linked, computed) = (r.sizes.model, r.sizes.model_compile_time);
+        let same = if linked == computed { "=" } else { "≠" };
+        println!(
+            "{}: the model in flash takes {linked} B (linker) {same} {computed} B (Footprint::MODEL_BYTES, compile time)",
+            r.board
+        );
     }
     println!();
     println!("Each dense layer's W·x + b on its own (instructions per call, per multiply-add):");

@@ -1,9 +1,11 @@
 //! Train → export → build the firmware → run it on each emulated board → compare every
 //! output with the host's, bit for bit.
 
+use tinymlp::Footprint;
+use tinymlp::zoo::SeedMlp;
 use tinymlp_host::board::BOARDS;
 use tinymlp_host::compare::compare;
-use tinymlp_host::device::{build_firmware, build_firmware_with, run_self_test};
+use tinymlp_host::device::{build_firmware, build_firmware_with, elf_sizes, run_self_test};
 use tinymlp_tests::small_trained_model;
 
 fn check_board(name: &str) {
@@ -12,6 +14,13 @@ fn check_board(name: &str) {
     let board = BOARDS.iter().copied().find(|b| b.name == name).unwrap();
     let elf = build_firmware(board, &path, true).expect("the firmware builds");
     assert_eq!(run_self_test(board, &elf).unwrap(), 0, "{name}: self-test");
+    // The model's size in flash, as the linker placed it, is the compile-time figure.
+    let sizes = elf_sizes(&elf).unwrap();
+    assert_eq!(sizes.model, sizes.model_compile_time, "{name}: MODEL in the ELF");
+    // (the host's figure differs only by the width of a function pointer in `Init`)
+    let host = <SeedMlp as Footprint>::MODEL_BYTES as u64;
+    assert!(sizes.model <= host && host - sizes.model <= 64, "{} vs {host}", sizes.model);
+    assert!(sizes.flash > sizes.model && sizes.ram < 1024, "{sizes:?}");
     if name != "microbit" {
         // The binary model file loads on the device, with the core's no_std reader, bit for
         // bit (the micro:bit's 16 KiB cannot hold the second copy this needs).

@@ -71,6 +71,7 @@ pub mod kind {
 
 /// Why a frame was refused. The device answers each with an error reply and keeps serving.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum FrameError {
     /// More bytes than [`MAX_FRAME`] before the delimiter.
     Oversized,
