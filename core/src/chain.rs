@@ -44,6 +44,24 @@ impl<Head: Params, Tail: Params> Params for Chain<Head, Tail> {
     }
 }
 
+impl<Head: Layer, Tail: Layer<Input = Head::Output>> Chain<Head, Tail> {
+    /// Eight rows at a time through every layer, with one buffer between head and tail; the
+    /// last layer stops before its activation when `logits`.
+    fn rows(&self, x: &[Head::Input], y: &mut [Tail::Output], logits: bool) {
+        const ROWS: usize = 8;
+        let mut h = [Head::Output::ZERO; ROWS];
+        for (xc, yc) in x.chunks(ROWS).zip(y.chunks_mut(ROWS)) {
+            let n = xc.len().min(yc.len());
+            self.head.forward_rows(&xc[..n], &mut h[..n]);
+            if logits {
+                self.tail.forward_rows_logits(&h[..n], &mut yc[..n]);
+            } else {
+                self.tail.forward_rows(&h[..n], &mut yc[..n]);
+            }
+        }
+    }
+}
+
 impl<Head: Layer, Tail: Layer<Input = Head::Output>> Layer for Chain<Head, Tail> {
     type Input = Head::Input;
     type Output = Tail::Output;
@@ -71,14 +89,11 @@ impl<Head: Layer, Tail: Layer<Input = Head::Output>> Layer for Chain<Head, Tail>
     }
 
     fn forward_rows(&self, x: &[Self::Input], y: &mut [Self::Output]) {
-        // Eight rows at a time through every layer, with one buffer between head and tail.
-        const ROWS: usize = 8;
-        let mut h = [Head::Output::ZERO; ROWS];
-        for (xc, yc) in x.chunks(ROWS).zip(y.chunks_mut(ROWS)) {
-            let n = xc.len().min(yc.len());
-            self.head.forward_rows(&xc[..n], &mut h[..n]);
-            self.tail.forward_rows(&h[..n], &mut yc[..n]);
-        }
+        self.rows(x, y, false)
+    }
+
+    fn forward_rows_logits(&self, x: &[Self::Input], z: &mut [Self::Output]) {
+        self.rows(x, z, true)
     }
 
     fn forward_logits(&self, x: &Self::Input, z: &mut Self::Output) {

@@ -1,6 +1,9 @@
 //! The fully connected layer.
 
 use crate::kernel::Kernel;
+
+/// Sums kept in registers by the backward pass's loops (sixteen `f32`: four SSE registers).
+const BLOCK: usize = 16;
 use crate::params::impl_params;
 use crate::{
     Activation, Fans, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Upstream, Zero,
@@ -93,6 +96,36 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     pub fn affine(&self, x: &[f32; IN], z: &mut [f32; OUT]) {
         crate::kernel::Canonical.affine(&self.weight, &self.bias, x, z);
     }
+
+    /// `y = f(W·x + b)` on many rows, or `W·x + b` when `activation` is `None`. Four rows per
+    /// weight row (`kernel::dot4_n`: the same bits as `dot`), the activation over the four
+    /// rows' outputs at once.
+    fn rows(&self, x: &[[f32; IN]], y: &mut [[f32; OUT]], activation: Option<Activation>) {
+        let n = x.len().min(y.len());
+        let (xc, xr) = x[..n].as_chunks::<4>();
+        for (xs, ys) in xc.iter().zip(y.as_chunks_mut::<4>().0) {
+            let mut z = [[0.0f32; OUT]; 4];
+            for (o, (w, b)) in self.weight.iter().zip(&self.bias).enumerate() {
+                let d = crate::kernel::dot4_n(w, [&xs[0], &xs[1], &xs[2], &xs[3]]);
+                for k in 0..4 {
+                    z[k][o] = d[k] + b;
+                }
+            }
+            for k in 0..4 {
+                match activation {
+                    Some(a) => a.apply(&z[k], &mut ys[k]),
+                    None => ys[k] = z[k],
+                }
+            }
+        }
+        let done = n - xr.len();
+        for (xk, yk) in xr.iter().zip(&mut y[done..n]) {
+            match activation {
+                Some(_) => self.forward(xk, yk),
+                None => self.affine(xk, yk),
+            }
+        }
+    }
 }
 
 impl_params!([const IN: usize, const OUT: usize] Dense<IN, OUT> { 0 => weight, 1 => bias });
@@ -125,26 +158,11 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     }
 
     fn forward_rows(&self, x: &[[f32; IN]], y: &mut [[f32; OUT]]) {
-        let n = x.len().min(y.len());
-        let (xc, xr) = x[..n].as_chunks::<4>();
-        // Four rows per weight row (`kernel::dot4_n`: the same bits as `dot`), the
-        // activation over the four rows' outputs at once.
-        for (xs, ys) in xc.iter().zip(y.as_chunks_mut::<4>().0) {
-            let mut z = [[0.0f32; OUT]; 4];
-            for (o, (w, b)) in self.weight.iter().zip(&self.bias).enumerate() {
-                let d = crate::kernel::dot4_n(w, [&xs[0], &xs[1], &xs[2], &xs[3]]);
-                for k in 0..4 {
-                    z[k][o] = d[k] + b;
-                }
-            }
-            for k in 0..4 {
-                self.activation.apply(&z[k], &mut ys[k]);
-            }
-        }
-        let done = n - xr.len();
-        for (xk, yk) in xr.iter().zip(&mut y[done..n]) {
-            self.forward(xk, yk);
-        }
+        self.rows(x, y, Some(self.activation))
+    }
+
+    fn forward_rows_logits(&self, x: &[[f32; IN]], z: &mut [[f32; OUT]]) {
+        self.rows(x, z, None)
     }
 
     fn forward_logits(&self, x: &[f32; IN], z: &mut [f32; OUT]) {
@@ -184,37 +202,66 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         &self,
         mut x: Upstream<'_, [f32; IN]>,
         cache: &mut DenseCache<OUT, B>,
-        mut grads: Option<&mut DenseGrads<IN, OUT>>,
+        grads: Option<&mut DenseGrads<IN, OUT>>,
         at: GradAt,
     ) {
         let n = x.len().min(B);
         if grads.is_none() && !x.wants_grad() {
             return;
         }
-        for r in 0..n {
-            let dz = &mut cache.y[r];
-            if at == GradAt::Output {
-                self.activation.backprop(&cache.z[r], dz);
+        let dz = &mut cache.y[..n];
+        if at == GradAt::Output {
+            for (z, d) in cache.z.iter().zip(dz.iter_mut()) {
+                self.activation.backprop(z, d);
             }
-            // Array loops of compile-time length (unrolled when short, vectorised when long);
-            // each element is still `g += d·x`, rows in order: the canonical accumulation.
-            if let Some(grads) = grads.as_deref_mut() {
-                let xr = x.row(r);
-                for o in 0..OUT {
-                    let d = dz[o];
-                    grads.bias[o] += d;
-                    let gw = &mut grads.weight[o];
-                    for i in 0..IN {
-                        gw[i] += d * xr[i];
+        }
+        // Every gradient element is `g += d·x` over the rows in increasing order, and every
+        // input gradient `Σ_o dz[o]·W[o]` over the outputs in increasing order — the canonical
+        // accumulations. The loops are arranged so that a block of sixteen sums stays in
+        // registers while the rows (or outputs) stream past; each sum sees the same terms in
+        // the same order as one row (one output) at a time would give it.
+        if let Some(grads) = grads {
+            for d in dz.iter() {
+                for (b, d) in grads.bias.iter_mut().zip(d) {
+                    *b += d;
+                }
+            }
+            for o in 0..OUT {
+                let (gc, gr) = grads.weight[o].as_chunks_mut::<BLOCK>();
+                for (c, g) in gc.iter_mut().enumerate() {
+                    let mut acc = *g;
+                    for (r, d) in dz.iter().enumerate() {
+                        let (d, xc) = (d[o], &x.row(r).as_chunks::<BLOCK>().0[c]);
+                        for k in 0..BLOCK {
+                            acc[k] += d * xc[k];
+                        }
+                    }
+                    *g = acc;
+                }
+                let tail = IN - gr.len();
+                for (r, d) in dz.iter().enumerate() {
+                    for (g, xi) in gr.iter_mut().zip(&x.row(r)[tail..]) {
+                        *g += d[o] * xi;
                     }
                 }
             }
-            if x.wants_grad() {
+        }
+        if x.wants_grad() {
+            for (r, d) in dz.iter().enumerate() {
                 let mut dx = [0.0; IN];
-                for o in 0..OUT {
-                    let (d, w) = (dz[o], &self.weight[o]);
-                    for i in 0..IN {
-                        dx[i] += d * w[i];
+                let (dc, dr) = dx.as_chunks_mut::<BLOCK>();
+                for (c, acc) in dc.iter_mut().enumerate() {
+                    for (w, &d) in self.weight.iter().zip(d) {
+                        let wc = &w.as_chunks::<BLOCK>().0[c];
+                        for k in 0..BLOCK {
+                            acc[k] += d * wc[k];
+                        }
+                    }
+                }
+                let tail = IN - dr.len();
+                for (w, &d) in self.weight.iter().zip(d) {
+                    for (a, wi) in dr.iter_mut().zip(&w[tail..]) {
+                        *a += d * wi;
                     }
                 }
                 x.replace(r, dx);
@@ -260,6 +307,78 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         f(&mut info, &mut [w, TensorMut::vector("bias", &mut self.bias)]);
         if let LayerKind::Dense(a) = info.kind {
             self.activation = a;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Xoshiro128PlusPlus;
+
+    /// The backward pass written the plain way — one row at a time, each gradient element
+    /// `g += d·x` and each input gradient `dx += d·W[o]` in increasing order — which the
+    /// blocked loops must match bit for bit.
+    fn reference<const IN: usize, const OUT: usize>(
+        layer: &Dense<IN, OUT>,
+        x: &[[f32; IN]],
+        dz: &[[f32; OUT]],
+        grads: &mut DenseGrads<IN, OUT>,
+    ) -> Vec<[f32; IN]> {
+        let mut dxs = Vec::new();
+        for (xr, d) in x.iter().zip(dz) {
+            for o in 0..OUT {
+                grads.bias[o] += d[o];
+                for i in 0..IN {
+                    grads.weight[o][i] += d[o] * xr[i];
+                }
+            }
+            let mut dx = [0.0f32; IN];
+            for o in 0..OUT {
+                for i in 0..IN {
+                    dx[i] += d[o] * layer.weight[o][i];
+                }
+            }
+            dxs.push(dx);
+        }
+        dxs
+    }
+
+    fn check<const IN: usize, const OUT: usize, const B: usize>(seed: u64) {
+        let mut rng = Xoshiro128PlusPlus::new(seed);
+        let mut value = || {
+            let u = rand_core::Rng::next_u32(&mut rng);
+            // Wide magnitudes, so that another order of the sums gives other bits.
+            (u as f32 / u32::MAX as f32 - 0.5) * [1e-3, 1.0, 1e4][(u % 3) as usize]
+        };
+        let mut layer = Dense::<IN, OUT>::new(Activation::Linear);
+        layer.weight.as_flattened_mut().iter_mut().for_each(|v| *v = value());
+        let x: Vec<[f32; IN]> = (0..B).map(|_| core::array::from_fn(|_| value())).collect();
+        let dz: Vec<[f32; OUT]> = (0..B).map(|_| core::array::from_fn(|_| value())).collect();
+        let mut start = DenseGrads::<IN, OUT>::ZERO;
+        start.weight.as_flattened_mut().iter_mut().for_each(|v| *v = value());
+        let mut expected = start.clone();
+        let dxs = reference(&layer, &x, &dz, &mut expected);
+
+        let mut cache = DenseCache::<OUT, B>::ZERO;
+        cache.y[..B].copy_from_slice(&dz);
+        let mut rows = x.clone();
+        let mut grads = start.clone();
+        layer.backward(Upstream::Replace(&mut rows), &mut cache, Some(&mut grads), GradAt::PreActivation);
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(grads.weight.as_flattened()), bits(expected.weight.as_flattened()), "{IN}×{OUT}");
+        assert_eq!(bits(&grads.bias), bits(&expected.bias));
+        assert_eq!(bits(rows.as_flattened()), bits(dxs.as_flattened()));
+    }
+
+    #[test]
+    fn blocked_backward_keeps_the_canonical_order() {
+        for seed in 0..20 {
+            check::<2, 64, 32>(seed);
+            check::<64, 32, 32>(seed);
+            check::<37, 5, 7>(seed);
+            check::<16, 1, 1>(seed);
+            check::<15, 3, 4>(seed);
         }
     }
 }

@@ -43,16 +43,20 @@ pub fn evaluate<M: Layer>(model: &M, x: &[M::Input], t: &[M::Output], loss: Loss
     let mut auc = AucApprox::new();
     let binary = loss == Loss::BinaryCrossEntropy && M::Output::LEN == 1;
     let mut total = 0.0f32;
-    for (xi, ti) in x.iter().zip(t) {
-        let mut z = M::Output::ZERO;
-        model.forward_logits(xi, &mut z);
-        let mut y = z;
-        if let Some(a) = activation {
-            a.apply(z.as_slice(), y.as_mut_slice());
+    // The logits of 32 rows at a time (batched: the same bits as row by row).
+    let mut zs = [M::Output::ZERO; 32];
+    for (xc, tc) in x.chunks(32).zip(t.chunks(32)) {
+        let zs = &mut zs[..xc.len()];
+        model.forward_rows_logits(xc, zs);
+        for (&z, ti) in zs.iter().zip(tc) {
+            let mut y = z;
+            if let Some(a) = activation {
+                a.apply(z.as_slice(), y.as_mut_slice());
+            }
+            let logits = activation.map(|a| (z.as_slice(), a));
+            total += loss.sample(y.as_slice(), ti.as_slice(), logits);
+            observe(loss, &mut acc, &mut auc, binary, y.as_slice(), ti.as_slice());
         }
-        let logits = activation.map(|a| (z.as_slice(), a));
-        total += loss.sample(y.as_slice(), ti.as_slice(), logits);
-        observe(loss, &mut acc, &mut auc, binary, y.as_slice(), ti.as_slice());
     }
     Some(Evaluation {
         loss: total / x.len() as f32,

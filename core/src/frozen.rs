@@ -59,6 +59,10 @@ macro_rules! delegate_untrained {
             self.0.forward_logits(x, z)
         }
 
+        fn forward_rows_logits(&self, x: &[Self::Input], z: &mut [Self::Output]) {
+            self.0.forward_rows_logits(x, z)
+        }
+
         fn forward_train<const B: usize, R: Rng + ?Sized>(
             &self,
             x: &[Self::Input],

@@ -324,4 +324,22 @@ mod tests {
             assert_ne!(a[0].to_bits(), c[0].to_bits());
         }
     }
+
+    #[test]
+    fn batched_paths_give_the_bits_of_one_row() {
+        use crate::{Layer, Xoshiro128PlusPlus, zoo::seed_mlp};
+        let mut model = seed_mlp();
+        model.init(&mut Xoshiro128PlusPlus::new(11));
+        let x: [[f32; 2]; 45] = core::array::from_fn(|i| [i as f32 * 0.07 - 1.5, 1.0 - i as f32 * 0.05]);
+        let (mut y, mut z) = ([[0.0f32]; 45], [[0.0f32]; 45]);
+        model.forward_rows(&x, &mut y);
+        model.forward_rows_logits(&x, &mut z);
+        for r in 0..45 {
+            let (mut y1, mut z1) = ([0.0], [0.0]);
+            model.forward(&x[r], &mut y1);
+            model.forward_logits(&x[r], &mut z1);
+            assert_eq!((y[r][0].to_bits(), z[r][0].to_bits()), (y1[0].to_bits(), z1[0].to_bits()), "row {r}");
+        }
+        assert!(z.iter().zip(&y).any(|(z, y)| z != y)); // logits are not outputs
+    }
 }

@@ -239,6 +239,14 @@ pub trait Layer: Params {
         self.forward(x, z)
     }
 
+    /// [`Layer::forward_logits`] on many rows (over the shorter length), with the same bits
+    /// row by row; dense layers and chains process several rows at a time.
+    fn forward_rows_logits(&self, x: &[Self::Input], z: &mut [Self::Output]) {
+        for (xi, zi) in x.iter().zip(z) {
+            self.forward_logits(xi, zi);
+        }
+    }
+
     /// Training forward pass over the rows `x` (at most `B`), keeping what backward needs.
     fn forward_train<const B: usize, R: Rng + ?Sized>(
         &self,
