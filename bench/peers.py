@@ -4,6 +4,9 @@ on this machine, and prints the times and the ratios peer / tinymlp from this on
 
     python3 bench/peers.py            # needs numpy (pip install numpy); PyTorch optional
 
+tinymlp runs twice: built for the default x86-64 target (SSE2) and with
+`-C target-cpu=native` (the figures in out/bench/speed.json).
+
 The peers' programs follow the recipes of ../shared/data/REFERENCE.md: float32 moons, 1,280
 rows per epoch in batches of 32; the plain 2-64-32-16-1 ReLU MLP with SGD(0.1); the seed MLP
 (64-BN-Dropout(.3)-32-BN-Dropout(.2)-16-1, Adam 1e-3, validation on 320 rows; PyTorch with
@@ -30,9 +33,17 @@ def median_time(f, runs=RUNS):
     return statistics.median(times)
 
 
-def tinymlp():
-    exe = os.path.join(ROOT, "target", "release", "tinymlp")
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "tinymlp-host"], cwd=ROOT, check=True)
+def tinymlp(native=False):
+    """`tinymlp speed` built for the default x86-64 target, or with `-C target-cpu=native`
+    (AVX and the like; no FMA contraction either way, so the same bits)."""
+    env = dict(os.environ)
+    target = os.path.join(ROOT, "target")
+    if native:
+        env["RUSTFLAGS"] = "-C target-cpu=native"
+        target = os.path.join(ROOT, "target", "native")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--locked", "-p", "tinymlp-host",
+                    "--target-dir", target], cwd=ROOT, check=True, env=env)
+    exe = os.path.join(target, "release", "tinymlp")
     out = subprocess.run([exe, "speed", "--json", "--runs", str(RUNS)], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out)
@@ -143,27 +154,35 @@ def main():
         peers["PyTorch"] = torch_workloads()
     except ImportError:
         print("PyTorch is not installed: its column is skipped", file=sys.stderr)
-    ours = tinymlp()
+    ours, native = tinymlp(), tinymlp(native=True)
+    with open(os.path.join(ROOT, "out", "bench", "speed.json"), "w") as f:
+        json.dump({"default": ours, "native": native}, f, indent=1)
     rows = [
-        ("seed MLP epoch (Adam, BN, Dropout, validation)", "seed_mlp_epoch", "ms", 1e3, False),
-        ("plain MLP epoch (SGD)", "plain_mlp_epoch_sgd", "ms", 1e3, False),
-        ("plain MLP, one row", "plain_infer_one_row", "µs", 1e6, False),
-        ("plain MLP, 100k rows", "plain_infer_rows_per_s", "M rows/s", 1e-6, True),
+        ("seed MLP epoch (Adam, BN, Dropout, validation)", "seed_mlp_epoch", "seed_mlp_epoch", "ms", 1e3, False),
+        ("plain MLP epoch (SGD)", "plain_mlp_epoch_sgd", "plain_mlp_epoch_sgd", "ms", 1e3, False),
+        ("plain MLP, one row", "plain_infer_one_row", "plain_infer_one_row", "µs", 1e6, False),
+        ("plain MLP, 100k rows, one thread", "plain_infer_rows_per_s", "plain_infer_rows_per_s", "M rows/s", 1e-6,
+         True),
+        (f"plain MLP, 100k rows, {ours['threads']} threads (numpy: its BLAS threads)",
+         "plain_infer_rows_per_s_threads", "plain_infer_rows_per_s", "M rows/s", 1e-6, True),
+        ("seed MLP, 100k rows, one thread", "seed_infer_rows_per_s", None, "M rows/s", 1e-6, True),
+        (f"seed MLP, 100k rows, {ours['threads']} threads", "seed_infer_rows_per_s_threads", None, "M rows/s", 1e-6,
+         True),
     ]
     names = list(peers)
-    print("| workload | tinymlp | " + " | ".join(f"{n} | tinymlp speed-up vs {n}" for n in names) + " |")
-    print("|---|---|" + "---|---|" * len(names))
-    for label, key, unit, scale, higher_better in rows:
-        cells = [label, f"{ours[key] * scale:.3g} {unit}"]
+    print("| workload | tinymlp | tinymlp, `target-cpu=native` | "
+          + " | ".join(f"{n} | tinymlp speed-up vs {n} (default / native)" for n in names) + " |")
+    print("|---|---|---|" + "---|---|" * len(names))
+    for label, key, peer_key, unit, scale, higher_better in rows:
+        cells = [label, f"{ours[key] * scale:.3g} {unit}", f"{native[key] * scale:.3g} {unit}"]
         for n in names:
-            v = peers[n].get(key)
+            v = peers[n].get(peer_key) if peer_key else None
             if v is None:
                 cells += ["—", "—"]
                 continue
-            ratio = ours[key] / v if higher_better else v / ours[key]
-            cells += [f"{v * scale:.3g} {unit}", f"{ratio:.1f}×"]
+            ratio = [(o[key] / v if higher_better else v / o[key]) for o in (ours, native)]
+            cells += [f"{v * scale:.3g} {unit}", f"{ratio[0]:.1f}× / {ratio[1]:.1f}×"]
         print("| " + " | ".join(cells) + " |")
-
 
 if __name__ == "__main__":
     main()
