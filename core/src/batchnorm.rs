@@ -1,6 +1,5 @@
 //! Batch normalisation with Keras semantics.
 
-use crate::math::sqrt;
 use crate::params::impl_params;
 use crate::{Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Upstream, Zero};
 use rand_core::Rng;
@@ -135,7 +134,11 @@ impl<const N: usize> BatchNorm<N> {
     }
 
     fn moving_inv_std(&self) -> [f32; N] {
-        core::array::from_fn(|j| 1.0 / sqrt(self.moving_variance[j] + self.epsilon))
+        self.moving_inv_std_with(&crate::kernel::Canonical)
+    }
+
+    fn moving_inv_std_with<K: crate::kernel::Kernel>(&self, kernel: &K) -> [f32; N] {
+        core::array::from_fn(|j| 1.0 / kernel.sqrt(self.moving_variance[j] + self.epsilon))
     }
 }
 
@@ -169,13 +172,14 @@ impl<const N: usize> Layer for BatchNorm<N> {
 
     #[inline]
     fn forward_with<K: crate::kernel::Kernel>(&self, kernel: &K, x: &[f32; N], y: &mut [f32; N]) {
-        let inv = core::array::from_fn(|j| 1.0 / kernel.sqrt(self.moving_variance[j] + self.epsilon));
+        let inv = self.moving_inv_std_with(kernel);
         let mut xhat = [0.0; N];
         self.normalise(x, &self.moving_mean, &inv, &mut xhat, y);
     }
 
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
+    fn forward_train_with<const B: usize, R: Rng + ?Sized, K: crate::kernel::Kernel>(
         &self,
+        kernel: &K,
         x: &[[f32; N]],
         cache: &mut BatchNormCache<N, B>,
         _rng: &mut R,
@@ -187,7 +191,7 @@ impl<const N: usize> Layer for BatchNorm<N> {
             return;
         }
         let (mean, inv) = match mode {
-            Mode::FrozenStatistics => (self.moving_mean, self.moving_inv_std()),
+            Mode::FrozenStatistics => (self.moving_mean, self.moving_inv_std_with(kernel)),
             Mode::Train => {
                 let inv_n = 1.0 / n as f32;
                 let mut mean = [0.0f32; N];
@@ -211,7 +215,7 @@ impl<const N: usize> Layer for BatchNorm<N> {
                 }
                 cache.mean = mean;
                 cache.var = var;
-                (mean, core::array::from_fn(|j| 1.0 / sqrt(var[j] + self.epsilon)))
+                (mean, core::array::from_fn(|j| 1.0 / kernel.sqrt(var[j] + self.epsilon)))
             }
         };
         cache.inv_std = inv;
@@ -221,8 +225,9 @@ impl<const N: usize> Layer for BatchNorm<N> {
         }
     }
 
-    fn backward<const B: usize>(
+    fn backward_with<const B: usize, K: crate::kernel::Kernel>(
         &self,
+        _kernel: &K,
         mut x: Upstream<'_, [f32; N]>,
         cache: &mut BatchNormCache<N, B>,
         grads: Option<&mut BatchNormGrads<N>>,

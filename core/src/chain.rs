@@ -102,21 +102,23 @@ impl<Head: Layer, Tail: Layer<Input = Head::Output>> Layer for Chain<Head, Tail>
         self.tail.forward_logits(&h, z);
     }
 
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
+    fn forward_train_with<const B: usize, R: Rng + ?Sized, K: crate::kernel::Kernel>(
         &self,
+        kernel: &K,
         x: &[Self::Input],
         cache: &mut Self::Cache<B>,
         rng: &mut R,
         mode: Mode,
     ) {
         let n = x.len().min(B);
-        self.head.forward_train(&x[..n], &mut cache.0, rng, mode);
+        self.head.forward_train_with(kernel, &x[..n], &mut cache.0, rng, mode);
         let h = &Head::outputs(&cache.0)[..n];
-        self.tail.forward_train(h, &mut cache.1, rng, mode);
+        self.tail.forward_train_with(kernel, h, &mut cache.1, rng, mode);
     }
 
-    fn backward<const B: usize>(
+    fn backward_with<const B: usize, K: crate::kernel::Kernel>(
         &self,
+        kernel: &K,
         x: Upstream<'_, Self::Input>,
         cache: &mut Self::Cache<B>,
         grads: Option<&mut Self::Grads>,
@@ -129,8 +131,8 @@ impl<Head: Layer, Tail: Layer<Input = Head::Output>> Layer for Chain<Head, Tail>
             None => (None, None),
         };
         let (head_out, _) = Head::outputs_and_logits(head_cache);
-        self.tail.backward(Upstream::Replace(&mut head_out[..n]), tail_cache, tail_grads, at);
-        self.head.backward(x, head_cache, head_grads, GradAt::Output);
+        self.tail.backward_with(kernel, Upstream::Replace(&mut head_out[..n]), tail_cache, tail_grads, at);
+        self.head.backward_with(kernel, x, head_cache, head_grads, GradAt::Output);
     }
 
     fn commit<const B: usize>(&mut self, cache: &Self::Cache<B>) {

@@ -169,8 +169,9 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         self.affine(x, z);
     }
 
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
+    fn forward_train_with<const B: usize, R: Rng + ?Sized, K: crate::kernel::Kernel>(
         &self,
+        kernel: &K,
         x: &[[f32; IN]],
         cache: &mut DenseCache<OUT, B>,
         _rng: &mut R,
@@ -191,15 +192,16 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
             r += 4;
         }
         for k in r..n {
-            self.affine(&x[k], &mut cache.z[k]);
+            kernel.affine(&self.weight, &self.bias, &x[k], &mut cache.z[k]);
         }
         for (z, y) in cache.z[..n].iter().zip(&mut cache.y) {
             self.activation.apply(z, y);
         }
     }
 
-    fn backward<const B: usize>(
+    fn backward_with<const B: usize, K: crate::kernel::Kernel>(
         &self,
+        kernel: &K,
         mut x: Upstream<'_, [f32; IN]>,
         cache: &mut DenseCache<OUT, B>,
         grads: Option<&mut DenseGrads<IN, OUT>>,
@@ -220,6 +222,25 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         // accumulations. The loops are arranged so that a block of sixteen sums stays in
         // registers while the rows (or outputs) stream past; each sum sees the same terms in
         // the same order as one row (one output) at a time would give it.
+        if n == 1 {
+            // One row (a sample at a time, as on a device): every sum above has one term
+            // per row, so it is `kernel.axpy`, row by row of the weights.
+            let (d, xr) = (&dz[0], x.row(0));
+            if let Some(grads) = grads {
+                kernel.axpy(&mut grads.bias, 1.0, d);
+                for (g, &d) in grads.weight.iter_mut().zip(d) {
+                    kernel.axpy(g, d, xr);
+                }
+            }
+            if x.wants_grad() {
+                let mut dx = [0.0; IN];
+                for (w, &d) in self.weight.iter().zip(d) {
+                    kernel.axpy(&mut dx, d, w);
+                }
+                x.replace(0, dx);
+            }
+            return;
+        }
         if let Some(grads) = grads {
             for d in dz.iter() {
                 for (b, d) in grads.bias.iter_mut().zip(d) {
@@ -379,6 +400,9 @@ mod tests {
             check::<37, 5, 7>(seed);
             check::<16, 1, 1>(seed);
             check::<15, 3, 4>(seed);
+            check::<64, 32, 1>(seed);
+            check::<2, 64, 1>(seed);
+            check::<37, 5, 1>(seed);
         }
     }
 }

@@ -85,8 +85,9 @@ impl<const N: usize> Layer for Dropout<N> {
         y[..n].copy_from_slice(&x[..n]);
     }
 
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
+    fn forward_train_with<const B: usize, R: Rng + ?Sized, K: crate::kernel::Kernel>(
         &self,
+        _kernel: &K,
         x: &[[f32; N]],
         cache: &mut DropoutCache<N, B>,
         rng: &mut R,
@@ -109,8 +110,9 @@ impl<const N: usize> Layer for Dropout<N> {
         }
     }
 
-    fn backward<const B: usize>(
+    fn backward_with<const B: usize, K: crate::kernel::Kernel>(
         &self,
+        _kernel: &K,
         mut x: Upstream<'_, [f32; N]>,
         cache: &mut DropoutCache<N, B>,
         _grads: Option<&mut ()>,

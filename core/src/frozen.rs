@@ -63,24 +63,26 @@ macro_rules! delegate_untrained {
             self.0.forward_rows_logits(x, z)
         }
 
-        fn forward_train<const B: usize, R: Rng + ?Sized>(
+        fn forward_train_with<const B: usize, R: Rng + ?Sized, K: crate::kernel::Kernel>(
             &self,
+            kernel: &K,
             x: &[Self::Input],
             cache: &mut Self::Cache<B>,
             rng: &mut R,
             mode: Mode,
         ) {
-            self.0.forward_train(x, cache, rng, mode)
+            self.0.forward_train_with(kernel, x, cache, rng, mode)
         }
 
-        fn backward<const B: usize>(
+        fn backward_with<const B: usize, K: crate::kernel::Kernel>(
             &self,
+            kernel: &K,
             x: Upstream<'_, Self::Input>,
             cache: &mut Self::Cache<B>,
             _grads: Option<&mut ()>,
             at: GradAt,
         ) {
-            self.0.backward(x, cache, None, at)
+            self.0.backward_with(kernel, x, cache, None, at)
         }
 
         fn outputs<const B: usize>(cache: &Self::Cache<B>) -> &[Self::Output; B] {

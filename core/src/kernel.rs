@@ -148,6 +148,38 @@ pub trait Kernel {
     fn sqrt(&self, x: f32) -> f32 {
         crate::math::sqrt(x)
     }
+
+    /// `y[i] += a * x[i]` for every `i` (over the shorter length): one rounding of the
+    /// product, one of the sum — the gradient rows of a one-sample backward pass and the
+    /// SGD update (`p − lr·g` is `p + (−lr)·g`, the same bits).
+    #[inline]
+    fn axpy(&self, y: &mut [f32], a: f32, x: &[f32]) {
+        axpy(y, a, x)
+    }
+
+    /// An upper bound of every `|x[i]|` that is `+∞` or NaN when some `x[i]` is NaN or
+    /// infinite; the optimisers' overflow checks compare it with `<=`. The canonical one is
+    /// the exact largest magnitude ([`Params::abs_bound`](crate::Params::abs_bound)); a kernel
+    /// may return anything at least as large (an FPU sums magnitudes faster than it compares
+    /// them). Only the speed depends on the choice: when a bound is too large for an
+    /// optimiser, it checks every new value exactly, so its decision is the same.
+    #[inline]
+    fn abs_bound(&self, x: &[f32]) -> f32 {
+        from_magnitude_bits(max_magnitude_bits(x))
+    }
+}
+
+/// The largest `bits & 0x7FFF_FFFF` of `x` (0 when empty): the bit pattern of the largest
+/// magnitude, infinities and NaNs above every finite value.
+#[inline]
+pub fn max_magnitude_bits(x: &[f32]) -> u32 {
+    x.iter().fold(0u32, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF))
+}
+
+/// The magnitude of [`max_magnitude_bits`]: `+∞` for the patterns of infinities and NaNs.
+#[inline]
+pub fn from_magnitude_bits(m: u32) -> f32 {
+    if m >= 0x7F80_0000 { f32::INFINITY } else { f32::from_bits(m) }
 }
 
 /// The reference [`Kernel`], in portable Rust: what [`Layer::forward`](crate::Layer::forward) uses.

@@ -254,6 +254,19 @@ pub trait Layer: Params {
         cache: &mut Self::Cache<B>,
         rng: &mut R,
         mode: Mode,
+    ) {
+        self.forward_train_with(&crate::kernel::Canonical, x, cache, rng, mode)
+    }
+
+    /// [`Layer::forward_train`] with the dense layers' `W·x + b` and BatchNorm's square
+    /// roots computed by `kernel` (the same bits).
+    fn forward_train_with<const B: usize, R: Rng + ?Sized, K: Kernel>(
+        &self,
+        kernel: &K,
+        x: &[Self::Input],
+        cache: &mut Self::Cache<B>,
+        rng: &mut R,
+        mode: Mode,
     );
 
     /// Backward pass: reads `∂L/∂y` from the cache's output rows (see [`GradAt`]), adds the
@@ -261,6 +274,19 @@ pub trait Layer: Params {
     /// input rows by `∂L/∂x` when asked.
     fn backward<const B: usize>(
         &self,
+        x: Upstream<'_, Self::Input>,
+        cache: &mut Self::Cache<B>,
+        grads: Option<&mut Self::Grads>,
+        at: GradAt,
+    ) {
+        self.backward_with(&crate::kernel::Canonical, x, cache, grads, at)
+    }
+
+    /// [`Layer::backward`] with the one-row accumulations of the dense layers computed by
+    /// `kernel`'s [`axpy`](Kernel::axpy) (the same bits).
+    fn backward_with<const B: usize, K: Kernel>(
+        &self,
+        kernel: &K,
         x: Upstream<'_, Self::Input>,
         cache: &mut Self::Cache<B>,
         grads: Option<&mut Self::Grads>,

@@ -140,7 +140,7 @@ pub use init::{Fans, Init, TRUNCATED_NORMAL_STD};
 pub use layer::{GradAt, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Upstream};
 pub use loss::{EPSILON, Loss};
 pub use normalization::{Normalization, NormalizationCache};
-pub use optim::{Adam, Momentum, Optimizer, Sgd};
+pub use optim::{Adam, Momentum, Optimizer, Sgd, abs_bound_with};
 pub use params::{AsFlat, Params};
 pub use rand_core;
 pub use reduce_lr::ReduceLrOnPlateau;

@@ -118,8 +118,9 @@ impl<const N: usize> Layer for Normalization<N> {
         self.transform(x, y);
     }
 
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
+    fn forward_train_with<const B: usize, R: Rng + ?Sized, K: crate::kernel::Kernel>(
         &self,
+        _kernel: &K,
         x: &[[f32; N]],
         cache: &mut NormalizationCache<N, B>,
         _rng: &mut R,
@@ -130,8 +131,9 @@ impl<const N: usize> Layer for Normalization<N> {
         }
     }
 
-    fn backward<const B: usize>(
+    fn backward_with<const B: usize, K: crate::kernel::Kernel>(
         &self,
+        _kernel: &K,
         mut x: Upstream<'_, [f32; N]>,
         cache: &mut NormalizationCache<N, B>,
         _grads: Option<&mut ()>,

@@ -41,49 +41,30 @@ pub trait Params {
 
     /// `true` when every value is finite (no NaN, no ±∞).
     fn all_finite(&self) -> bool {
-        // Usually settled by the cheap bound; an exact look only when it cannot tell.
-        if self.abs_bound() <= f32::MAX {
-            return true;
-        }
-        for i in 0..Self::SLICES {
-            if !self.slice(i).iter().all(|v| v.is_finite()) {
-                return false;
-            }
-        }
-        true
+        self.abs_bound() <= f32::MAX
     }
 
-    /// An upper bound of every `|value|`: the sum of the magnitudes, in `f32`. It is NaN or
-    /// `+∞` when some value is (and, rarely, `+∞` when the sum of finite values overflows).
+    /// The largest magnitude of the values; `+∞` when some value is NaN or infinite.
     ///
-    /// Rounding is monotone, so a rounded sum of non-negative numbers is never below its
-    /// largest term. One load, one absolute value and one addition per value, with no
-    /// comparison: the cheapest pass there is on a microcontroller's FPU. The optimisers'
-    /// overflow checks and [`Params::all_finite`] use it before they look closer; it is not a
-    /// tight bound (at most `len()` times the largest magnitude), so a check against it is
-    /// conservative.
+    /// Computed on the bit patterns: without the sign bit, a larger pattern is a larger
+    /// magnitude, and the infinities and NaNs have the largest. Integer operations only, so
+    /// it is as cheap on a soft-float microcontroller as with an FPU. The optimisers'
+    /// overflow checks and [`Params::all_finite`] use it; a [`Kernel`](crate::kernel::Kernel)
+    /// may compute a looser bound faster ([`Kernel::abs_bound`](crate::kernel::Kernel::abs_bound)).
     ///
     /// ```
     /// use tinymlp::{DenseGrads, Params};
     /// let g = DenseGrads { weight: [[0.5, -3.0]], bias: [1.0] };
-    /// assert_eq!(g.abs_bound(), 4.5);
+    /// assert_eq!(g.abs_bound(), 3.0);
     /// let bad = DenseGrads { weight: [[0.5, f32::NAN]], bias: [1.0] };
-    /// assert!(bad.abs_bound().is_nan());
+    /// assert_eq!(bad.abs_bound(), f32::INFINITY);
     /// ```
     fn abs_bound(&self) -> f32 {
-        let mut lanes = [0.0f32; 8];
+        let mut m = 0u32;
         for i in 0..Self::SLICES {
-            let (chunks, rest) = self.slice(i).as_chunks::<8>();
-            for c in chunks {
-                for k in 0..8 {
-                    lanes[k] += c[k].abs();
-                }
-            }
-            for (l, v) in lanes.iter_mut().zip(rest) {
-                *l += v.abs();
-            }
+            m = m.max(crate::kernel::max_magnitude_bits(self.slice(i)));
         }
-        lanes.iter().sum()
+        crate::kernel::from_magnitude_bits(m)
     }
 
     /// Total number of values.
@@ -175,7 +156,7 @@ mod tests {
     use crate::DenseGrads;
 
     #[test]
-    fn abs_bound_is_never_below_the_largest_magnitude() {
+    fn abs_bound_is_the_largest_magnitude() {
         let mut rng = crate::Xoshiro128PlusPlus::new(9);
         for round in 0..2000 {
             let mut g = DenseGrads::<13, 3> { weight: [[0.0; 13]; 3], bias: [0.0; 3] };
@@ -187,16 +168,15 @@ mod tests {
                 }
             }
             let largest = (0..2).flat_map(|i| g.slice(i).iter()).fold(0.0f32, |m, v| m.max(v.abs()));
-            let bound = g.abs_bound();
-            assert!(bound >= largest, "{bound} < {largest}");
+            assert_eq!(g.abs_bound(), largest);
             assert!(g.all_finite());
         }
-        let mut g = DenseGrads::<2, 1> { weight: [[f32::MAX, f32::MAX]], bias: [1.0] };
-        assert_eq!(g.abs_bound(), f32::INFINITY); // the sum overflows…
-        assert!(g.all_finite()); // …and the exact look settles it
+        let mut g = DenseGrads::<2, 1> { weight: [[f32::MAX, -f32::MAX]], bias: [1.0] };
+        assert_eq!(g.abs_bound(), f32::MAX);
+        assert!(g.all_finite());
         g.bias[0] = f32::NEG_INFINITY;
         assert!(!g.all_finite());
         g.bias[0] = f32::NAN;
-        assert!(!g.all_finite() && g.abs_bound().is_nan());
+        assert!(!g.all_finite() && g.abs_bound() == f32::INFINITY);
     }
 }

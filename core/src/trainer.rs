@@ -1,5 +1,6 @@
 //! One training step: forward, loss, backward, optimiser — with no allocation.
 
+use crate::kernel::{Canonical, Kernel};
 use crate::{Layer, Loss, Mode, Optimizer, Params, Zero};
 use core::fmt;
 use rand_core::Rng;
@@ -121,16 +122,37 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
         rng: &mut R,
         observe: &mut Observer<'_, M::Output>,
     ) -> f32 {
+        self.accumulate_with(&Canonical, model, x, t, scale, rng, observe)
+    }
+
+    /// [`Trainer::accumulate`] with `kernel` for the layers' inner loops (the same bits).
+    #[allow(clippy::too_many_arguments)]
+    pub fn accumulate_with<R: Rng + ?Sized, K: Kernel>(
+        &mut self,
+        kernel: &K,
+        model: &mut M,
+        x: &[M::Input],
+        t: &[M::Output],
+        scale: f32,
+        rng: &mut R,
+        observe: &mut Observer<'_, M::Output>,
+    ) -> f32 {
         let mut total = 0.0;
         for (xc, tc) in x.chunks(B).zip(t.chunks(B)) {
             let n = xc.len();
-            model.forward_train(xc, &mut self.cache, rng, self.mode);
+            model.forward_train_with(kernel, xc, &mut self.cache, rng, self.mode);
             observe(&M::outputs(&self.cache)[..n], tc);
             let activation = model.output_activation();
             let (out, logits) = M::outputs_and_logits(&mut self.cache);
             let (sum, at) = self.loss.batch(&mut out[..n], logits.map(|l| &l[..n]), activation, tc, scale);
             total += sum;
-            model.backward(crate::Upstream::Input(xc), &mut self.cache, Some(&mut self.grads), at);
+            model.backward_with(
+                kernel,
+                crate::Upstream::Input(xc),
+                &mut self.cache,
+                Some(&mut self.grads),
+                at,
+            );
             // BatchNorm statistics of this chunk are folded in only if the step succeeds;
             // with several chunks, the last chunk's statistics are the ones kept pending.
         }
@@ -156,9 +178,38 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
         self.step_observed(model, opt, x, t, rng, &mut |_, _| {})
     }
 
+    /// [`Trainer::step`] with `kernel` for the inner loops of the layers and of the
+    /// optimiser (for example a firmware's assembly kernel): the same bits.
+    pub fn step_with<O: Optimizer<M>, R: Rng + ?Sized, K: Kernel>(
+        &mut self,
+        kernel: &K,
+        model: &mut M,
+        opt: &mut O,
+        x: &[M::Input],
+        t: &[M::Output],
+        rng: &mut R,
+    ) -> Result<f32, StepError> {
+        self.step_observed_with(kernel, model, opt, x, t, rng, &mut |_, _| {})
+    }
+
     /// [`Trainer::step`], calling `observe(outputs, targets)` for each chunk's outputs.
     pub fn step_observed<O: Optimizer<M>, R: Rng + ?Sized>(
         &mut self,
+        model: &mut M,
+        opt: &mut O,
+        x: &[M::Input],
+        t: &[M::Output],
+        rng: &mut R,
+        observe: &mut Observer<'_, M::Output>,
+    ) -> Result<f32, StepError> {
+        self.step_observed_with(&Canonical, model, opt, x, t, rng, observe)
+    }
+
+    /// [`Trainer::step_observed`] with `kernel` (see [`Trainer::step_with`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn step_observed_with<O: Optimizer<M>, R: Rng + ?Sized, K: Kernel>(
+        &mut self,
+        kernel: &K,
         model: &mut M,
         opt: &mut O,
         x: &[M::Input],
@@ -171,14 +222,18 @@ impl<M: Layer, const B: usize> Trainer<M, B> {
         }
         self.zero_grads();
         let n = x.len() as f32;
-        let loss = self.accumulate(model, x, t, 1.0 / n, rng, observe) / n;
+        let loss = self.accumulate_with(kernel, model, x, t, 1.0 / n, rng, observe) / n;
         if !loss.is_finite() {
             return Err(StepError::NonFiniteLoss);
         }
-        if !self.grads.all_finite() {
+        // One pass over the gradients gives the bound the optimiser's checks need too; only
+        // when it is not finite (a NaN or ∞, or a kernel's sum that overflowed) is each
+        // value looked at.
+        let bound = crate::optim::abs_bound_with(kernel, &self.grads);
+        if !bound.is_finite() && !self.grads.all_finite() {
             return Err(StepError::NonFiniteGradient);
         }
-        opt.step(model, &self.grads)?;
+        opt.step_with(kernel, model, &self.grads, bound)?;
         self.commit(model);
         Ok(loss)
     }

@@ -241,10 +241,24 @@ fn handle<M: Layer, P: OutputPin>(
             #[cfg(feature = "finetune-adam")]
             let result = {
                 tinymlp::Optimizer::<M>::set_learning_rate(&mut tuner.adam, lr);
-                tuner.trainer.step(*model, &mut tuner.adam, &[x], &[t], &mut tuner.rng)
+                tuner.trainer.step_with(
+                    &crate::kernel::Device,
+                    *model,
+                    &mut tuner.adam,
+                    &[x],
+                    &[t],
+                    &mut tuner.rng,
+                )
             };
             #[cfg(not(feature = "finetune-adam"))]
-            let result = tuner.trainer.step(*model, &mut Sgd::new(lr), &[x], &[t], &mut tuner.rng);
+            let result = tuner.trainer.step_with(
+                &crate::kernel::Device,
+                *model,
+                &mut Sgd::new(lr),
+                &[x],
+                &[t],
+                &mut tuner.rng,
+            );
             let ticks = cycles.since(start);
             match result {
                 Ok(loss) => {

@@ -26,6 +26,37 @@ pub fn self_check() -> u32 {
         + check::<12, 4>(&mut values)
         + check::<2, 64>(&mut values)
         + check_sqrt(&mut values)
+        + check_axpy(&mut values)
+}
+
+/// `axpy` against the core's, bit for bit, at lengths around the eight-value blocks; and
+/// `abs_bound` at least the largest magnitude, not finite exactly when a value is not.
+#[cfg(target_abi = "eabihf")]
+#[inline(never)]
+fn check_axpy(values: &mut Values) -> u32 {
+    let mut bad = 0;
+    for n in [0usize, 1, 7, 8, 9, 16, 23, 64, 65] {
+        for round in 0..4 {
+            let special = if round >= 2 { 1 } else { 0 };
+            let mut y = [0.0f32; 65];
+            let mut x = [0.0f32; 65];
+            for (a, b) in y.iter_mut().zip(x.iter_mut()) {
+                *a = values.next(special);
+                *b = values.next(special);
+            }
+            let a = values.next(special);
+            let mut reference = y;
+            tinymlp::kernel::axpy(&mut reference[..n], a, core::hint::black_box(&x[..n]));
+            crate::kernel::Device.axpy(&mut y[..n], a, &x[..n]);
+            bad += y.iter().zip(&reference).filter(|(f, r)| f.to_bits() != r.to_bits()).count() as u32;
+            let exact = Canonical.abs_bound(&x[..n]);
+            let fast = crate::kernel::Device.abs_bound(&x[..n]);
+            let finite = x[..n].iter().all(|v| v.is_finite());
+            bad += u32::from(!(fast >= exact || (!finite && !fast.is_finite())));
+            bad += u32::from(finite && exact.is_finite() && fast.is_nan());
+        }
+    }
+    bad
 }
 
 /// The hardware square root against `libm`'s on every kind of non-negative value (BatchNorm

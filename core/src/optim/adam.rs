@@ -1,5 +1,6 @@
-use super::{Optimizer, abs_bound, decayed};
-use crate::math::{powf, sqrt};
+use super::{Optimizer, abs_bound, abs_bound_with, decayed};
+use crate::kernel::{Canonical, Kernel};
+use crate::math::powf;
 use crate::{Layer, Params, StepError, Zero};
 
 /// Adam with bias correction, in Keras 3's form and with Keras' defaults
@@ -85,6 +86,17 @@ impl<M: Layer> Adam<M> {
 
 impl<M: Layer> Optimizer<M> for Adam<M> {
     fn step(&mut self, model: &mut M, grads: &M::Grads) -> Result<(), StepError> {
+        self.step_with(&Canonical, model, grads, abs_bound(grads))
+    }
+
+    fn step_with<K: Kernel>(
+        &mut self,
+        kernel: &K,
+        model: &mut M,
+        grads: &M::Grads,
+        grads_bound: f32,
+    ) -> Result<(), StepError> {
+        let sqrt = |x: f32| kernel.sqrt(x);
         let t = self.t.saturating_add(1) as f32;
         let alpha = self.lr * sqrt(1.0 - powf(self.beta2, t)) / (1.0 - powf(self.beta1, t));
         let (one_m_b1, one_m_b2, eps, wd) =
@@ -99,11 +111,11 @@ impl<M: Layer> Optimizer<M> for Adam<M> {
         // Cheap bounds first: with |g| (decay included) and |m| ≤ 1e18, v ≤ 1e37, |p| ≤ 1e37
         // and α ≤ 1e10, every new value is finite (m′ and v′ are convex combinations, the
         // step is at most 1e18·α/ε = 1e35). Only otherwise is each update computed twice.
-        let pmax = abs_bound(&*model);
-        let gmax = abs_bound(grads) + wd.abs() * pmax;
+        let pmax = abs_bound_with(kernel, &*model);
+        let gmax = grads_bound + wd.abs() * pmax;
         let safe = gmax <= 1e18
-            && abs_bound(&self.m) <= 1e18
-            && abs_bound(&self.v) <= 1e37
+            && abs_bound_with(kernel, &self.m) <= 1e18
+            && abs_bound_with(kernel, &self.v) <= 1e37
             && pmax <= 1e37
             && alpha.abs() <= 1e10
             && eps > 0.0

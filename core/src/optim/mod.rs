@@ -11,7 +11,8 @@ pub use adam::Adam;
 pub use momentum::Momentum;
 pub use sgd::Sgd;
 
-use crate::{Layer, StepError};
+use crate::kernel::Kernel;
+use crate::{Layer, Params, StepError};
 
 /// Updates a model from its gradients.
 ///
@@ -25,6 +26,20 @@ pub trait Optimizer<M: Layer> {
     /// optimiser state) is finite, then to apply it. If any would be NaN or infinite,
     /// nothing changes and [`StepError::NonFiniteWeights`] is returned.
     fn step(&mut self, model: &mut M, grads: &M::Grads) -> Result<(), StepError>;
+    /// [`Optimizer::step`] with `kernel` for its loops, given `grads_bound`, an upper bound
+    /// of every gradient's magnitude that the caller computed ([`abs_bound_with`]; NaN or
+    /// `+∞` when it could not bound them). The same result as [`Optimizer::step`]: by
+    /// default it is `step`.
+    fn step_with<K: Kernel>(
+        &mut self,
+        kernel: &K,
+        model: &mut M,
+        grads: &M::Grads,
+        grads_bound: f32,
+    ) -> Result<(), StepError> {
+        let _ = (kernel, grads_bound);
+        self.step(model, grads)
+    }
     /// The current learning rate.
     fn learning_rate(&self) -> f32;
     /// Sets the learning rate (schedules and callbacks use this).
@@ -40,6 +55,23 @@ pub trait Optimizer<M: Layer> {
 #[inline]
 pub(crate) fn abs_bound<P: crate::Params>(p: &P) -> f32 {
     p.abs_bound()
+}
+
+/// The largest of `kernel`'s bounds ([`Kernel::abs_bound`]) over the slices of `p`: an upper
+/// bound of every `|value|`, NaN or `+∞` when some value is (or when the kernel's bound
+/// overflowed).
+pub fn abs_bound_with<P: Params, K: Kernel>(kernel: &K, p: &P) -> f32 {
+    let mut m = 0.0f32;
+    for i in 0..P::SLICES {
+        let b = kernel.abs_bound(p.slice(i));
+        if b.is_nan() || b > m {
+            m = b;
+        }
+        if m.is_nan() {
+            break;
+        }
+    }
+    m
 }
 
 /// The gradient with L2 weight decay applied.

@@ -1,4 +1,5 @@
-use super::{Optimizer, abs_bound, decayed};
+use super::{Optimizer, abs_bound, abs_bound_with, decayed};
+use crate::kernel::{Canonical, Kernel};
 use crate::{Layer, Params, StepError};
 
 /// Plain stochastic gradient descent: `p ← p − lr·g`. No state.
@@ -34,11 +35,20 @@ impl Sgd {
 
 impl<M: Layer> Optimizer<M> for Sgd {
     fn step(&mut self, model: &mut M, grads: &M::Grads) -> Result<(), StepError> {
+        self.step_with(&Canonical, model, grads, abs_bound(grads))
+    }
+
+    fn step_with<K: Kernel>(
+        &mut self,
+        kernel: &K,
+        model: &mut M,
+        grads: &M::Grads,
+        grads_bound: f32,
+    ) -> Result<(), StepError> {
         let update = |p: f32, g: f32| p - decayed(g, p, self.weight_decay) * self.lr;
         // |p| ≤ 1e37 and lr·|g| ≤ 1e37 (decay included) keep every new value finite.
-        let pmax = abs_bound(&*model);
-        let safe =
-            pmax <= 1e37 && self.lr.abs() * (abs_bound(grads) + self.weight_decay.abs() * pmax) <= 1e37;
+        let pmax = abs_bound_with(kernel, &*model);
+        let safe = pmax <= 1e37 && self.lr.abs() * (grads_bound + self.weight_decay.abs() * pmax) <= 1e37;
         for s in 0..M::SLICES {
             if safe {
                 break;
@@ -49,8 +59,13 @@ impl<M: Layer> Optimizer<M> for Sgd {
             }
         }
         for s in 0..M::SLICES {
-            for (p, &g) in model.slice_mut(s).iter_mut().zip(grads.slice(s)) {
-                *p = update(*p, g);
+            if self.weight_decay == 0.0 {
+                // p − g·lr is p + (−lr)·g, bit for bit: the kernel's axpy.
+                kernel.axpy(model.slice_mut(s), -self.lr, grads.slice(s));
+            } else {
+                for (p, &g) in model.slice_mut(s).iter_mut().zip(grads.slice(s)) {
+                    *p = update(*p, g);
+                }
             }
         }
         Ok(())
