@@ -10,7 +10,7 @@ out=out/bench
 mkdir -p "$out"
 cargo bench -p tinymlp --features std --bench training --locked
 rm -rf "$out/criterion-default" && cp -r target/criterion "$out/criterion-default"
-RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=target/native \
+RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR="$PWD/target/native" \
     cargo bench -p tinymlp --features std --bench training --locked
 rm -rf "$out/criterion-native" && cp -r target/native/criterion "$out/criterion-native"
 cargo build --release --locked -p tinymlp-host
