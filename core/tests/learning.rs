@@ -124,3 +124,81 @@ fn forward_rows_is_forward_row_by_row_bit_for_bit() {
         assert_eq!(y[0].to_bits(), yi[0].to_bits());
     }
 }
+
+/// A kernel whose magnitude bound is far too loose (every check then looks at each new
+/// value), and one that is NaN on purpose: only the speed may depend on a kernel's bound.
+struct LooseBound {
+    nan: bool,
+}
+
+impl kernel::Kernel for LooseBound {
+    fn affine<const IN: usize, const OUT: usize>(
+        &self,
+        weight: &[[f32; IN]; OUT],
+        bias: &[f32; OUT],
+        x: &[f32; IN],
+        z: &mut [f32; OUT],
+    ) {
+        kernel::Canonical.affine(weight, bias, x, z)
+    }
+
+    fn abs_bound(&self, x: &[f32]) -> f32 {
+        if self.nan { f32::NAN } else { x.iter().fold(1e30, |s, v| s + v.abs() * 1e30) }
+    }
+}
+
+#[test]
+fn a_kernel_bound_changes_no_bit_and_no_refusal() {
+    type Net = Sequential![Dense<2, 16>, BatchNorm<16>, Dense<16, 1>];
+    let x: Vec<[f32; 2]> = (0..32).map(|i| [i as f32 * 0.1 - 1.6, (i % 5) as f32 * 0.3]).collect();
+    let t: Vec<[f32; 1]> = (0..32).map(|i| [(i % 2) as f32]).collect();
+    let fresh = || {
+        let mut net: Net =
+            sequential![Dense::new(Activation::Relu), BatchNorm::new(), Dense::new(Activation::Sigmoid)];
+        net.init(&mut Xoshiro128PlusPlus::new(4));
+        net
+    };
+    let bits = |n: &Net| {
+        let mut v = Vec::new();
+        n.visit(&mut |_, ts| ts.iter().for_each(|t| v.extend(t.data.iter().map(|f| f.to_bits()))));
+        v
+    };
+    for (sgd, lr) in [(true, 0.05f32), (false, 0.01), (true, 1e38)] {
+        let (mut a, mut b, mut c) = (fresh(), fresh(), fresh());
+        let (mut ta, mut tb, mut tc) = (
+            Trainer::<Net, 8>::new(Loss::BinaryCrossEntropy),
+            Trainer::<Net, 8>::new(Loss::BinaryCrossEntropy),
+            Trainer::<Net, 8>::new(Loss::BinaryCrossEntropy),
+        );
+        let (mut ra, mut rb, mut rc) =
+            (Xoshiro128PlusPlus::new(1), Xoshiro128PlusPlus::new(1), Xoshiro128PlusPlus::new(1));
+        let mut refusals = 0;
+        for chunk in 0..4 {
+            let (xs, ts) = (&x[chunk * 8..chunk * 8 + 8], &t[chunk * 8..chunk * 8 + 8]);
+            let (r1, r2, r3) = if sgd {
+                let (mut o1, mut o2, mut o3) = (Sgd::new(lr), Sgd::new(lr), Sgd::new(lr));
+                (
+                    ta.step(&mut a, &mut o1, xs, ts, &mut ra),
+                    tb.step_with(&LooseBound { nan: false }, &mut b, &mut o2, xs, ts, &mut rb),
+                    tc.step_with(&LooseBound { nan: true }, &mut c, &mut o3, xs, ts, &mut rc),
+                )
+            } else {
+                let (mut o1, mut o2, mut o3) =
+                    (Adam::<Net>::new(lr), Adam::<Net>::new(lr), Adam::<Net>::new(lr));
+                (
+                    ta.step(&mut a, &mut o1, xs, ts, &mut ra),
+                    tb.step_with(&LooseBound { nan: false }, &mut b, &mut o2, xs, ts, &mut rb),
+                    tc.step_with(&LooseBound { nan: true }, &mut c, &mut o3, xs, ts, &mut rc),
+                )
+            };
+            refusals += usize::from(r1.is_err());
+            let same = |r: &Result<f32, StepError>| r.map(f32::to_bits);
+            assert_eq!(same(&r1), same(&r2), "lr {lr}");
+            assert_eq!(same(&r1), same(&r3), "lr {lr}");
+            assert_eq!(bits(&a), bits(&b));
+            assert_eq!(bits(&a), bits(&c));
+        }
+        // The huge rate overflows: every kernel refused the same steps, for the same reason.
+        assert_eq!(refusals > 0, lr > 1e37, "lr {lr}: {refusals} refusals");
+    }
+}
