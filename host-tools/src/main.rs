@@ -93,7 +93,9 @@ enum Command {
         #[arg(long)]
         quick: bool,
     },
-    /// Instructions per forward pass on emulated boards (QEMU -icount, deterministic).
+    /// Instructions per forward pass on emulated boards (QEMU -icount, deterministic): the
+    /// whole pass, each dense layer on its own, flash, RAM and stack, in the firmware's
+    /// `release` and `small` profiles; and the model's linked size against its compile-time one.
     Bench {
         /// Boards (default: all five).
         #[arg(long)]
