@@ -97,20 +97,26 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
         crate::kernel::Canonical.affine(&self.weight, &self.bias, x, z);
     }
 
-    /// `y = f(W·x + b)` on many rows, or `W·x + b` when `activation` is `None`. Four rows per
-    /// weight row (`kernel::dot4_n`: the same bits as `dot`), the activation over the four
-    /// rows' outputs at once.
+    /// `W·x + b` of four rows: each weight row is loaded once for four dot products, and
+    /// every dot product keeps its own lanes and the canonical order (`kernel::dot4_n`).
+    #[inline]
+    fn affine4(&self, xs: &[[f32; IN]; 4], z: &mut [[f32; OUT]; 4]) {
+        for (o, (w, b)) in self.weight.iter().zip(&self.bias).enumerate() {
+            let d = crate::kernel::dot4_n(w, [&xs[0], &xs[1], &xs[2], &xs[3]]);
+            for (zk, dk) in z.iter_mut().zip(d) {
+                zk[o] = dk + b;
+            }
+        }
+    }
+
+    /// `y = f(W·x + b)` on many rows, or `W·x + b` when `activation` is `None`: four rows at
+    /// a time ([`Dense::affine4`]), the activation over the four rows' outputs at once.
     fn rows(&self, x: &[[f32; IN]], y: &mut [[f32; OUT]], activation: Option<Activation>) {
         let n = x.len().min(y.len());
         let (xc, xr) = x[..n].as_chunks::<4>();
         for (xs, ys) in xc.iter().zip(y.as_chunks_mut::<4>().0) {
             let mut z = [[0.0f32; OUT]; 4];
-            for (o, (w, b)) in self.weight.iter().zip(&self.bias).enumerate() {
-                let d = crate::kernel::dot4_n(w, [&xs[0], &xs[1], &xs[2], &xs[3]]);
-                for k in 0..4 {
-                    z[k][o] = d[k] + b;
-                }
-            }
+            self.affine4(xs, &mut z);
             for k in 0..4 {
                 match activation {
                     Some(a) => a.apply(&z[k], &mut ys[k]),
@@ -178,21 +184,13 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         _mode: Mode,
     ) {
         let n = x.len().min(B);
-        // Four rows at a time: each weight row is loaded once for four dot products. Every
-        // dot product keeps its own lanes and canonical order (`kernel::dot4_n`).
-        let mut r = 0;
-        while r + 4 <= n {
-            let xs = [&x[r], &x[r + 1], &x[r + 2], &x[r + 3]];
-            for (o, (w, b)) in self.weight.iter().zip(&self.bias).enumerate() {
-                let d = crate::kernel::dot4_n(w, xs);
-                for k in 0..4 {
-                    cache.z[r + k][o] = d[k] + b;
-                }
-            }
-            r += 4;
+        let (xc, xr) = x[..n].as_chunks::<4>();
+        for (xs, z) in xc.iter().zip(cache.z.as_chunks_mut::<4>().0) {
+            self.affine4(xs, z);
         }
-        for k in r..n {
-            kernel.affine(&self.weight, &self.bias, &x[k], &mut cache.z[k]);
+        let r = n - xr.len();
+        for (xk, zk) in xr.iter().zip(&mut cache.z[r..n]) {
+            kernel.affine(&self.weight, &self.bias, xk, zk);
         }
         for (z, y) in cache.z[..n].iter().zip(&mut cache.y) {
             self.activation.apply(z, y);
