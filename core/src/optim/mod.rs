@@ -48,10 +48,10 @@ pub trait Optimizer<M: Layer> {
     fn reset(&mut self);
 }
 
-/// An upper bound of every `|value|` of `p` ([`Params::abs_bound`](crate::Params::abs_bound)):
-/// NaN or infinite when any value is. The optimisers' overflow checks need a bound only
-/// (compared with `<=`, which a NaN fails); when it is too large for them, they check every
-/// new value exactly.
+/// The largest `|value|` of `p` ([`Params::abs_bound`](crate::Params::abs_bound)), `+∞`
+/// when any value is NaN or infinite. The optimisers' overflow checks need a bound only
+/// (compared with `<=`, which a NaN from a kernel's bound fails too); when it is too large
+/// for them, they check every new value exactly.
 #[inline]
 pub(crate) fn abs_bound<P: crate::Params>(p: &P) -> f32 {
     p.abs_bound()
