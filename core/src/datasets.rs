@@ -1,6 +1,6 @@
 //! Synthetic data sets and splitting, written into the caller's buffers.
 
-use crate::random::{shuffle_pair, standard_normal};
+use crate::numeric::random::{shuffle_pair, standard_normal};
 use rand_core::Rng;
 
 /// scikit-learn's `make_moons`: two interleaving half circles, written into `x` and `t`
@@ -103,7 +103,7 @@ pub fn train_test_split<A, B, R: Rng + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Xoshiro128PlusPlus;
+    use crate::numeric::Xoshiro128PlusPlus;
 
     #[test]
     fn moons_without_noise_lie_on_their_circles() {

@@ -1,10 +1,11 @@
 //! Memory known at compile time.
 
-use crate::{Adam, Layer, Momentum, Sgd};
+use crate::layers::Train;
+use crate::train::optim::{Adam, Momentum, Sgd};
 use core::mem::size_of;
 
 /// The bytes a model and its training state occupy, as compile-time constants (available
-/// for every [`Layer`]; a firmware can check them with `const` assertions and log them).
+/// for every [`Train`] model; a firmware can check them with `const` assertions and log them).
 ///
 /// ```
 /// use tinymlp::{Dense, Footprint, Sequential};
@@ -14,7 +15,7 @@ use core::mem::size_of;
 /// assert_eq!(Seed::ADAM_BYTES, 2 * 2817 * 4 + 24);
 /// assert_eq!(Seed::ACTIVATION_BYTES, 64 * 4);
 /// ```
-pub trait Footprint: Layer + Sized {
+pub trait Footprint: Train + Sized {
     /// All stored parameters (trainable and moving statistics), as f32.
     const PARAMETER_BYTES: usize = (Self::TRAINABLE + Self::NON_TRAINABLE) * 4;
     /// The model value itself (parameters plus per-layer settings).
@@ -36,4 +37,4 @@ pub trait Footprint: Layer + Sized {
     }
 }
 
-impl<M: Layer> Footprint for M {}
+impl<M: Train> Footprint for M {}

@@ -89,62 +89,27 @@
 // better than zipped iterators and compiles to the same loops.
 #![allow(clippy::needless_range_loop)]
 
-mod activation;
-mod batchnorm;
-mod callback;
-mod chain;
-mod checkpoint;
 pub mod datasets;
-mod dense;
-mod dropout;
-mod early_stopping;
-mod evaluate;
-mod fit;
-mod fixed;
+pub mod eval;
 mod footprint;
-pub mod format;
-mod frozen;
-mod init;
-pub mod kernel;
-mod layer;
-mod loss;
-pub mod math;
-pub mod metrics;
-mod normalization;
-mod optim;
-pub mod params;
+pub mod io;
+pub mod layers;
+pub mod numeric;
+pub mod prelude;
 pub mod protocol;
-pub mod random;
-mod reduce_lr;
-mod rng;
-mod signal;
-pub mod store;
 mod summary;
-mod trainer;
+pub mod train;
 pub mod zoo;
 
-pub use activation::{Activation, sigmoid};
-pub use batchnorm::{BatchNorm, BatchNormCache, BatchNormGrads};
-pub use callback::{Callback, Control, EpochLogs, FnCallback, History, Monitor, MonitorMode};
-pub use chain::Chain;
-pub use checkpoint::ModelCheckpoint;
-pub use dense::{Dense, DenseCache, DenseGrads};
-pub use dropout::{Dropout, DropoutCache, mask_bits};
-pub use early_stopping::EarlyStopping;
-pub use evaluate::{Evaluation, evaluate, predict};
-pub use fit::{FitConfig, FitError, FitReport, Labelled, validation_split_index};
-pub use fixed::Fixed;
 pub use footprint::Footprint;
-pub use frozen::Frozen;
-pub use init::{Fans, Init, TRUNCATED_NORMAL_STD};
-pub use layer::{GradAt, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Upstream};
-pub use loss::{EPSILON, Loss};
-pub use normalization::{Normalization, NormalizationCache};
-pub use optim::{Adam, Momentum, Optimizer, Sgd, abs_bound_with};
-pub use params::{AsFlat, Params};
+pub use io::ModelError;
+pub use layers::{
+    Activation, BatchNorm, Chain, Dense, Dropout, Fixed, Frozen, Init, Layer, LayerInfo, LayerKind,
+    Normalization, Train,
+};
+pub use numeric::kernel::{Canonical, Kernel};
+pub use numeric::{Params, Xoshiro128PlusPlus, Zero};
 pub use rand_core;
-pub use reduce_lr::ReduceLrOnPlateau;
-pub use rng::Xoshiro128PlusPlus;
-pub use signal::{Signal, Zero};
 pub use summary::{Bytes, Summary, Thousands};
-pub use trainer::{Observer, StepError, Trainer};
+pub use train::optim::{Adam, Momentum, Optimizer, Sgd};
+pub use train::{FitConfig, Loss, StepError, Trainer};

@@ -1,6 +1,6 @@
 //! A Keras-like `model.summary()` that needs no allocation.
 
-use crate::{Layer, LayerKind};
+use crate::layers::{Layer, LayerKind};
 use core::fmt;
 
 /// Displays a model like Keras' `model.summary()`: one line per layer (type, output

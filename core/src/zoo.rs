@@ -1,46 +1,49 @@
 //! The models of the Keras tutorial this project comes from, as types and `const` values,
 //! shared by the host tools and the firmware.
 
-use crate::{Activation, BatchNorm, Dense, Dropout, Fixed, Normalization, Sequential, sequential};
+use crate::layers::{Activation, BatchNorm, Dense, Dropout, Fixed, Normalization};
+use crate::numeric::kernel::{Canonical, Kernel};
+use crate::{Sequential, sequential};
 
 /// Model 1 of the tutorial: a single sigmoid neuron on standardised inputs.
-pub type Perceptron = Sequential![Normalization<2>, Dense<2, 1>];
+pub type Perceptron<K = Canonical> = Sequential![Normalization<2>, Dense<2, 1, K>];
 
 /// Model 2 of the tutorial: Dense(64, relu) → BatchNorm → Dropout(0.3) → Dense(32, relu) →
 /// BatchNorm → Dropout(0.2) → Dense(16, relu) → Dense(1, sigmoid), on standardised inputs.
-pub type SeedMlp = Sequential![
+pub type SeedMlp<K = Canonical> = Sequential![
     Normalization<2>,
-    Dense<2, 64>,
-    BatchNorm<64>,
+    Dense<2, 64, K>,
+    BatchNorm<64, K>,
     Dropout<64>,
-    Dense<64, 32>,
-    BatchNorm<32>,
+    Dense<64, 32, K>,
+    BatchNorm<32, K>,
     Dropout<32>,
-    Dense<32, 16>,
-    Dense<16, 1>
+    Dense<32, 16, K>,
+    Dense<16, 1, K>
 ];
 
 /// The plain 2-64-32-16-1 ReLU network (no BatchNorm, no dropout) of the speed comparisons.
-pub type PlainMlp = Sequential![Normalization<2>, Dense<2, 64>, Dense<64, 32>, Dense<32, 16>, Dense<16, 1>];
+pub type PlainMlp<K = Canonical> =
+    Sequential![Normalization<2>, Dense<2, 64, K>, Dense<64, 32, K>, Dense<32, 16, K>, Dense<16, 1, K>];
 
 /// [`SeedMlp`] for fine-tuning its last layer only: the other layers are [`Fixed`]
 /// references (their weights stay in flash), so training needs RAM for one
 /// `Dense<16, 1>`, its gradients and the caches of one sample.
-pub type SeedMlpLastLayer = Sequential![
+pub type SeedMlpLastLayer<K = Canonical> = Sequential![
     Fixed<Normalization<2>>,
-    Fixed<Dense<2, 64>>,
-    Fixed<BatchNorm<64>>,
+    Fixed<Dense<2, 64, K>>,
+    Fixed<BatchNorm<64, K>>,
     Fixed<Dropout<64>>,
-    Fixed<Dense<64, 32>>,
-    Fixed<BatchNorm<32>>,
+    Fixed<Dense<64, 32, K>>,
+    Fixed<BatchNorm<32, K>>,
     Fixed<Dropout<32>>,
-    Fixed<Dense<32, 16>>,
-    Dense<16, 1>
+    Fixed<Dense<32, 16, K>>,
+    Dense<16, 1, K>
 ];
 
 /// `model` with every layer but the last fixed in place (see [`SeedMlpLastLayer`]); the
 /// last layer is copied, to be trained.
-pub fn seed_mlp_last_layer(model: &'static SeedMlp) -> SeedMlpLastLayer {
+pub fn seed_mlp_last_layer<K: Kernel>(model: &'static SeedMlp<K>) -> SeedMlpLastLayer<K> {
     let t1 = &model.tail;
     let t2 = &t1.tail;
     let t3 = &t2.tail;
@@ -62,13 +65,13 @@ pub fn seed_mlp_last_layer(model: &'static SeedMlp) -> SeedMlpLastLayer {
 }
 
 /// [`Perceptron`] with zero weights (initialise or load before use).
-pub const fn perceptron() -> Perceptron {
+pub const fn perceptron<K: Kernel>() -> Perceptron<K> {
     sequential![Normalization::new(), Dense::new(Activation::Sigmoid)]
 }
 
 /// [`SeedMlp`] with zero weights and Keras' defaults (Glorot uniform, BatchNorm momentum
 /// 0.99 and ε = 1e-3).
-pub const fn seed_mlp() -> SeedMlp {
+pub const fn seed_mlp<K: Kernel>() -> SeedMlp<K> {
     sequential![
         Normalization::new(),
         Dense::new(Activation::Relu),
@@ -83,7 +86,7 @@ pub const fn seed_mlp() -> SeedMlp {
 }
 
 /// [`PlainMlp`] with zero weights.
-pub const fn plain_mlp() -> PlainMlp {
+pub const fn plain_mlp<K: Kernel>() -> PlainMlp<K> {
     sequential![
         Normalization::new(),
         Dense::new(Activation::Relu),
@@ -96,13 +99,16 @@ pub const fn plain_mlp() -> PlainMlp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Layer;
+    use crate::layers::{Init, Layer, Train};
 
     #[test]
     fn last_layer_training_matches_frozen_layers_and_leaves_the_body_alone() {
-        use crate::{Frozen, Layer, Loss, Mode, Sgd, Trainer, Xoshiro128PlusPlus};
-        let mut m = seed_mlp();
-        m.init(&mut Xoshiro128PlusPlus::new(3));
+        use crate::layers::{Frozen, Mode};
+        use crate::numeric::Xoshiro128PlusPlus;
+        use crate::train::optim::Sgd;
+        use crate::train::{Loss, Trainer};
+        let mut m: SeedMlp = seed_mlp();
+        m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(3));
         let body: &'static SeedMlp = Box::leak(Box::new(m.clone()));
         let mut tunable = seed_mlp_last_layer(body);
         type Frozen8 = Sequential![
@@ -154,8 +160,8 @@ mod tests {
         assert_ne!(last, &m.tail.tail.tail.tail.tail.tail.tail.tail, "the last layer trained");
         assert_eq!(*body, m, "the fixed body did not change");
         // A fixed model cannot be loaded from a file.
-        let e = crate::format::read_bin(&[0; 8], &mut tunable).unwrap_err();
-        assert_eq!(e, crate::format::ModelError::FixedLayer { layer: 0 });
+        let e = crate::io::read_bin(&[0; 8], &mut tunable).unwrap_err();
+        assert_eq!(e, crate::io::ModelError::FixedLayer { layer: 0 });
         assert_eq!(<SeedMlpLastLayer as Layer>::TRAINABLE, 17);
     }
 

@@ -25,7 +25,7 @@
 //! All integers and floats are little-endian.
 
 use super::cobs::{self, CobsError};
-use crate::format::crc32;
+use crate::io::crc32;
 use core::fmt;
 
 /// The largest payload (kind, sequence, body, CRC) either side sends.

@@ -1,0 +1,24 @@
+//! Layers: the [`Layer`] trait of inference, the [`Train`] trait of training, and the
+//! const-generic layers that implement both.
+
+pub(crate) mod activation;
+mod batchnorm;
+mod chain;
+mod dense;
+mod dropout;
+mod fixed;
+pub(crate) mod frozen;
+mod init;
+mod layer;
+mod normalization;
+
+pub use activation::{Activation, sigmoid};
+pub use batchnorm::{BatchNorm, BatchNormCache, BatchNormGrads};
+pub use chain::Chain;
+pub use dense::{Dense, DenseCache, DenseGrads};
+pub use dropout::{Dropout, DropoutCache, mask_bits};
+pub use fixed::Fixed;
+pub use frozen::Frozen;
+pub use init::{Fans, Init, TRUNCATED_NORMAL_STD};
+pub use layer::{GradAt, InitScheme, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Train, Upstream};
+pub use normalization::{Normalization, NormalizationCache};

@@ -1,0 +1,43 @@
+//! Why a training step was refused.
+
+use core::fmt;
+
+/// Why a training step did not update the model. The weights are left as they were.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StepError {
+    /// The batch has no rows, or features and targets differ in number.
+    BadBatch {
+        /// Feature rows given.
+        inputs: usize,
+        /// Target rows given.
+        targets: usize,
+    },
+    /// The loss is NaN or infinite (bad data, or divergence).
+    NonFiniteLoss,
+    /// A gradient is NaN or infinite.
+    NonFiniteGradient,
+    /// The optimiser's update would make a parameter (or its state) NaN or infinite.
+    NonFiniteWeights,
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepError::BadBatch { inputs, targets } => {
+                write!(f, "bad batch: {inputs} input rows and {targets} target rows")
+            }
+            StepError::NonFiniteLoss => f.write_str(
+                "the loss is not finite (NaN or infinite): the inputs contain NaN/Inf or training diverged",
+            ),
+            StepError::NonFiniteGradient => f.write_str(
+                "a gradient is not finite (NaN or infinite): the inputs contain NaN/Inf or training diverged",
+            ),
+            StepError::NonFiniteWeights => f.write_str(
+                "the update would make a weight non-finite: training diverged (lower the learning rate)",
+            ),
+        }
+    }
+}
+
+impl core::error::Error for StepError {}
