@@ -7,6 +7,12 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use tinymlp::datasets::make_moons;
+use tinymlp::eval::*;
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::callbacks::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::zoo::{PlainMlp, SeedMlp, plain_mlp, seed_mlp};
 use tinymlp::*;
 
@@ -20,7 +26,7 @@ fn data() -> (Vec<[f32; 2]>, Vec<[f32; 1]>) {
 
 fn trained_seed() -> SeedMlp {
     let mut m = seed_mlp();
-    m.init(&mut Xoshiro128PlusPlus::new(1));
+    m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(1));
     m
 }
 
@@ -60,7 +66,14 @@ fn bench(c: &mut Criterion) {
             |(mut m, mut opt, mut xs, mut ts)| {
                 let cfg = FitConfig::new(1, 32);
                 trainer
-                    .fit(&mut m, &mut *opt, &mut xs, &mut ts, Some((val_x, val_t)), &cfg, &mut rng, &mut ())
+                    .fit(
+                        &mut m,
+                        &mut *opt,
+                        FitData { x: &mut xs, t: &mut ts, validation: Some((val_x, val_t)) },
+                        &cfg,
+                        &mut rng,
+                        &mut (),
+                    )
                     .unwrap()
             },
             BatchSize::SmallInput,
@@ -73,13 +86,20 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let mut m = plain_mlp();
-                m.init(&mut Xoshiro128PlusPlus::new(1));
+                m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(1));
                 (m, fit_x.to_vec(), fit_t.to_vec())
             },
             |(mut m, mut xs, mut ts)| {
                 let cfg = FitConfig::new(1, 32);
                 trainer
-                    .fit(&mut m, &mut Sgd::new(0.1), &mut xs, &mut ts, None, &cfg, &mut rng, &mut ())
+                    .fit(
+                        &mut m,
+                        &mut Sgd::new(0.1),
+                        FitData { x: &mut xs, t: &mut ts, validation: None },
+                        &cfg,
+                        &mut rng,
+                        &mut (),
+                    )
                     .unwrap()
             },
             BatchSize::SmallInput,

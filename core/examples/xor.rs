@@ -2,6 +2,10 @@
 //!
 //! `cargo run --release -p tinymlp --example xor`
 
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::*;
 
 type Xor = Sequential![Dense<2, 8>, Dense<8, 1>];
@@ -9,7 +13,7 @@ type Xor = Sequential![Dense<2, 8>, Dense<8, 1>];
 fn main() {
     let mut rng = Xoshiro128PlusPlus::new(42);
     let mut net: Xor = sequential![Dense::new(Activation::Tanh), Dense::new(Activation::Sigmoid)];
-    net.init(&mut rng);
+    net.init(Init::GlorotUniform, &mut rng);
     println!("{}", Summary(&net));
     let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
     let t = [[0.0], [1.0], [1.0], [0.0]];

@@ -65,13 +65,13 @@ pub fn seed_mlp_last_layer<K: Kernel>(model: &'static SeedMlp<K>) -> SeedMlpLast
 }
 
 /// [`Perceptron`] with zero weights (initialise or load before use).
-pub const fn perceptron<K: Kernel>() -> Perceptron<K> {
+pub const fn perceptron() -> Perceptron {
     sequential![Normalization::new(), Dense::new(Activation::Sigmoid)]
 }
 
 /// [`SeedMlp`] with zero weights and Keras' defaults (Glorot uniform, BatchNorm momentum
 /// 0.99 and ε = 1e-3).
-pub const fn seed_mlp<K: Kernel>() -> SeedMlp<K> {
+pub const fn seed_mlp() -> SeedMlp {
     sequential![
         Normalization::new(),
         Dense::new(Activation::Relu),
@@ -86,7 +86,7 @@ pub const fn seed_mlp<K: Kernel>() -> SeedMlp<K> {
 }
 
 /// [`PlainMlp`] with zero weights.
-pub const fn plain_mlp<K: Kernel>() -> PlainMlp<K> {
+pub const fn plain_mlp() -> PlainMlp {
     sequential![
         Normalization::new(),
         Dense::new(Activation::Relu),

@@ -1,6 +1,12 @@
 //! Each callback on scripted metric sequences, epoch by epoch, against Keras' rules
 //! (keras/src/callbacks/early_stopping.py, reduce_lr_on_plateau.py, model_checkpoint.py).
 
+use tinymlp::eval::*;
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::callbacks::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::*;
 
 type M = Dense<1, 1>;
@@ -139,7 +145,7 @@ fn fit_hands_logs_to_callbacks_and_applies_their_learning_rate() {
     type Net = Sequential![Dense<2, 4>, Dense<4, 1>];
     let mut rng = Xoshiro128PlusPlus::new(1);
     let mut net: Net = sequential![Dense::new(Activation::Tanh), Dense::new(Activation::Sigmoid)];
-    net.init(&mut rng);
+    net.init(Init::GlorotUniform, &mut rng);
     let mut x: Vec<[f32; 2]> = (0..40).map(|i| [(i % 7) as f32 / 7.0, (i % 5) as f32 / 5.0]).collect();
     let mut t: Vec<[f32; 1]> = x.iter().map(|p| [f32::from(p[0] > p[1])]).collect();
     let (vx, vt) = (x.split_off(32), t.split_off(32));
@@ -155,9 +161,7 @@ fn fit_hands_logs_to_callbacks_and_applies_their_learning_rate() {
         .fit(
             &mut net,
             &mut opt,
-            &mut x,
-            &mut t,
-            Some((&vx, &vt)),
+            FitData { x: &mut x, t: &mut t, validation: Some((&vx, &vt)) },
             &FitConfig::new(4, 8),
             &mut rng,
             &mut halve,
@@ -173,15 +177,23 @@ fn fit_reports_the_epoch_and_batch_of_a_non_finite_loss() {
     type Net = Sequential![Dense<2, 4>, Dense<4, 1>];
     let mut rng = Xoshiro128PlusPlus::new(1);
     let mut net: Net = sequential![Dense::new(Activation::Tanh), Dense::new(Activation::Sigmoid)];
-    net.init(&mut rng);
+    net.init(Init::GlorotUniform, &mut rng);
     let before = net.clone();
     let mut x: Vec<[f32; 2]> = (0..16).map(|i| [i as f32, 1.0]).collect();
     let mut t: Vec<[f32; 1]> = (0..16).map(|i| [(i % 2) as f32]).collect();
     x[13] = [f32::NAN, 0.0];
     let mut trainer = Trainer::<Net, 4>::new(Loss::BinaryCrossEntropy);
     let cfg = FitConfig { epochs: 3, batch_size: 4, shuffle: false };
-    let err =
-        trainer.fit(&mut net, &mut Sgd::new(0.1), &mut x, &mut t, None, &cfg, &mut rng, &mut ()).unwrap_err();
+    let err = trainer
+        .fit(
+            &mut net,
+            &mut Sgd::new(0.1),
+            FitData { x: &mut x, t: &mut t, validation: None },
+            &cfg,
+            &mut rng,
+            &mut (),
+        )
+        .unwrap_err();
     assert_eq!(err, FitError::Step { epoch: 0, batch: 3, error: StepError::NonFiniteLoss });
     assert_eq!(
         err.to_string(),
@@ -198,7 +210,14 @@ fn fit_reports_the_epoch_and_batch_of_a_non_finite_loss() {
     let mut x2: Vec<[f32; 2]> = (0..8).map(|i| [i as f32, 1.0]).collect();
     let mut t2: Vec<[f32; 1]> = (0..8).map(|i| [(i % 2) as f32]).collect();
     let err = trainer
-        .fit(&mut net, &mut Sgd::new(f32::MAX), &mut x2, &mut t2, None, &cfg, &mut rng, &mut ())
+        .fit(
+            &mut net,
+            &mut Sgd::new(f32::MAX),
+            FitData { x: &mut x2, t: &mut t2, validation: None },
+            &cfg,
+            &mut rng,
+            &mut (),
+        )
         .unwrap_err();
     assert!(
         matches!(

@@ -9,6 +9,10 @@
 // The reference values are quoted with every digit their source printed.
 #![allow(clippy::excessive_precision)]
 
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::*;
 
 type Net = Sequential![Dense<2, 2>, Dense<2, 1>];
@@ -78,18 +82,18 @@ fn momentum_steps_by_hand() {
     // Classic: v1 = −0.05, p1 = 0.95; v2 = −0.05 + 0.9·(−0.05) = −0.095, p2 = 0.855.
     let mut layer = one_weight(1.0);
     let mut opt = Momentum::<Dense<1, 1>>::new(0.1, 0.9);
-    opt.step(&mut layer, &grad(0.5)).unwrap();
+    opt.step::<Canonical>(&mut layer, &grad(0.5), f32::INFINITY).unwrap();
     assert!(near(layer.weight[0][0], 0.95, 1e-7));
-    opt.step(&mut layer, &grad(0.5)).unwrap();
+    opt.step::<Canonical>(&mut layer, &grad(0.5), f32::INFINITY).unwrap();
     assert!(near(layer.weight[0][0], 0.855, 1e-7));
     assert!(near(opt.velocity().weight[0][0], -0.095, 1e-8));
     // Nesterov: p1 = 1 + (−0.05 + 0.9·(−0.05)) = 0.905; v2 = −0.095,
     // p2 = 0.905 + (−0.05 + 0.9·(−0.095)) = 0.7695.
     let mut layer = one_weight(1.0);
     let mut opt = Momentum::<Dense<1, 1>>::new(0.1, 0.9).nesterov();
-    opt.step(&mut layer, &grad(0.5)).unwrap();
+    opt.step::<Canonical>(&mut layer, &grad(0.5), f32::INFINITY).unwrap();
     assert!(near(layer.weight[0][0], 0.905, 1e-7));
-    opt.step(&mut layer, &grad(0.5)).unwrap();
+    opt.step::<Canonical>(&mut layer, &grad(0.5), f32::INFINITY).unwrap();
     assert!(near(layer.weight[0][0], 0.7695, 1e-7));
 }
 
@@ -99,7 +103,7 @@ fn adam_steps_against_the_reference_computation() {
     let mut opt = Adam::<Dense<1, 1>>::new(0.01);
     let expected = [0.990_000_063_245_153_2, 0.987_336_707_920_792_2, 0.983_932_435_248_192_8];
     for (g, e) in [0.5, -0.25, 0.125].into_iter().zip(expected) {
-        opt.step(&mut layer, &grad(g)).unwrap();
+        opt.step::<Canonical>(&mut layer, &grad(g), f32::INFINITY).unwrap();
         assert!(near(layer.weight[0][0], e, 2e-7), "{} vs {e}", layer.weight[0][0]);
     }
     assert_eq!(opt.iterations(), 3);
@@ -111,7 +115,7 @@ fn adam_steps_against_the_reference_computation() {
 fn weight_decay_adds_l2_gradient() {
     // g' = g + 0.1·p = 0.5 + 0.1 = 0.6; p = 1 − 0.1·0.6 = 0.94
     let mut layer = one_weight(1.0);
-    Sgd::new(0.1).with_weight_decay(0.1).step(&mut layer, &grad(0.5)).unwrap();
+    Sgd::new(0.1).with_weight_decay(0.1).step::<Canonical>(&mut layer, &grad(0.5), f32::INFINITY).unwrap();
     assert!(near(layer.weight[0][0], 0.94, 1e-7));
 }
 
@@ -154,11 +158,14 @@ fn an_update_that_would_overflow_is_refused_whole() {
     let mut layer = Dense::<1, 1>::from_parts([[1.0]], [0.5], Activation::Linear);
     let g = DenseGrads { weight: [[0.5]], bias: [2.0] };
     let before = layer.clone();
-    assert_eq!(Sgd::new(f32::MAX).step(&mut layer, &g), Err(StepError::NonFiniteWeights));
+    assert_eq!(
+        Sgd::new(f32::MAX).step::<Canonical>(&mut layer, &g, f32::INFINITY),
+        Err(StepError::NonFiniteWeights)
+    );
     assert_eq!(layer, before);
     let mut adam = Adam::<Dense<1, 1>>::new(0.1);
     let bad = DenseGrads { weight: [[f32::MAX]], bias: [0.0] };
     // g² overflows the second moment: refused, and the step count does not advance.
-    assert_eq!(adam.step(&mut layer, &bad), Err(StepError::NonFiniteWeights));
+    assert_eq!(adam.step::<Canonical>(&mut layer, &bad, f32::INFINITY), Err(StepError::NonFiniteWeights));
     assert_eq!((adam.iterations(), &layer), (0, &before));
 }

@@ -13,6 +13,9 @@
 //! a network of smooth activations, at most 1% in a ReLU-type network, whose weights are
 //! drawn so that no pre-activation lies within 0.05 of a kink.
 
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::*;
 use tinymlp::*;
 
 const H: f32 = 5e-3;
@@ -24,7 +27,7 @@ struct Report {
 }
 
 /// Mean loss of a training forward pass, with the dropout masks of `seed`.
-fn loss_of<M: Layer + Clone, const B: usize>(
+fn loss_of<M: Train + Clone, const B: usize>(
     model: &M,
     x: &[M::Input],
     t: &[M::Output],
@@ -36,10 +39,8 @@ fn loss_of<M: Layer + Clone, const B: usize>(
     let mut cache: Box<M::Cache<B>> = Box::new(Zero::ZERO);
     let mut rng = Xoshiro128PlusPlus::new(seed);
     m.forward_train(x, &mut cache, &mut rng, mode);
-    let act = m.output_activation();
-    let (out, logits) = M::outputs_and_logits(&mut cache);
     let n = x.len();
-    let (sum, _) = loss.batch(&mut out[..n], logits.map(|l| &l[..n]), act, t, 1.0 / n as f32);
+    let (sum, _) = loss.batch(&m, &mut *cache, t, 1.0 / n as f32);
     sum / n as f32
 }
 
@@ -64,7 +65,7 @@ fn judge(report: &mut Report, analytic: f32, losses: [f32; 4], what: &dyn Fn() -
 }
 
 /// Checks every parameter and input gradient of `model` on the batch `(x, t)`.
-fn check<M: Layer + Clone, const B: usize>(
+fn check<M: Train + Clone, const B: usize>(
     name: &str,
     model: &M,
     x: &[M::Input],
@@ -80,9 +81,7 @@ fn check<M: Layer + Clone, const B: usize>(
     let mut grads: Box<M::Grads> = Box::new(Zero::ZERO);
     let mut rng = Xoshiro128PlusPlus::new(seed);
     m.forward_train(x, &mut cache, &mut rng, mode);
-    let act = m.output_activation();
-    let (out, logits) = M::outputs_and_logits(&mut cache);
-    let (_, at) = loss.batch(&mut out[..n], logits.map(|l| &l[..n]), act, t, 1.0 / n as f32);
+    let (_, at) = loss.batch(&m, &mut *cache, t, 1.0 / n as f32);
     let mut dx = x.to_vec();
     m.backward(Upstream::Replace(&mut dx), &mut cache, Some(&mut grads), at);
 
@@ -178,14 +177,14 @@ fn every_activation_with_every_loss() {
             let mut seed = (i * 100 + j) as u64 * 1000;
             let net = loop {
                 let mut net: Net = sequential![Dense::new(hidden), Dense::new(hidden), Dense::new(out)];
-                net.init(&mut Xoshiro128PlusPlus::new(seed));
+                net.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(seed));
                 // non-zero biases, so that every bias path is exercised
                 for s in [1, 3, 5] {
                     for (k, b) in net.slice_mut(s).iter_mut().enumerate() {
                         *b = 0.1 * (k as f32 - 1.0);
                     }
                 }
-                let mut cache: Box<<Net as Layer>::Cache<4>> = Box::new(Zero::ZERO);
+                let mut cache: Box<<Net as Train>::Cache<4>> = Box::new(Zero::ZERO);
                 net.clone().forward_train(&x, &mut cache, &mut Xoshiro128PlusPlus::new(0), Mode::Train);
                 let (z1, z2, z3) = (&cache.0.z, &cache.1.0.z, &cache.1.1.z);
                 let kink_hidden = near_kink(hidden, z1.iter().flatten().chain(z2.iter().flatten()), 0.05);
@@ -218,8 +217,8 @@ fn batchnorm_and_dropout_in_both_modes() {
         ];
         let mut seed = 5;
         loop {
-            net.init(&mut Xoshiro128PlusPlus::new(seed));
-            let mut cache: Box<<Net as Layer>::Cache<8>> = Box::new(Zero::ZERO);
+            net.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(seed));
+            let mut cache: Box<<Net as Train>::Cache<8>> = Box::new(Zero::ZERO);
             net.clone().forward_train(&x, &mut cache, &mut Xoshiro128PlusPlus::new(99), Mode::Train);
             let (z1, z2) = (&cache.0.z, &cache.1.1.1.0.z);
             // BatchNorm over 5 rows amplifies a perturbation of the first layer up to ~6×
@@ -251,7 +250,7 @@ fn batchnorm_and_dropout_in_both_modes() {
         BatchNorm::new(),
         Dense::new(Activation::Sigmoid)
     ];
-    net.init(&mut Xoshiro128PlusPlus::new(8));
+    net.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(8));
     check::<Net, 1>(
         "batch of one, frozen",
         &net,
@@ -288,7 +287,7 @@ fn deep_stack_of_nine_layers() {
         Dense::new(t),
         Dense::new(Activation::Softmax)
     ];
-    net.init(&mut Xoshiro128PlusPlus::new(3));
+    net.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(3));
     let x = inputs::<2>(3, 4);
     let y = targets::<3>(3, true);
     let r = check::<Deep, 4>("deep tanh + softmax", &net, &x, &y, Loss::CategoricalCrossEntropy, Mode::Train);

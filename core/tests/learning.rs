@@ -1,5 +1,10 @@
 //! The network learns: XOR to 100 %, and a linearly separable set with one perceptron.
 
+use tinymlp::eval::*;
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::*;
 
 #[test]
@@ -10,7 +15,7 @@ fn xor_reaches_full_accuracy() {
     for seed in 0..5 {
         let mut rng = Xoshiro128PlusPlus::new(seed);
         let mut net: Xor = sequential![Dense::new(Activation::Tanh), Dense::new(Activation::Sigmoid)];
-        net.init(&mut rng);
+        net.init(Init::GlorotUniform, &mut rng);
         let mut trainer = Trainer::<Xor, 4>::new(Loss::BinaryCrossEntropy);
         let mut opt = Adam::<Xor>::new(0.05);
         let mut loss = f32::INFINITY;
@@ -41,7 +46,7 @@ fn perceptron_separates_a_linearly_separable_set() {
         }
     }
     let mut p: Dense<2, 1> = Dense::new(Activation::Sigmoid);
-    p.init(&mut rng);
+    p.init(Init::GlorotUniform, &mut rng);
     let mut trainer = Trainer::<Dense<2, 1>, 16>::new(Loss::BinaryCrossEntropy);
     let mut opt = Sgd::new(0.5);
     for _ in 0..300 {
@@ -76,7 +81,7 @@ fn same_seed_same_bits() {
             Dropout::new(0.25),
             Dense::new(Activation::Sigmoid)
         ];
-        net.init(&mut rng);
+        net.init(Init::GlorotUniform, &mut rng);
         let mut trainer = Trainer::<Net, 4>::new(Loss::BinaryCrossEntropy);
         let mut opt = Adam::<Net>::new(0.01);
         let x = [[0.1, 0.2], [0.9, -0.3], [-0.4, 0.8], [0.5, 0.5]];
@@ -97,7 +102,7 @@ fn non_finite_input_is_refused_and_leaves_the_model_unchanged() {
     let mut rng = Xoshiro128PlusPlus::new(3);
     let mut net: Net =
         sequential![Dense::new(Activation::Relu), BatchNorm::new(), Dense::new(Activation::Sigmoid)];
-    net.init(&mut rng);
+    net.init(Init::GlorotUniform, &mut rng);
     let before = net.clone();
     let mut trainer = Trainer::<Net, 2>::new(Loss::BinaryCrossEntropy);
     let mut opt = Adam::<Net>::new(0.01);
@@ -110,8 +115,8 @@ fn non_finite_input_is_refused_and_leaves_the_model_unchanged() {
 
 #[test]
 fn forward_rows_is_forward_row_by_row_bit_for_bit() {
-    let mut m = tinymlp::zoo::seed_mlp();
-    m.init(&mut Xoshiro128PlusPlus::new(4));
+    let mut m: tinymlp::zoo::SeedMlp = tinymlp::zoo::seed_mlp();
+    m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(4));
     m.head.adapt(&[[0.1, 2.0], [-1.0, 0.5], [3.0, -2.0]]);
     let mut rng = Xoshiro128PlusPlus::new(5);
     let x: Vec<[f32; 2]> =
@@ -127,23 +132,38 @@ fn forward_rows_is_forward_row_by_row_bit_for_bit() {
 
 /// A kernel whose magnitude bound is far too loose (every check then looks at each new
 /// value), and one that is NaN on purpose: only the speed may depend on a kernel's bound.
-struct LooseBound {
-    nan: bool,
-}
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct LooseBound;
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct NanBound;
 
 impl kernel::Kernel for LooseBound {
     fn affine<const IN: usize, const OUT: usize>(
-        &self,
         weight: &[[f32; IN]; OUT],
         bias: &[f32; OUT],
         x: &[f32; IN],
         z: &mut [f32; OUT],
     ) {
-        kernel::Canonical.affine(weight, bias, x, z)
+        kernel::Canonical::affine(weight, bias, x, z)
     }
 
-    fn abs_bound(&self, x: &[f32]) -> f32 {
-        if self.nan { f32::NAN } else { x.iter().fold(1e30, |s, v| s + v.abs() * 1e30) }
+    fn abs_bound(x: &[f32]) -> f32 {
+        x.iter().fold(1e30, |s, v| s + v.abs() * 1e30)
+    }
+}
+
+impl kernel::Kernel for NanBound {
+    fn affine<const IN: usize, const OUT: usize>(
+        weight: &[[f32; IN]; OUT],
+        bias: &[f32; OUT],
+        x: &[f32; IN],
+        z: &mut [f32; OUT],
+    ) {
+        kernel::Canonical::affine(weight, bias, x, z)
+    }
+
+    fn abs_bound(_: &[f32]) -> f32 {
+        f32::NAN
     }
 }
 
@@ -155,7 +175,7 @@ fn a_kernel_bound_changes_no_bit_and_no_refusal() {
     let fresh = || {
         let mut net: Net =
             sequential![Dense::new(Activation::Relu), BatchNorm::new(), Dense::new(Activation::Sigmoid)];
-        net.init(&mut Xoshiro128PlusPlus::new(4));
+        net.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(4));
         net
     };
     let bits = |n: &Net| {
@@ -167,8 +187,8 @@ fn a_kernel_bound_changes_no_bit_and_no_refusal() {
         let (mut a, mut b, mut c) = (fresh(), fresh(), fresh());
         let (mut ta, mut tb, mut tc) = (
             Trainer::<Net, 8>::new(Loss::BinaryCrossEntropy),
-            Trainer::<Net, 8>::new(Loss::BinaryCrossEntropy),
-            Trainer::<Net, 8>::new(Loss::BinaryCrossEntropy),
+            Trainer::<Net, 8, LooseBound>::new(Loss::BinaryCrossEntropy),
+            Trainer::<Net, 8, NanBound>::new(Loss::BinaryCrossEntropy),
         );
         let (mut ra, mut rb, mut rc) =
             (Xoshiro128PlusPlus::new(1), Xoshiro128PlusPlus::new(1), Xoshiro128PlusPlus::new(1));
@@ -179,16 +199,16 @@ fn a_kernel_bound_changes_no_bit_and_no_refusal() {
                 let (mut o1, mut o2, mut o3) = (Sgd::new(lr), Sgd::new(lr), Sgd::new(lr));
                 (
                     ta.step(&mut a, &mut o1, xs, ts, &mut ra),
-                    tb.step_with(&LooseBound { nan: false }, &mut b, &mut o2, xs, ts, &mut rb),
-                    tc.step_with(&LooseBound { nan: true }, &mut c, &mut o3, xs, ts, &mut rc),
+                    tb.step(&mut b, &mut o2, xs, ts, &mut rb),
+                    tc.step(&mut c, &mut o3, xs, ts, &mut rc),
                 )
             } else {
                 let (mut o1, mut o2, mut o3) =
                     (Adam::<Net>::new(lr), Adam::<Net>::new(lr), Adam::<Net>::new(lr));
                 (
                     ta.step(&mut a, &mut o1, xs, ts, &mut ra),
-                    tb.step_with(&LooseBound { nan: false }, &mut b, &mut o2, xs, ts, &mut rb),
-                    tc.step_with(&LooseBound { nan: true }, &mut c, &mut o3, xs, ts, &mut rc),
+                    tb.step(&mut b, &mut o2, xs, ts, &mut rb),
+                    tc.step(&mut c, &mut o3, xs, ts, &mut rc),
                 )
             };
             refusals += usize::from(r1.is_err());

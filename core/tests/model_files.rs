@@ -1,7 +1,11 @@
 //! Model files: bit-exact round trips, a file written by hand, every error, and random
 //! mutations of valid files.
 
-use tinymlp::format::*;
+use tinymlp::io::*;
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::zoo::{SeedMlp, seed_mlp};
 use tinymlp::*;
 
@@ -21,7 +25,7 @@ fn small() -> Small {
 fn trained() -> SeedMlp {
     let mut rng = Xoshiro128PlusPlus::new(5);
     let mut m = seed_mlp();
-    m.init(&mut rng);
+    m.init(Init::GlorotUniform, &mut rng);
     m.head.adapt(&[[0.3, -1.7], [2.2, 0.4], [-0.9, 1.1]]);
     let mut trainer = Box::new(Trainer::<SeedMlp, 8>::new(Loss::BinaryCrossEntropy));
     let mut opt = Adam::<SeedMlp>::new(0.01);

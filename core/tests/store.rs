@@ -2,7 +2,9 @@
 //! in turn, and after each "reboot" the store must load a valid model, old or new.
 
 use embedded_storage::nor_flash::{ErrorType, NorFlash, NorFlashErrorKind, ReadNorFlash};
-use tinymlp::store::{ModelStore, StoreError};
+use tinymlp::io::store::{ModelStore, StoreError};
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
 use tinymlp::zoo::{SeedMlp, seed_mlp};
 use tinymlp::*;
 
@@ -75,7 +77,7 @@ impl NorFlash for Flash {
 
 fn trained(seed: u64) -> SeedMlp {
     let mut m = seed_mlp();
-    m.init(&mut Xoshiro128PlusPlus::new(seed));
+    m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(seed));
     m.head.adapt(&[[seed as f32, 1.0], [2.0, -3.0]]);
     m
 }
@@ -85,7 +87,7 @@ const SLOT: u32 = 16 * PAGE as u32;
 fn load(flash: Flash) -> Result<(SeedMlp, u32), StoreError> {
     let mut store = ModelStore::new(flash, 0, SLOT).unwrap();
     let mut m = seed_mlp();
-    let mut buf = vec![0u8; format::bin_len::<SeedMlp>()];
+    let mut buf = vec![0u8; io::bin_len::<SeedMlp>()];
     let info = store.load(&mut m, &mut buf)?;
     Ok((m, info.seq))
 }
@@ -94,14 +96,14 @@ fn load(flash: Flash) -> Result<(SeedMlp, u32), StoreError> {
 fn save_load_and_alternate_slots() {
     let mut store = ModelStore::new(Flash::new(32), 0, SLOT).unwrap();
     let (a, b, c) = (trained(1), trained(2), trained(3));
-    let mut buf = vec![0u8; format::bin_len::<SeedMlp>()];
+    let mut buf = vec![0u8; io::bin_len::<SeedMlp>()];
     assert_eq!(store.load(&mut seed_mlp(), &mut buf), Err(StoreError::Empty));
     let ia = store.save(&a).unwrap();
     let ib = store.save(&b).unwrap();
     let ic = store.save(&c).unwrap();
     assert_eq!((ia.slot, ib.slot, ic.slot), (0, 1, 0));
     assert_eq!((ia.seq, ib.seq, ic.seq), (1, 2, 3));
-    assert_eq!(ic.model_id, format::model_id(&c).unwrap());
+    assert_eq!(ic.model_id, io::model_id(&c).unwrap());
     let mut m = seed_mlp();
     assert_eq!(store.load(&mut m, &mut buf).unwrap().seq, 3);
     assert_eq!(m, c);

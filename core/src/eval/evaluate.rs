@@ -23,7 +23,8 @@ pub struct Evaluation {
 /// Runs inference on every row of `x`, writing `out` (over the shorter length).
 ///
 /// ```
-/// use tinymlp::{predict, Activation, Dense};
+/// use tinymlp::{Activation, Dense};
+/// use tinymlp::eval::predict;
 /// let layer = Dense::<1, 1>::from_parts([[2.0]], [1.0], Activation::Linear);
 /// let mut out = [[0.0]; 2];
 /// predict(&layer, &[[1.0], [2.0]], &mut out);

@@ -95,7 +95,7 @@ pub fn emit_bin<M: Layer>(model: &M, out: &mut dyn FnMut(&[u8])) -> Result<(), M
 /// the number of bytes written. Refuses non-finite parameters.
 ///
 /// ```
-/// use tinymlp::format::{bin_len, read_bin, write_bin};
+/// use tinymlp::io::{bin_len, read_bin, write_bin};
 /// use tinymlp::{Activation, Dense};
 /// let a = Dense::<2, 1>::from_parts([[0.5, -1.0]], [0.25], Activation::Tanh);
 /// let mut buf = [0u8; bin_len::<Dense<2, 1>>()];
@@ -123,7 +123,7 @@ pub fn write_bin<M: Layer>(model: &M, buf: &mut [u8]) -> Result<usize, ModelErro
 /// and the firmware name a model by it.
 ///
 /// ```
-/// use tinymlp::format::{bin_len, model_id, write_bin};
+/// use tinymlp::io::{bin_len, model_id, write_bin};
 /// use tinymlp::{Activation, Dense};
 /// let a = Dense::<2, 1>::from_parts([[0.5, -1.0]], [0.25], Activation::Tanh);
 /// let mut buf = [0u8; bin_len::<Dense<2, 1>>()];

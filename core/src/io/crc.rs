@@ -56,7 +56,7 @@ impl Crc32 {
 /// CRC-32 of `bytes` (reflected polynomial 0xEDB88320, initial and final XOR 0xFFFFFFFF).
 ///
 /// ```
-/// assert_eq!(tinymlp::format::crc32(b"123456789"), 0xCBF4_3926);
+/// assert_eq!(tinymlp::io::crc32(b"123456789"), 0xCBF4_3926);
 /// ```
 pub fn crc32(bytes: &[u8]) -> u32 {
     let mut c = Crc32::new();

@@ -46,7 +46,7 @@ impl Serialize for Meta<'_> {
 /// bit-exact. Refuses non-finite parameters (JSON cannot hold them).
 ///
 /// ```
-/// use tinymlp::format::{read_json, write_json};
+/// use tinymlp::io::{read_json, write_json};
 /// use tinymlp::{Activation, Dense};
 /// let a = Dense::<2, 1>::from_parts([[0.1, -2.5e-8]], [3.0], Activation::Sigmoid);
 /// let mut buf = [0u8; 512];

@@ -9,6 +9,7 @@ mod fixed_check;
 mod json;
 mod name;
 mod rust;
+pub mod store;
 
 pub use binary::{MAGIC, bin_len, emit_bin, model_id, read_bin, write_bin};
 pub use crc::{Crc32, crc32};

@@ -37,7 +37,7 @@ fn activation(w: &mut dyn Write, a: Activation) -> fmt::Result {
 /// ```
 /// use tinymlp::{Activation, Dense};
 /// let mut text = String::new();
-/// tinymlp::format::write_rust(&Dense::<1, 1>::from_parts([[0.5]], [0.1], Activation::Relu), "x.json", &mut text).unwrap();
+/// tinymlp::io::write_rust(&Dense::<1, 1>::from_parts([[0.5]], [0.1], Activation::Relu), "x.json", &mut text).unwrap();
 /// assert!(text.contains("pub type Model = tinymlp::Sequential![Dense<1, 1>];"));
 /// ```
 pub fn write_rust<M: Layer>(model: &M, source: &str, w: &mut dyn Write) -> fmt::Result {

@@ -1,8 +1,8 @@
 //! Keeping a model in flash so that no power cut can lose it: two slots, a header written
 //! last, and a CRC over everything.
 
-use crate::layers::Layer;
 use crate::io::{Crc32, ModelError, bin_len, crc32, emit_bin, read_bin};
+use crate::layers::Layer;
 use core::fmt;
 use embedded_storage::nor_flash::{NorFlash, NorFlashError, NorFlashErrorKind};
 

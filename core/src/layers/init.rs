@@ -36,7 +36,8 @@ pub struct Fans {
 /// | `Custom(f)` | `f(rng, fans)` per weight | |
 ///
 /// ```
-/// use tinymlp::{Fans, Init, Xoshiro128PlusPlus};
+/// use tinymlp::{Init, Xoshiro128PlusPlus};
+/// use tinymlp::layers::Fans;
 /// let mut rng = Xoshiro128PlusPlus::new(1);
 /// let w = Init::GlorotUniform.sample(Fans { fan_in: 2, fan_out: 64 }, &mut rng);
 /// assert!(w.abs() <= (6.0f32 / 66.0).sqrt());

@@ -139,7 +139,7 @@ pub fn combine(l: &[f32; LANES]) -> f32 {
 /// [`Trainer<M, B, K>`]: crate::Trainer
 ///
 /// ```
-/// use tinymlp::kernel::{Canonical, Kernel};
+/// use tinymlp::numeric::kernel::{Canonical, Kernel};
 /// let mut z = [0.0; 2];
 /// Canonical::affine(&[[1.0, 2.0], [3.0, -1.0]], &[0.5, 0.0], &[1.0, 1.0], &mut z);
 /// assert_eq!(z, [3.5, 2.0]);
@@ -415,9 +415,20 @@ mod tests {
         });
         // The same parameters in the same network with other kernels.
         fn with<K: Kernel>(model: &SeedMlp) -> SeedMlp<K> {
+            use crate::layers::{Activation::*, BatchNorm, Dense, Dropout, Normalization};
             let mut bin = [0u8; 20_000];
             let n = crate::io::write_bin(model, &mut bin).unwrap();
-            let mut m = crate::zoo::seed_mlp();
+            let mut m: SeedMlp<K> = crate::sequential![
+                Normalization::new(),
+                Dense::new(Relu),
+                BatchNorm::new(),
+                Dropout::new(0.3),
+                Dense::new(Relu),
+                BatchNorm::new(),
+                Dropout::new(0.2),
+                Dense::new(Relu),
+                Dense::new(Sigmoid)
+            ];
             crate::io::read_bin(&bin[..n], &mut m).unwrap();
             m
         }

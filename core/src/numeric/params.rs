@@ -53,7 +53,8 @@ pub trait Params {
     /// may compute a looser bound faster ([`Kernel::abs_bound`](crate::numeric::kernel::Kernel::abs_bound)).
     ///
     /// ```
-    /// use tinymlp::{DenseGrads, Params};
+    /// use tinymlp::Params;
+    /// use tinymlp::layers::DenseGrads;
     /// let g = DenseGrads { weight: [[0.5, -3.0]], bias: [1.0] };
     /// assert_eq!(g.abs_bound(), 3.0);
     /// let bad = DenseGrads { weight: [[0.5, f32::NAN]], bias: [1.0] };

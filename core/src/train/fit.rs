@@ -70,7 +70,7 @@ pub struct FitReport {
 }
 
 /// Why training stopped with an error. The model keeps its last finite weights (callbacks
-/// such as [`EarlyStopping`](crate::EarlyStopping) still restore their best weights).
+/// such as [`EarlyStopping`](crate::train::callbacks::EarlyStopping) still restore their best weights).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FitError {
@@ -125,7 +125,7 @@ impl core::error::Error for FitError {}
 /// for validation, taken before any shuffling (`ceil(n·(1 − split))` training rows).
 ///
 /// ```
-/// assert_eq!(tinymlp::validation_split_index(1600, 0.2), 1280);
+/// assert_eq!(tinymlp::train::validation_split_index(1600, 0.2), 1280);
 /// ```
 pub fn validation_split_index(n: usize, split: f64) -> usize {
     let keep = libm::ceil(n as f64 * (1.0 - split));

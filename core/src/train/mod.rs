@@ -1,5 +1,5 @@
 //! Training: the [`Trainer`] of one step, the [`Loss`] it minimises, the optimisers, the
-//! callbacks and the [`fit`] loop over epochs.
+//! callbacks and the [`Trainer::fit`] loop over epochs.
 
 pub mod callbacks;
 mod fit;

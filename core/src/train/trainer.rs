@@ -26,7 +26,7 @@ pub type Observer<'a, O> = dyn FnMut(&[O], &[O]) + 'a;
 /// type Net = Sequential![Dense<2, 4>, Dense<4, 1>];
 /// let mut rng = Xoshiro128PlusPlus::new(0);
 /// let mut net: Net = sequential![Dense::new(Activation::Tanh), Dense::new(Activation::Sigmoid)];
-/// net.init(&mut rng);
+/// net.init(Init::GlorotUniform, &mut rng);
 /// let mut trainer = Trainer::<Net, 4>::new(Loss::BinaryCrossEntropy);
 /// let mut opt = Adam::<Net>::new(0.05);
 /// let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];

@@ -7,6 +7,7 @@ use crate::train::callbacks::{Callback, Control, EpochLogs, Monitor, MonitorMode
 /// device can write it to flash.
 ///
 /// ```
+/// use tinymlp::train::callbacks::*;
 /// use tinymlp::*;
 /// let cp = ModelCheckpoint::<Dense<1, 1>>::new(Monitor::ValAuc).mode(MonitorMode::Max);
 /// assert!(cp.best_model().is_none());

@@ -11,6 +11,7 @@ use crate::train::callbacks::{Callback, Control, EpochLogs, Monitor, MonitorMode
 /// of the model, inside this value.
 ///
 /// ```
+/// use tinymlp::train::callbacks::*;
 /// use tinymlp::*;
 /// let mut es = EarlyStopping::<Dense<1, 1>>::new(Monitor::ValLoss, 2).restore_best_weights();
 /// assert_eq!(es.patience, 2);

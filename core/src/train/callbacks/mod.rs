@@ -1,6 +1,14 @@
 //! Callbacks: what the training loop tells the caller each epoch, and how the caller
 //! steers it (stop, learning rate).
 
+mod checkpoint;
+mod early_stopping;
+mod reduce_lr;
+
+pub use checkpoint::ModelCheckpoint;
+pub use early_stopping::EarlyStopping;
+pub use reduce_lr::ReduceLrOnPlateau;
+
 use crate::eval::Evaluation;
 
 /// A quantity a callback watches.

@@ -7,6 +7,7 @@ use crate::train::callbacks::{Callback, Control, EpochLogs, Monitor, MonitorMode
 /// `cooldown` epochs before counting again.
 ///
 /// ```
+/// use tinymlp::train::callbacks::*;
 /// use tinymlp::*;
 /// let r = ReduceLrOnPlateau::new(Monitor::ValLoss, 0.5, 5).min_lr(1e-6);
 /// assert_eq!(r.min_delta, 1e-4); // Keras' default

@@ -20,11 +20,12 @@ use crate::train::StepError;
 /// new` lets them live in a `static`.
 ///
 /// ```
-/// use tinymlp::{Activation, Adam, Dense, DenseGrads, Optimizer};
+/// use tinymlp::{Activation, Adam, Canonical, Dense, Optimizer};
+/// use tinymlp::layers::DenseGrads;
 /// let mut layer = Dense::<1, 1>::from_parts([[1.0]], [0.0], Activation::Linear);
 /// let grads = DenseGrads { weight: [[0.5]], bias: [-2.0] };
 /// let mut adam = Adam::<Dense<1, 1>>::new(0.001);
-/// adam.step(&mut layer, &grads).unwrap();
+/// adam.step::<Canonical>(&mut layer, &grads, f32::INFINITY).unwrap();
 /// // Adam's first step moves each parameter by about lr against its gradient's sign.
 /// assert!((layer.weight[0][0] - 0.999).abs() < 1e-6);
 /// assert!((layer.bias[0] - 0.001).abs() < 1e-6);

@@ -7,10 +7,11 @@ use crate::train::StepError;
 /// Plain stochastic gradient descent: `p ← p − lr·g`. No state.
 ///
 /// ```
-/// use tinymlp::{Activation, Dense, DenseGrads, Optimizer, Sgd};
+/// use tinymlp::{Activation, Canonical, Dense, Optimizer, Sgd};
+/// use tinymlp::layers::DenseGrads;
 /// let mut layer = Dense::<1, 1>::from_parts([[1.0]], [0.0], Activation::Linear);
 /// let grads = DenseGrads { weight: [[0.5]], bias: [1.0] };
-/// Sgd::new(0.1).step(&mut layer, &grads).unwrap();
+/// Sgd::new(0.1).step::<Canonical>(&mut layer, &grads, f32::INFINITY).unwrap();
 /// assert_eq!(layer.weight, [[0.95]]);
 /// assert_eq!(layer.bias, [-0.1]);
 /// ```
