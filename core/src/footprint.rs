@@ -12,7 +12,7 @@ use core::mem::size_of;
 /// type Seed = Sequential![Dense<2, 64>, Dense<64, 32>, Dense<32, 16>, Dense<16, 1>];
 /// assert_eq!(Seed::PARAMETER_BYTES, 2817 * 4);
 /// assert_eq!(Seed::GRADS_BYTES, 2817 * 4);
-/// assert_eq!(Seed::ADAM_BYTES, 2 * 2817 * 4 + 24);
+/// assert_eq!(Seed::ADAM_BYTES, 2 * 2817 * 4 + 28); // two moments, the step count and the settings
 /// assert_eq!(Seed::ACTIVATION_BYTES, 64 * 4);
 /// ```
 pub trait Footprint: Train + Sized {

@@ -90,7 +90,12 @@ fn momentum_steps_by_hand() {
     // Nesterov: p1 = 1 + (−0.05 + 0.9·(−0.05)) = 0.905; v2 = −0.095,
     // p2 = 0.905 + (−0.05 + 0.9·(−0.095)) = 0.7695.
     let mut layer = one_weight(1.0);
-    let mut opt = Momentum::<Dense<1, 1>>::new(0.1, 0.9).nesterov();
+    let mut opt = Momentum::<Dense<1, 1>>::from_config(MomentumConfig {
+        lr: 0.1,
+        momentum: 0.9,
+        nesterov: true,
+        ..Default::default()
+    });
     opt.step::<Canonical>(&mut layer, &grad(0.5), f32::INFINITY).unwrap();
     assert!(near(layer.weight[0][0], 0.905, 1e-7));
     opt.step::<Canonical>(&mut layer, &grad(0.5), f32::INFINITY).unwrap();
@@ -115,8 +120,47 @@ fn adam_steps_against_the_reference_computation() {
 fn weight_decay_adds_l2_gradient() {
     // g' = g + 0.1·p = 0.5 + 0.1 = 0.6; p = 1 − 0.1·0.6 = 0.94
     let mut layer = one_weight(1.0);
-    Sgd::new(0.1).with_weight_decay(0.1).step::<Canonical>(&mut layer, &grad(0.5), f32::INFINITY).unwrap();
+    let config = SgdConfig { lr: 0.1, weight_decay: 0.1, ..Default::default() };
+    Sgd::from(config).step::<Canonical>(&mut layer, &grad(0.5), f32::INFINITY).unwrap();
     assert!(near(layer.weight[0][0], 0.94, 1e-7));
+    assert_eq!(layer.bias, [0.0]);
+    // The bias (gradient 0, value 0) stays: its decay term is 0.1·0.
+}
+
+#[test]
+fn weight_decay_can_leave_biases_and_batchnorm_alone() {
+    // Keras' kernel_regularizer: only the dense layers' weight matrices decay.
+    type Net = Sequential![Dense<1, 1>, BatchNorm<1>];
+    let fresh =
+        || -> Net { sequential![Dense::from_parts([[1.0]], [2.0], Activation::Linear), BatchNorm::new()] };
+    let zero = <Net as Train>::Grads::ZERO;
+    for decay_biases in [true, false] {
+        let mut net = fresh();
+        let config = SgdConfig { lr: 0.1, weight_decay: 0.5, decay_biases };
+        Sgd::from(config).step::<Canonical>(&mut net, &zero, f32::INFINITY).unwrap();
+        assert!(near(net.head.weight[0][0], 0.95, 1e-7), "the weight always decays: 1 − 0.1·0.5·1");
+        let (bias, gamma) = (net.head.bias[0], net.tail.gamma[0]);
+        if decay_biases {
+            assert!(near(bias, 1.9, 1e-6) && near(gamma, 0.95, 1e-7), "{bias} {gamma}");
+        } else {
+            assert_eq!((bias, gamma), (2.0, 1.0));
+        }
+        let mut net = fresh();
+        let mut adam =
+            Adam::<Net>::from_config(AdamConfig { weight_decay: 0.5, decay_biases, ..Default::default() });
+        adam.step::<Canonical>(&mut net, &zero, f32::INFINITY).unwrap();
+        assert_ne!(net.head.weight[0][0], 1.0);
+        assert_eq!(net.head.bias[0] == 2.0, !decay_biases);
+        let mut net = fresh();
+        let mut momentum = Momentum::<Net>::from_config(MomentumConfig {
+            weight_decay: 0.5,
+            decay_biases,
+            ..Default::default()
+        });
+        momentum.step::<Canonical>(&mut net, &zero, f32::INFINITY).unwrap();
+        assert_ne!(net.head.weight[0][0], 1.0);
+        assert_eq!(net.tail.gamma[0] == 1.0, !decay_biases);
+    }
 }
 
 #[test]

@@ -42,6 +42,10 @@ impl<Head: Params, Tail: Params> Params for Chain<Head, Tail> {
     fn slice_mut(&mut self, i: usize) -> &mut [f32] {
         if i < Head::SLICES { self.head.slice_mut(i) } else { self.tail.slice_mut(i - Head::SLICES) }
     }
+    #[inline]
+    fn is_weight(&self, i: usize) -> bool {
+        if i < Head::SLICES { self.head.is_weight(i) } else { self.tail.is_weight(i - Head::SLICES) }
+    }
 }
 
 impl<Head: Layer, Tail: Layer<Input = Head::Output>> Chain<Head, Tail> {

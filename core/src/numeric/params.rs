@@ -13,6 +13,12 @@ pub trait Params {
     fn slice(&self, i: usize) -> &[f32];
     /// Slice `i`, mutably (`i < SLICES`); an empty slice for any other `i`.
     fn slice_mut(&mut self, i: usize) -> &mut [f32];
+    /// `true` when slice `i` is a dense layer's weight matrix (Keras' "kernel"), the only
+    /// parameters L2 weight decay reaches when an optimiser leaves biases alone.
+    fn is_weight(&self, i: usize) -> bool {
+        let _ = i;
+        false
+    }
 
     /// Sets every value to zero (gradients before a new batch).
     fn fill_zero(&mut self) {
@@ -124,6 +130,12 @@ macro_rules! impl_params {
                     _ => &mut [],
                 }
             }
+            fn is_weight(&self, _i: usize) -> bool {
+                match _i {
+                    $($idx => stringify!($field).as_bytes() == b"weight",)*
+                    _ => false,
+                }
+            }
         }
     };
 }
@@ -148,6 +160,10 @@ impl<A: Params, B: Params> Params for (A, B) {
     #[inline]
     fn slice_mut(&mut self, i: usize) -> &mut [f32] {
         if i < A::SLICES { self.0.slice_mut(i) } else { self.1.slice_mut(i - A::SLICES) }
+    }
+    #[inline]
+    fn is_weight(&self, i: usize) -> bool {
+        if i < A::SLICES { self.0.is_weight(i) } else { self.1.is_weight(i - A::SLICES) }
     }
 }
 

@@ -16,8 +16,9 @@ use crate::train::StepError;
 /// p ← p − (m·α) / (√v + ε)
 /// ```
 ///
-/// The moments have the model's gradient shape and are sized at compile time; `const fn
-/// new` lets them live in a `static`.
+/// The configuration ([`AdamConfig`]), the step count and the moments, which have the
+/// model's gradient shape and are sized at compile time; `const fn new` lets them live in a
+/// `static`.
 ///
 /// ```
 /// use tinymlp::{Activation, Adam, Canonical, Dense, Optimizer};
@@ -32,7 +33,18 @@ use crate::train::StepError;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Adam<M: Train> {
-    /// Learning rate (Keras' default 0.001).
+    /// The settings.
+    pub config: AdamConfig,
+    t: u32,
+    m: M::Grads,
+    v: M::Grads,
+}
+
+/// Adam's settings, with Keras' defaults through [`Default`]: learning rate 0.001,
+/// `beta1 = 0.9`, `beta2 = 0.999`, `epsilon = 1e-7`, no weight decay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamConfig {
+    /// Learning rate.
     pub lr: f32,
     /// Decay of the first moment.
     pub beta1: f32,
@@ -42,38 +54,32 @@ pub struct Adam<M: Train> {
     pub epsilon: f32,
     /// L2 weight decay (0 for none).
     pub weight_decay: f32,
-    t: u32,
-    m: M::Grads,
-    v: M::Grads,
+    /// Whether the decay reaches biases and BatchNorm's parameters too (see
+    /// [`SgdConfig::decay_biases`](super::SgdConfig::decay_biases)).
+    pub decay_biases: bool,
+}
+
+impl AdamConfig {
+    /// Keras' defaults.
+    pub const KERAS: Self =
+        Self { lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weight_decay: 0.0, decay_biases: true };
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        Self::KERAS
+    }
 }
 
 impl<M: Train> Adam<M> {
     /// Adam with Keras' defaults and learning rate `lr`.
     pub const fn new(lr: f32) -> Self {
-        Self {
-            lr,
-            beta1: 0.9,
-            beta2: 0.999,
-            epsilon: 1e-7,
-            weight_decay: 0.0,
-            t: 0,
-            m: M::Grads::ZERO,
-            v: M::Grads::ZERO,
-        }
+        Self::from_config(AdamConfig { lr, ..AdamConfig::KERAS })
     }
 
-    /// The same optimiser with other moment decays and epsilon.
-    pub const fn with_betas(mut self, beta1: f32, beta2: f32, epsilon: f32) -> Self {
-        self.beta1 = beta1;
-        self.beta2 = beta2;
-        self.epsilon = epsilon;
-        self
-    }
-
-    /// The same optimiser with L2 weight decay.
-    pub const fn with_weight_decay(mut self, weight_decay: f32) -> Self {
-        self.weight_decay = weight_decay;
-        self
+    /// Adam with these settings; `const`, so its moments can be a `static`.
+    pub const fn from_config(config: AdamConfig) -> Self {
+        Self { config, t: 0, m: M::Grads::ZERO, v: M::Grads::ZERO }
     }
 
     /// Steps taken so far.
@@ -95,12 +101,13 @@ impl<M: Train> Optimizer<M> for Adam<M> {
         grads_bound: f32,
     ) -> Result<(), StepError> {
         let sqrt = |x: f32| K::sqrt(x);
+        let AdamConfig { lr, beta1, beta2, epsilon: eps, weight_decay, decay_biases } = self.config;
+        let decay = |s: usize| if decay_biases || grads.is_weight(s) { weight_decay } else { 0.0 };
         let t = self.t.saturating_add(1) as f32;
-        let alpha = self.lr * sqrt(1.0 - powf(self.beta2, t)) / (1.0 - powf(self.beta1, t));
-        let (one_m_b1, one_m_b2, eps, wd) =
-            (1.0 - self.beta1, 1.0 - self.beta2, self.epsilon, self.weight_decay);
+        let alpha = lr * sqrt(1.0 - powf(beta2, t)) / (1.0 - powf(beta1, t));
+        let (one_m_b1, one_m_b2) = (1.0 - beta1, 1.0 - beta2);
         // (p, g, m, v) → (p', m', v')
-        let update = |p: f32, g: f32, m: f32, v: f32| {
+        let update = |p: f32, g: f32, m: f32, v: f32, wd: f32| {
             let g = decayed(g, p, wd);
             let m = m + (g - m) * one_m_b1;
             let v = v + (g * g - v) * one_m_b2;
@@ -110,7 +117,7 @@ impl<M: Train> Optimizer<M> for Adam<M> {
         // and α ≤ 1e10, every new value is finite (m′ and v′ are convex combinations, the
         // step is at most 1e18·α/ε = 1e35). Only otherwise is each update computed twice.
         let pmax = abs_bound::<K, _>(&*model);
-        let gmax = grads_bound + wd.abs() * pmax;
+        let gmax = grads_bound + weight_decay.abs() * pmax;
         let safe = gmax <= 1e18
             && abs_bound::<K, _>(&self.m) <= 1e18
             && abs_bound::<K, _>(&self.v) <= 1e37
@@ -124,8 +131,9 @@ impl<M: Train> Optimizer<M> for Adam<M> {
                 break;
             }
             let (ps, gs, ms, vs) = (model.slice(s), grads.slice(s), self.m.slice(s), self.v.slice(s));
+            let wd = decay(s);
             let ok = ps.iter().zip(gs).zip(ms).zip(vs).all(|(((&p, &g), &m), &v)| {
-                let (p, m, v) = update(p, g, m, v);
+                let (p, m, v) = update(p, g, m, v, wd);
                 p.is_finite() && m.is_finite() && v.is_finite()
             });
             if !ok {
@@ -134,19 +142,20 @@ impl<M: Train> Optimizer<M> for Adam<M> {
         }
         self.t = self.t.saturating_add(1);
         for s in 0..M::SLICES {
+            let wd = decay(s);
             let (ms, vs) = (self.m.slice_mut(s), self.v.slice_mut(s));
             let ps = model.slice_mut(s);
             for (((p, &g), m), v) in ps.iter_mut().zip(grads.slice(s)).zip(ms).zip(vs) {
-                (*p, *m, *v) = update(*p, g, *m, *v);
+                (*p, *m, *v) = update(*p, g, *m, *v, wd);
             }
         }
         Ok(())
     }
     fn learning_rate(&self) -> f32 {
-        self.lr
+        self.config.lr
     }
     fn set_learning_rate(&mut self, lr: f32) {
-        self.lr = lr;
+        self.config.lr = lr;
     }
     fn reset(&mut self) {
         self.t = 0;

@@ -7,9 +7,9 @@ mod adam;
 mod momentum;
 mod sgd;
 
-pub use adam::Adam;
-pub use momentum::Momentum;
-pub use sgd::Sgd;
+pub use adam::{Adam, AdamConfig};
+pub use momentum::{Momentum, MomentumConfig};
+pub use sgd::{Sgd, SgdConfig};
 
 use crate::layers::Train;
 use crate::numeric::Params;

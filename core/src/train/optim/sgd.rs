@@ -4,11 +4,36 @@ use crate::numeric::Params;
 use crate::numeric::kernel::Kernel;
 use crate::train::StepError;
 
-/// Plain stochastic gradient descent: `p ← p − lr·g`. No state.
+/// Plain SGD's settings, with Keras' defaults through [`Default`] (learning rate 0.01, no
+/// weight decay).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SgdConfig {
+    /// Learning rate.
+    pub lr: f32,
+    /// L2 weight decay (0 for none): `weight_decay · p` is added to each gradient.
+    pub weight_decay: f32,
+    /// Whether the decay reaches biases and BatchNorm's parameters too (`false`: only the
+    /// dense layers' weight matrices, like Keras' `kernel_regularizer`).
+    pub decay_biases: bool,
+}
+
+impl SgdConfig {
+    /// Keras' defaults.
+    pub const KERAS: Self = Self { lr: 0.01, weight_decay: 0.0, decay_biases: true };
+}
+
+impl Default for SgdConfig {
+    fn default() -> Self {
+        Self::KERAS
+    }
+}
+
+/// Plain stochastic gradient descent: `p ← p − lr·g`. It has no state: it is its
+/// configuration.
 ///
 /// ```
-/// use tinymlp::{Activation, Canonical, Dense, Optimizer, Sgd};
 /// use tinymlp::layers::DenseGrads;
+/// use tinymlp::{Activation, Canonical, Dense, Optimizer, Sgd};
 /// let mut layer = Dense::<1, 1>::from_parts([[1.0]], [0.0], Activation::Linear);
 /// let grads = DenseGrads { weight: [[0.5]], bias: [1.0] };
 /// Sgd::new(0.1).step::<Canonical>(&mut layer, &grads, f32::INFINITY).unwrap();
@@ -17,22 +42,20 @@ use crate::train::StepError;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sgd {
-    /// Learning rate.
-    pub lr: f32,
-    /// L2 weight decay (0 for none).
-    pub weight_decay: f32,
+    /// The settings.
+    pub config: SgdConfig,
 }
 
 impl Sgd {
-    /// SGD with learning rate `lr` (Keras' default is 0.01).
+    /// SGD with learning rate `lr` and the other settings at their defaults.
     pub const fn new(lr: f32) -> Self {
-        Self { lr, weight_decay: 0.0 }
+        Self { config: SgdConfig { lr, ..SgdConfig::KERAS } }
     }
+}
 
-    /// The same optimiser with L2 weight decay.
-    pub const fn with_weight_decay(mut self, weight_decay: f32) -> Self {
-        self.weight_decay = weight_decay;
-        self
+impl From<SgdConfig> for Sgd {
+    fn from(config: SgdConfig) -> Self {
+        Self { config }
     }
 }
 
@@ -43,36 +66,40 @@ impl<M: Train> Optimizer<M> for Sgd {
         grads: &M::Grads,
         grads_bound: f32,
     ) -> Result<(), StepError> {
-        let update = |p: f32, g: f32| p - decayed(g, p, self.weight_decay) * self.lr;
+        let SgdConfig { lr, weight_decay, decay_biases } = self.config;
+        let decay = |s: usize| if decay_biases || grads.is_weight(s) { weight_decay } else { 0.0 };
+        let update = |p: f32, g: f32, wd: f32| p - decayed(g, p, wd) * lr;
         // |p| ≤ 1e37 and lr·|g| ≤ 1e37 (decay included) keep every new value finite.
         let pmax = abs_bound::<K, _>(&*model);
-        let safe = pmax <= 1e37 && self.lr.abs() * (grads_bound + self.weight_decay.abs() * pmax) <= 1e37;
+        let safe = pmax <= 1e37 && lr.abs() * (grads_bound + weight_decay.abs() * pmax) <= 1e37;
         for s in 0..M::SLICES {
             if safe {
                 break;
             }
-            let ok = model.slice(s).iter().zip(grads.slice(s)).all(|(&p, &g)| update(p, g).is_finite());
+            let wd = decay(s);
+            let ok = model.slice(s).iter().zip(grads.slice(s)).all(|(&p, &g)| update(p, g, wd).is_finite());
             if !ok {
                 return Err(StepError::NonFiniteWeights);
             }
         }
         for s in 0..M::SLICES {
-            if self.weight_decay == 0.0 {
+            let wd = decay(s);
+            if wd == 0.0 {
                 // p − g·lr is p + (−lr)·g, bit for bit: the kernel's axpy.
-                K::axpy(model.slice_mut(s), -self.lr, grads.slice(s));
+                K::axpy(model.slice_mut(s), -lr, grads.slice(s));
             } else {
                 for (p, &g) in model.slice_mut(s).iter_mut().zip(grads.slice(s)) {
-                    *p = update(*p, g);
+                    *p = update(*p, g, wd);
                 }
             }
         }
         Ok(())
     }
     fn learning_rate(&self) -> f32 {
-        self.lr
+        self.config.lr
     }
     fn set_learning_rate(&mut self, lr: f32) {
-        self.lr = lr;
+        self.config.lr = lr;
     }
     fn reset(&mut self) {}
 }
