@@ -1,6 +1,6 @@
 //! Stop training when a monitored quantity stops improving.
 
-use crate::train::callbacks::{Callback, Control, EpochLogs, Monitor, MonitorMode};
+use crate::train::callbacks::{Callback, Control, EpochLogs, Monitor, MonitorMode, Plateau};
 
 /// Keras' `EarlyStopping`: stops when `monitor` has not improved by more than `min_delta`
 /// for `patience` epochs; with `restore_best_weights`, the model ends with the weights of
@@ -18,19 +18,12 @@ use crate::train::callbacks::{Callback, Control, EpochLogs, Monitor, MonitorMode
 /// ```
 #[derive(Clone, Debug)]
 pub struct EarlyStopping<M> {
-    /// The quantity watched.
-    pub monitor: Monitor,
-    /// Whether it should go down or up.
-    pub mode: MonitorMode,
+    /// The quantity watched, its best value and the epochs since.
+    pub plateau: Plateau,
     /// Epochs without improvement before stopping.
     pub patience: u32,
-    /// Smallest change that counts as an improvement.
-    pub min_delta: f32,
     /// Whether to end with the best epoch's weights.
     pub restore: bool,
-    best_value: f32,
-    best_epoch: Option<u32>,
-    wait: u32,
     stopped_epoch: Option<u32>,
     best_weights: Option<M>,
 }
@@ -40,14 +33,9 @@ impl<M: Clone> EarlyStopping<M> {
     /// min_delta 0, no restore).
     pub const fn new(monitor: Monitor, patience: u32) -> Self {
         Self {
-            monitor,
-            mode: MonitorMode::Auto,
+            plateau: Plateau::new(monitor, 0.0),
             patience,
-            min_delta: 0.0,
             restore: false,
-            best_value: f32::NAN,
-            best_epoch: None,
-            wait: 0,
             stopped_epoch: None,
             best_weights: None,
         }
@@ -61,19 +49,19 @@ impl<M: Clone> EarlyStopping<M> {
 
     /// Another mode.
     pub const fn mode(mut self, mode: MonitorMode) -> Self {
-        self.mode = mode;
+        self.plateau.mode = mode;
         self
     }
 
     /// Another minimum improvement.
     pub const fn min_delta(mut self, min_delta: f32) -> Self {
-        self.min_delta = min_delta;
+        self.plateau.min_delta = min_delta;
         self
     }
 
     /// The best epoch so far (from 0) and its value.
     pub fn best(&self) -> Option<(u32, f32)> {
-        self.best_epoch.map(|e| (e, self.best_value))
+        self.plateau.best()
     }
 
     /// The epoch after which training stopped, if the stop triggered.
@@ -84,30 +72,25 @@ impl<M: Clone> EarlyStopping<M> {
 
 impl<M: Clone> Callback<M> for EarlyStopping<M> {
     fn on_train_begin(&mut self, _model: &M) {
-        self.best_value = self.mode.worst(self.monitor);
-        self.best_epoch = None;
-        self.wait = 0;
+        self.plateau.reset();
         self.stopped_epoch = None;
         self.best_weights = None;
     }
 
     fn on_epoch_end(&mut self, model: &mut M, logs: &EpochLogs, control: &mut Control) {
-        let Some(current) = logs.get(self.monitor) else {
-            return;
-        };
-        self.wait += 1;
-        if self.mode.improves(self.monitor, current, self.best_value, self.min_delta) {
-            self.best_value = current;
-            self.best_epoch = Some(logs.epoch);
-            self.wait = 0;
-            if self.restore {
-                self.best_weights = Some(model.clone());
+        match self.plateau.observe(logs) {
+            None => {}
+            Some(true) => {
+                if self.restore {
+                    self.best_weights = Some(model.clone());
+                }
             }
-            return;
-        }
-        if self.wait >= self.patience {
-            self.stopped_epoch = Some(logs.epoch);
-            control.stop = true;
+            Some(false) => {
+                if self.plateau.wait() >= self.patience {
+                    self.stopped_epoch = Some(logs.epoch);
+                    control.stop = true;
+                }
+            }
         }
     }
 

@@ -3,10 +3,12 @@
 
 mod checkpoint;
 mod early_stopping;
+mod plateau;
 mod reduce_lr;
 
 pub use checkpoint::ModelCheckpoint;
 pub use early_stopping::EarlyStopping;
+pub use plateau::Plateau;
 pub use reduce_lr::ReduceLrOnPlateau;
 
 use crate::eval::Evaluation;
@@ -83,7 +85,7 @@ impl MonitorMode {
 }
 
 /// What one epoch measured.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct EpochLogs {
     /// Epoch number, from 0.
     pub epoch: u32,
