@@ -79,18 +79,12 @@ impl<M: Clone> Callback<M> for EarlyStopping<M> {
 
     fn on_epoch_end(&mut self, model: &mut M, logs: &EpochLogs, control: &mut Control) {
         match self.plateau.observe(logs) {
-            None => {}
-            Some(true) => {
-                if self.restore {
-                    self.best_weights = Some(model.clone());
-                }
+            Some(true) if self.restore => self.best_weights = Some(model.clone()),
+            Some(false) if self.plateau.wait() >= self.patience => {
+                self.stopped_epoch = Some(logs.epoch);
+                control.stop = true;
             }
-            Some(false) => {
-                if self.plateau.wait() >= self.patience {
-                    self.stopped_epoch = Some(logs.epoch);
-                    control.stop = true;
-                }
-            }
+            _ => {}
         }
     }
 
