@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use tinymlp::Layer;
-use tinymlp::format::{bin_len, model_id, read_bin, read_json, write_bin, write_rust};
+use tinymlp::io::{bin_len, model_id, read_bin, read_json, write_bin, write_rust};
 use tinymlp::zoo;
 
 const BOARDS: [(&str, &str); 5] = [
@@ -56,7 +56,7 @@ fn main() {
 }
 
 fn load<M: Layer>(bytes: &[u8], mut m: M) -> Result<M, String> {
-    let r = if bytes.starts_with(&tinymlp::format::MAGIC) {
+    let r = if bytes.starts_with(&tinymlp::io::MAGIC) {
         read_bin(bytes, &mut m)
     } else {
         read_json(bytes, &mut m).map(|_| ())

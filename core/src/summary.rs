@@ -28,19 +28,16 @@ impl<M: Layer> fmt::Display for Summary<'_, M> {
                 return;
             }
             let mut name: cell_text::Name = cell_text::Name::new();
+            let names = info.kind.names();
+            let (file, ty) = (names.file, names.rust);
             let _ = match info.kind {
                 LayerKind::Dense(a) => {
-                    fmt::write(&mut name, format_args!("dense_{index} ({}, {})", "Dense", a.name()))
-                }
-                LayerKind::BatchNorm { .. } => {
-                    fmt::write(&mut name, format_args!("batch_norm_{index} (BatchNorm)"))
-                }
-                LayerKind::Normalization => {
-                    fmt::write(&mut name, format_args!("normalization_{index} (Normalization)"))
+                    fmt::write(&mut name, format_args!("{file}_{index} ({ty}, {})", a.name()))
                 }
                 LayerKind::Dropout { rate } => {
-                    fmt::write(&mut name, format_args!("dropout_{index} (Dropout {rate})"))
+                    fmt::write(&mut name, format_args!("{file}_{index} ({ty} {rate})"))
                 }
+                _ => fmt::write(&mut name, format_args!("{file}_{index} ({ty})")),
             };
             let mut shape = cell_text::Name::new();
             let _ = fmt::write(&mut shape, format_args!("(None, {})", info.outputs));

@@ -91,6 +91,43 @@ fn binary_round_trip_is_bit_exact() {
 }
 
 #[test]
+fn a_normalization_inside_the_network_is_a_layer_of_the_file() {
+    // A scaler first (written as the file's `scaler`), and a Normalization after a dense
+    // layer (written in place among the layers): both round-trip, bit for bit.
+    type Inner = Sequential![Normalization<2>, Dense<2, 3>, Normalization<3>, Dense<3, 1>];
+    let mut m: Inner = sequential![
+        Normalization::new(),
+        Dense::new(Activation::Tanh),
+        Normalization::new(),
+        Dense::new(Activation::Sigmoid)
+    ];
+    m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(2));
+    m.head.adapt(&[[0.5, -1.0], [1.5, 2.0], [-0.25, 0.75]]);
+    m.tail.tail.head.adapt(&[[0.1, 0.2, 0.3], [1.0, -2.0, 0.5], [0.7, 0.0, -0.4]]);
+    let text = json_of(&m);
+    let doc = std::str::from_utf8(&text).unwrap();
+    assert!(doc.contains("\"scaler\""), "{doc}");
+    assert!(doc.contains("\"kind\":\"normalization\""), "{doc}");
+    let mut back: Inner = sequential![
+        Normalization::new(),
+        Dense::new(Activation::Tanh),
+        Normalization::new(),
+        Dense::new(Activation::Sigmoid)
+    ];
+    read_json(&text, &mut back).unwrap();
+    assert_eq!(bits(&back), bits(&m));
+    // Without a leading scaler, the inner Normalization is still a layer.
+    type NoScaler = Sequential![Dense<2, 3>, Normalization<3>, Dense<3, 1>];
+    let n: NoScaler = sequential![m.tail.head.clone(), m.tail.tail.head.clone(), m.tail.tail.tail.clone()];
+    let text = json_of(&n);
+    assert!(!std::str::from_utf8(&text).unwrap().contains("\"scaler\""));
+    let mut back: NoScaler =
+        sequential![Dense::new(Activation::Tanh), Normalization::new(), Dense::new(Activation::Sigmoid)];
+    read_json(&text, &mut back).unwrap();
+    assert_eq!(bits(&back), bits(&n));
+}
+
+#[test]
 fn reads_a_file_written_by_hand() {
     let text = include_bytes!("data/handwritten.json");
     let mut m = small();
@@ -155,7 +192,7 @@ fn json_errors_are_distinct_and_explained() {
         ),
         (
             good.replace("[[1, -1]]}", "[[1, -1]]}, {\"kind\": \"dropout\", \"units\": 1, \"rate\": 0.1}"),
-            "the file has 5 layers, the program's model 4",
+            "the file has 6 layers, the program's model 5 (the input scaler counted)",
         ),
     ];
     let mut seen = std::collections::HashSet::new();

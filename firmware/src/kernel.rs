@@ -11,25 +11,23 @@
 //! chunk (`s16–s23`), then eight weights of each of the two rows (`s24–s31`) and adds each
 //! product to its lane: output 0's lanes are `s0–s7`, output 1's `s8–s15`. Lane `k` gets the
 //! terms `i ≡ k (mod 8)` in increasing `i`, starting from `+0.0` (loaded from memory: no
-//! `vmov` immediate encodes zero), exactly as `tinymlp::kernel::dot`. `vmla.f32` rounds the
+//! `vmov` immediate encodes zero), exactly as `tinymlp::numeric::kernel::dot`. `vmla.f32` rounds the
 //! product before adding, like Rust's `a * b + c` (it is not the fused `vfma.f32`). The lanes
 //! are then combined in the canonical tree and the bias is added. Inputs whose length is not
 //! a multiple of eight, and the last output of an odd count, use the portable kernel.
 //!
-//! The self-test (`load-check` feature, see `kernel_check.rs`) compares this kernel with `tinymlp::kernel::Canonical` bit for bit on
+//! The self-test (`load-check` feature, see `kernel_check.rs`) compares this kernel with `tinymlp::numeric::kernel::Canonical` bit for bit on
 //! awkward values (`−0.0`, subnormals, infinities, NaN, cancellations) before anything else.
 
-use tinymlp::kernel::{Canonical, Kernel};
+use tinymlp::numeric::kernel::{Canonical, Kernel};
 
-/// The kernel this firmware uses for inference.
-#[derive(Clone, Copy, Debug, Default)]
+/// The kernel this firmware's layers and trainer compute with (their type parameter `K`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Device;
 
 impl Kernel for Device {
     #[inline]
-    fn affine<const IN: usize, const OUT: usize>(
-        &self,
-        weight: &[[f32; IN]; OUT],
+    fn affine<const IN: usize, const OUT: usize>(weight: &[[f32; IN]; OUT],
         bias: &[f32; OUT],
         x: &[f32; IN],
         z: &mut [f32; OUT],
@@ -40,18 +38,18 @@ impl Kernel for Device {
             pairs_fpu::<IN, OUT>(weight, bias, x, z, pairs);
             if OUT % 2 == 1 {
                 let o = OUT - 1;
-                z[o] = tinymlp::kernel::dot_n(&weight[o], x) + bias[o];
+                z[o] = tinymlp::numeric::kernel::dot_n(&weight[o], x) + bias[o];
             }
             return;
         }
-        Canonical.affine(weight, bias, x, z)
+        Canonical::affine(weight, bias, x, z)
     }
 
     /// Eight values per `vldm`/`vstm`, one `vmla.f32` each (`y + x·a`, rounded like Rust's
     /// `y + a * x`: the product commutes exactly).
     #[cfg(target_abi = "eabihf")]
     #[inline]
-    fn axpy(&self, y: &mut [f32], a: f32, x: &[f32]) {
+    fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
         let n = y.len().min(x.len());
         let chunks = n / 8;
         if chunks > 0 {
@@ -97,7 +95,7 @@ impl Kernel for Device {
     /// instructions per value where comparing bit patterns takes about 5.
     #[cfg(target_abi = "eabihf")]
     #[inline]
-    fn abs_bound(&self, x: &[f32]) -> f32 {
+    fn abs_bound(x: &[f32]) -> f32 {
         let chunks = x.len() / 8;
         let mut lanes = [0.0f32; 8];
         if chunks > 0 {
@@ -142,14 +140,14 @@ impl Kernel for Device {
         for (l, v) in lanes.iter_mut().zip(&x[8 * chunks..]) {
             *l += v.abs();
         }
-        tinymlp::kernel::combine(&lanes)
+        tinymlp::numeric::kernel::combine(&lanes)
     }
 
     /// `vsqrt.f32`: correctly rounded, as IEEE 754 requires, so the bits of `libm::sqrtf`
     /// (which computes it in software, about 20 times the instructions).
     #[cfg(target_abi = "eabihf")]
     #[inline]
-    fn sqrt(&self, x: f32) -> f32 {
+    fn sqrt(x: f32) -> f32 {
         let bits: u32;
         // SAFETY: FPU instructions on registers only. (Through core registers: the `sreg`
         // operand class needs the double-precision `vfp2` feature, which the M4F lacks.)

@@ -3,7 +3,7 @@
 //! (the end-to-end tests use it), so that inference builds do not carry it in flash.
 
 #[cfg(target_abi = "eabihf")]
-use tinymlp::kernel::{Canonical, Kernel};
+use tinymlp::numeric::kernel::{Canonical, Kernel};
 
 /// Without an FPU the device kernel is the canonical one: nothing to compare.
 #[cfg(not(target_abi = "eabihf"))]
@@ -46,11 +46,11 @@ fn check_axpy(values: &mut Values) -> u32 {
             }
             let a = values.next(special);
             let mut reference = y;
-            tinymlp::kernel::axpy(&mut reference[..n], a, core::hint::black_box(&x[..n]));
-            crate::kernel::Device.axpy(&mut y[..n], a, &x[..n]);
+            tinymlp::numeric::kernel::axpy(&mut reference[..n], a, core::hint::black_box(&x[..n]));
+            crate::kernel::Device::axpy(&mut y[..n], a, &x[..n]);
             bad += y.iter().zip(&reference).filter(|(f, r)| f.to_bits() != r.to_bits()).count() as u32;
-            let exact = Canonical.abs_bound(&x[..n]);
-            let fast = crate::kernel::Device.abs_bound(&x[..n]);
+            let exact = Canonical::abs_bound(&x[..n]);
+            let fast = crate::kernel::Device::abs_bound(&x[..n]);
             let finite = x[..n].iter().all(|v| v.is_finite());
             bad += u32::from(!(fast >= exact || (!finite && !fast.is_finite())));
             bad += u32::from(finite && exact.is_finite() && fast.is_nan());
@@ -72,7 +72,7 @@ fn check_sqrt(values: &mut Values) -> u32 {
             _ => values.next(0) * 1e3,
         };
         let (fast, reference) =
-            (crate::kernel::Device.sqrt(v), tinymlp::math::sqrt(core::hint::black_box(v)));
+            (crate::kernel::Device::sqrt(v), tinymlp::numeric::math::sqrt(core::hint::black_box(v)));
         let same = if v < 0.0 || v.is_nan() {
             fast.is_nan() && reference.is_nan()
         } else {
@@ -139,8 +139,8 @@ fn check<const IN: usize, const OUT: usize>(values: &mut Values) -> u32 {
             *v = if round == 5 { -0.0 } else { values.next(special) };
         }
         let (mut fast, mut reference) = ([0.0f32; OUT], [0.0f32; OUT]);
-        crate::kernel::Device.affine(&w, &b, &x, &mut fast);
-        Canonical.affine(&w, &b, core::hint::black_box(&x), &mut reference);
+        crate::kernel::Device::affine(&w, &b, &x, &mut fast);
+        Canonical::affine(&w, &b, core::hint::black_box(&x), &mut reference);
         for (f, r) in fast.iter().zip(&reference) {
             bad += u32::from(f.to_bits() != r.to_bits());
         }

@@ -25,17 +25,20 @@ mod model {
     include!(concat!(env!("OUT_DIR"), "/model.rs"));
 }
 
+/// The model's type, with the device's kernel.
+type Model = model::Model<kernel::Device>;
+
 /// The parameters stay in flash: this is a `static` of a `const` value.
-static MODEL: model::Model = model::MODEL;
+static MODEL: Model = model::model();
 
 /// The model's compile-time figures on this target (`Footprint`): model bytes, parameter
 /// bytes, largest activation bytes. `tinymlp bench` and the tests read them from the ELF and
 /// check them against the size the linker gave `MODEL`.
 #[used]
 static FOOTPRINT: [u32; 3] = [
-    <model::Model as Footprint>::MODEL_BYTES as u32,
-    <model::Model as Footprint>::PARAMETER_BYTES as u32,
-    <model::Model as Footprint>::ACTIVATION_BYTES as u32,
+    <Model as Footprint>::MODEL_BYTES as u32,
+    <Model as Footprint>::PARAMETER_BYTES as u32,
+    <Model as Footprint>::ACTIVATION_BYTES as u32,
 ];
 
 /// Lets the runner (and the host tools) tell which board an ELF is for.
@@ -86,7 +89,7 @@ fn main() -> ! {
 /// MPS2 boards start from the newest model in their flash store when there is one.
 #[cfg(all(feature = "finetune", not(any(feature = "microbit", feature = "finetune-last"))))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
-    let mut model = model::MODEL;
+    let mut model: Model = model::model();
     let mut tuner = app::Tuner::new();
     #[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
     let mut store: board::store_flash::FlashStore = match board::store_flash::FlashStore::new() {
@@ -115,9 +118,9 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     let mut tuner = app::Tuner::new();
     defmt::info!(
         "fine-tuning the last layer: {} B trainable model, {} B gradients, {} B caches",
-        <tinymlp::zoo::SeedMlpLastLayer as Footprint>::MODEL_BYTES,
-        <tinymlp::zoo::SeedMlpLastLayer as Footprint>::GRADS_BYTES,
-        <tinymlp::zoo::SeedMlpLastLayer as Footprint>::cache_bytes::<1>()
+        <tinymlp::zoo::SeedMlpLastLayer<kernel::Device> as Footprint>::MODEL_BYTES,
+        <tinymlp::zoo::SeedMlpLastLayer<kernel::Device> as Footprint>::GRADS_BYTES,
+        <tinymlp::zoo::SeedMlpLastLayer<kernel::Device> as Footprint>::cache_bytes::<1>()
     );
     let mut served = app::Served::Ram(&mut model, &mut tuner);
     app::serve(
@@ -151,20 +154,17 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
 fn log_summary() {
     defmt::info!(
         "model: {} layers, {} trainable and {} non-trainable parameters",
-        model::Model::LAYERS,
-        model::Model::TRAINABLE,
-        model::Model::NON_TRAINABLE
+        Model::LAYERS,
+        Model::TRAINABLE,
+        Model::NON_TRAINABLE
     );
     #[cfg(debug_assertions)]
     {
         let mut index = 0;
         MODEL.describe(&mut |info| {
-            use tinymlp::LayerKind;
             let name = match info.kind {
-                LayerKind::Dense(a) => a.name(),
-                LayerKind::BatchNorm { .. } => "batch_norm",
-                LayerKind::Dropout { .. } => "dropout",
-                LayerKind::Normalization => "normalization",
+                tinymlp::LayerKind::Dense(a) => a.name(),
+                kind => kind.names().file,
             };
             defmt::info!(
                 "layer {}: {=str} {}→{}, {} parameters",
@@ -179,9 +179,9 @@ fn log_summary() {
     }
     defmt::info!(
         "memory: parameters {} B in flash, largest activation {} B, model {} B",
-        model::Model::PARAMETER_BYTES,
-        model::Model::ACTIVATION_BYTES,
-        model::Model::MODEL_BYTES
+        Model::PARAMETER_BYTES,
+        Model::ACTIVATION_BYTES,
+        Model::MODEL_BYTES
     );
 }
 
@@ -202,7 +202,7 @@ static MODEL_BIN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model.bin"))
 /// little RAM skip it: it needs a second copy of the model.
 #[cfg(all(feature = "load-check", not(feature = "microbit")))]
 fn load_binary_on_device() -> bool {
-    let mut copy = model::MODEL;
+    let mut copy: Model = model::model();
     let loaded = &mut copy;
     // Scramble it first, so that a reader that wrote nothing cannot pass.
     loaded.visit_mut(&mut |_, ts| {
@@ -210,9 +210,9 @@ fn load_binary_on_device() -> bool {
             t.data.fill(0.5);
         }
     });
-    match tinymlp::format::read_bin(MODEL_BIN, loaded) {
+    match tinymlp::io::read_bin(MODEL_BIN, loaded) {
         // The same bits: the same CRC of the binary form, and equal values.
-        Ok(()) => tinymlp::format::model_id(loaded) == Ok(model::MODEL_ID) && *loaded == MODEL,
+        Ok(()) => tinymlp::io::model_id(loaded) == Ok(model::MODEL_ID) && *loaded == MODEL,
         Err(e) => {
             defmt::error!("the binary model file did not load: {}", defmt::Debug2Format(&e));
             false
@@ -222,7 +222,7 @@ fn load_binary_on_device() -> bool {
 
 /// Classifies a few points of the moons and logs the answers.
 fn self_test() -> u8 {
-    use tinymlp::Zero;
+    use tinymlp::numeric::{Signal, Zero};
     #[cfg(feature = "load-check")]
     {
         let bad = kernel_check::self_check();
@@ -237,12 +237,12 @@ fn self_test() -> u8 {
     }
     let points: [[f32; 2]; 4] = [[-1.0, 0.5], [0.0, 1.0], [1.0, -0.5], [2.0, 0.2]];
     for p in points {
-        let mut x = <model::Model as Layer>::Input::ZERO;
+        let mut x = <Model as Layer>::Input::ZERO;
         for (d, s) in x.as_mut_slice().iter_mut().zip(p) {
             *d = s;
         }
-        let mut y = <model::Model as Layer>::Output::ZERO;
-        MODEL.forward_with(&kernel::Device, &x, &mut y);
+        let mut y = <Model as Layer>::Output::ZERO;
+        MODEL.forward(&x, &mut y);
         defmt::info!("self-test: {} → {} (bits {=u32:#010x})", p, y.as_slice()[0], y.as_slice()[0].to_bits());
     }
     #[cfg(all(feature = "load-check", not(feature = "microbit")))]

@@ -34,31 +34,15 @@ pub const fn bin_len<M: Layer>() -> usize {
     HEADER + DESCRIPTOR * M::LAYERS + 4 * (M::TRAINABLE + M::NON_TRAINABLE) + 4
 }
 
-fn activation_code(a: Activation) -> (u8, f32) {
-    match a {
-        Activation::Linear => (0, 0.0),
-        Activation::Sigmoid => (1, 0.0),
-        Activation::Tanh => (2, 0.0),
-        Activation::Relu => (3, 0.0),
-        Activation::LeakyRelu { alpha } => (4, alpha),
-        Activation::Elu { alpha } => (5, alpha),
-        Activation::Gelu => (6, 0.0),
-        Activation::Softmax => (7, 0.0),
-    }
-}
-
 fn descriptor(info: &LayerInfo) -> [u8; DESCRIPTOR] {
-    let (kind, act, a, b) = match info.kind {
-        LayerKind::Dense(act) => {
-            let (code, alpha) = activation_code(act);
-            (1u8, code, alpha, 0.0)
-        }
-        LayerKind::BatchNorm { momentum, epsilon } => (2, 0, momentum, epsilon),
-        LayerKind::Dropout { rate } => (3, 0, rate, 0.0),
-        LayerKind::Normalization => (4, 0, 0.0, 0.0),
+    let (act, a, b) = match info.kind {
+        LayerKind::Dense(act) => (act.code(), act.alpha().unwrap_or(0.0), 0.0),
+        LayerKind::BatchNorm { momentum, epsilon } => (0, momentum, epsilon),
+        LayerKind::Dropout { rate } => (0, rate, 0.0),
+        LayerKind::Normalization => (0, 0.0, 0.0),
     };
     let mut d = [0u8; DESCRIPTOR];
-    d[0] = kind;
+    d[0] = info.kind.names().code;
     d[1] = act;
     d[4..8].copy_from_slice(&(info.inputs as u32).to_le_bytes());
     d[8..12].copy_from_slice(&(info.outputs as u32).to_le_bytes());
@@ -145,18 +129,11 @@ fn f32_at(b: &[u8], i: usize) -> f32 {
 }
 
 fn kind_name(code: u8) -> &'static str {
-    match code {
-        1 => "Dense",
-        2 => "BatchNorm",
-        3 => "Dropout",
-        4 => "Normalization",
-        _ => "unknown",
-    }
+    LayerKind::by_code(code).map_or("unknown", |k| k.rust)
 }
 
 fn shape_of(info: &LayerInfo) -> Shape {
-    let code = descriptor(info)[0];
-    Shape { kind: kind_name(code), inputs: info.inputs, outputs: info.outputs }
+    Shape { kind: info.kind.names().rust, inputs: info.inputs, outputs: info.outputs }
 }
 
 /// Reads a binary model into `model`, whose compiled type must have the file's
@@ -213,17 +190,7 @@ pub fn read_bin<M: Layer>(bytes: &[u8], model: &mut M) -> Result<(), ModelError>
         } else if let LayerKind::Dense(a) = info.kind
             && (d[1] != want[1] || d[12..16] != want[12..16])
         {
-            let name = match d[1] {
-                0 => "linear",
-                1 => "sigmoid",
-                2 => "tanh",
-                3 => "relu",
-                4 => "leaky_relu",
-                5 => "elu",
-                6 => "gelu",
-                7 => "softmax",
-                _ => "unknown",
-            };
+            let name = Activation::from_code(d[1], 0.0).map_or("unknown", Activation::name);
             problem = Some(ModelError::Activation { layer, file: Name::new(name), program: a.name() });
         } else if let Some(e) = check_options(layer, &info.kind, f32_at(d, 12), f32_at(d, 16)) {
             problem = Some(e);

@@ -3,8 +3,10 @@
 use super::Name;
 use core::fmt;
 
-/// What went wrong reading a model file. Every variant says where (layer index from 0,
-/// tensor, field) and what was expected, so a user can act on it. The model is left
+/// What went wrong reading a model file. Every variant says where (tensor, field, and the
+/// layer: its index in the model from 0, the input scaler being layer 0 when the model
+/// has one, as `tinymlp summary` numbers them) and what was expected, so a user can act on
+/// it. The model is left
 /// untouched whenever an error is returned.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
@@ -196,7 +198,10 @@ impl fmt::Display for ModelError {
                 "the file is corrupt: CRC-32 {computed:#010x} of its contents, {stored:#010x} stored"
             ),
             ModelError::LayerCount { file, program } => {
-                write!(f, "the file has {file} layers, the program's model {program}")
+                write!(
+                    f,
+                    "the file has {file} layers, the program's model {program} (the input scaler counted)"
+                )
             }
             ModelError::Architecture { layer, file, program } => {
                 write!(f, "layer {layer} is {file} in the file and {program} in the program")

@@ -83,9 +83,10 @@ struct Doc<'a, M> {
 
 impl<M: Layer> Serialize for Doc<'_, M> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut scaler = None;
+        // A Normalization first is the input scaler, written apart; any other is a layer.
+        let (mut scaler, mut first) = (None, true);
         self.model.visit(&mut |info, ts| {
-            if info.kind == LayerKind::Normalization && scaler.is_none() {
+            if core::mem::take(&mut first) && info.kind == LayerKind::Normalization {
                 scaler = Some((ts[0].data, ts[1].data));
             }
         });
@@ -135,9 +136,10 @@ struct LayersSer<'a, M>(&'a M);
 impl<M: Layer> Serialize for LayersSer<'_, M> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = Some(s.serialize_seq(None)?);
-        let mut err = None;
+        let (mut err, mut first) = (None, true);
         self.0.visit(&mut |info, ts| {
-            if info.kind == LayerKind::Normalization || err.is_some() {
+            let scaler = core::mem::take(&mut first) && info.kind == LayerKind::Normalization;
+            if scaler || err.is_some() {
                 return;
             }
             if let Some(sq) = seq.as_mut()
@@ -162,7 +164,7 @@ struct LayerSer<'a, 'b> {
 impl Serialize for LayerSer<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("Layer", 8)?;
-        st.serialize_field("kind", kind_name(&self.info.kind))?;
+        st.serialize_field("kind", self.info.kind.names().file)?;
         match self.info.kind {
             LayerKind::Dense(a) => {
                 st.serialize_field("inputs", &(self.info.inputs as u32))?;
@@ -204,41 +206,6 @@ impl Serialize for TensorSer<'_, '_> {
         }
         seq.end()
     }
-}
-
-/// The name of a layer kind in the JSON format.
-pub const fn kind_name(kind: &LayerKind) -> &'static str {
-    match kind {
-        LayerKind::Dense(_) => "dense",
-        LayerKind::BatchNorm { .. } => "batch_norm",
-        LayerKind::Dropout { .. } => "dropout",
-        LayerKind::Normalization => "normalization",
-    }
-}
-
-fn shape_name(kind: &LayerKind) -> &'static str {
-    match kind {
-        LayerKind::Dense(_) => "Dense",
-        LayerKind::BatchNorm { .. } => "BatchNorm",
-        LayerKind::Dropout { .. } => "Dropout",
-        LayerKind::Normalization => "Normalization",
-    }
-}
-
-/// Parses an activation by its JSON name (`alpha` for leaky ReLU and ELU, with Keras'
-/// defaults 0.3 and 1.0 when absent).
-pub fn activation_from_name(name: &str, alpha: Option<f32>) -> Option<Activation> {
-    Some(match name {
-        "linear" => Activation::Linear,
-        "sigmoid" => Activation::Sigmoid,
-        "tanh" => Activation::Tanh,
-        "relu" => Activation::Relu,
-        "leaky_relu" => Activation::LeakyRelu { alpha: alpha.unwrap_or(0.3) },
-        "elu" => Activation::Elu { alpha: alpha.unwrap_or(1.0) },
-        "gelu" => Activation::Gelu,
-        "softmax" => Activation::Softmax,
-        _ => return None,
-    })
 }
 
 /// The deepest `[`/`{` nesting of JSON text (brackets inside strings do not count);
@@ -440,7 +407,7 @@ impl<'de, M: Layer> Visitor<'de> for DocSeed<'_, '_, M> {
                         write: self.write,
                         err,
                         offset,
-                        program: program_layers - offset,
+                        program: program_layers,
                     })?;
                 }
                 "metadata" => {
@@ -492,7 +459,7 @@ impl<'de, M: Layer> Visitor<'de> for ScalerSeed<'_, '_, M> {
                 return;
             }
             done = true;
-            result = read_fields(&mut map, 0, info, ts, write, err);
+            result = read_fields(&mut map, 0, true, info, ts, write, err);
         });
         result
     }
@@ -534,7 +501,7 @@ impl<'de, M: Layer> Visitor<'de> for LayersSeed<'_, '_, M> {
             }
             match seq.next_element_seed(LayerSeed { layer: index, info, tensors: ts, write, err }) {
                 Ok(Some(())) => {}
-                Ok(None) => ended = Some(index - offset),
+                Ok(None) => ended = Some(index),
                 Err(e) => result = Err(e),
             }
             index += 1;
@@ -576,7 +543,7 @@ impl<'de> Visitor<'de> for LayerSeed<'_, '_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        read_fields(&mut map, self.layer, self.info, self.tensors, self.write, self.err)
+        read_fields(&mut map, self.layer, false, self.info, self.tensors, self.write, self.err)
     }
 }
 
@@ -596,12 +563,12 @@ struct Found<'de> {
 fn read_fields<'de, A: MapAccess<'de>>(
     map: &mut A,
     layer: usize,
+    scaler: bool,
     info: &mut LayerInfo,
     tensors: &mut [TensorMut<'_>],
     write: bool,
     err: Slot<'_>,
 ) -> Result<(), A::Error> {
-    let scaler = info.kind == LayerKind::Normalization;
     let mut found = Found::default();
     let mut seen_tensors = [false; 8];
     let mut shape_error: Option<ModelError> = None;
@@ -655,20 +622,15 @@ fn read_fields<'de, A: MapAccess<'de>>(
     }
     // Architecture first: it explains a tensor of the wrong size better than the tensor.
     if !scaler {
-        let program = Shape { kind: shape_name(&info.kind), inputs: info.inputs, outputs: info.outputs };
+        let program = Shape { kind: info.kind.names().rust, inputs: info.inputs, outputs: info.outputs };
         let Some(kind) = found.kind else {
             return Err(fail(err, ModelError::Missing { layer: at, field: "kind" }));
         };
-        let file_kind = match kind {
-            "dense" => "Dense",
-            "batch_norm" => "BatchNorm",
-            "dropout" => "Dropout",
-            other => {
-                return Err(fail(
-                    err,
-                    ModelError::Unknown { layer: at, what: "layer kind", name: Name::new(other) },
-                ));
-            }
+        let Some(file_kind) = LayerKind::by_file_name(kind).map(|k| k.rust) else {
+            return Err(fail(
+                err,
+                ModelError::Unknown { layer: at, what: "layer kind", name: Name::new(kind) },
+            ));
         };
         let is_dense = file_kind == "Dense";
         let units = found.units.map(|u| u as usize);
@@ -704,7 +666,7 @@ fn read_fields<'de, A: MapAccess<'de>>(
                 let Some(name) = found.activation else {
                     return Err(fail(err, ModelError::Missing { layer: at, field: "activation" }));
                 };
-                let Some(a) = activation_from_name(name, found.alpha) else {
+                let Some(a) = Activation::from_name(name, found.alpha) else {
                     return Err(fail(
                         err,
                         ModelError::Unknown { layer: at, what: "activation", name: Name::new(name) },

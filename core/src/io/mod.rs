@@ -14,9 +14,6 @@ pub mod store;
 pub use binary::{MAGIC, bin_len, emit_bin, model_id, read_bin, write_bin};
 pub use crc::{Crc32, crc32};
 pub use error::{ModelError, Shape};
-pub use json::{
-    FORMAT, JsonInfo, MAX_DEPTH, Meta, VERSION, activation_from_name, kind_name, max_json_len, read_json,
-    write_json,
-};
+pub use json::{FORMAT, JsonInfo, MAX_DEPTH, Meta, VERSION, max_json_len, read_json, write_json};
 pub use name::Name;
 pub use rust::write_rust;

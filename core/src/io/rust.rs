@@ -53,11 +53,12 @@ pub fn write_rust<M: Layer>(model: &M, source: &str, w: &mut dyn Write) -> fmt::
     model.describe(&mut |info| {
         let sep = if core::mem::take(&mut first) { "" } else { ", " };
         let (i, o) = (info.inputs, info.outputs);
+        let names = info.kind.names();
+        let ty = names.rust;
+        let k = if names.kernel { ", K" } else { "" };
         result = result.and_then(|_| match info.kind {
-            LayerKind::Dense(_) => write!(w, "{sep}Dense<{i}, {o}, K>"),
-            LayerKind::BatchNorm { .. } => write!(w, "{sep}BatchNorm<{o}, K>"),
-            LayerKind::Dropout { .. } => write!(w, "{sep}Dropout<{o}>"),
-            LayerKind::Normalization => write!(w, "{sep}Normalization<{o}>"),
+            LayerKind::Dense(_) => write!(w, "{sep}{ty}<{i}, {o}{k}>"),
+            _ => write!(w, "{sep}{ty}<{o}{k}>"),
         });
     });
     result?;

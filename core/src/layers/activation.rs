@@ -48,18 +48,66 @@ pub enum Activation {
     Softmax,
 }
 
+/// Every activation's name (Keras' spelling, used in model files and summaries) and its
+/// code in the binary format, in one table; `alpha` takes Keras' default where there is one.
+pub const ACTIVATIONS: [(&str, u8, Activation); 8] = [
+    ("linear", 0, Activation::Linear),
+    ("sigmoid", 1, Activation::Sigmoid),
+    ("tanh", 2, Activation::Tanh),
+    ("relu", 3, Activation::Relu),
+    ("leaky_relu", 4, Activation::LeakyRelu { alpha: 0.3 }),
+    ("elu", 5, Activation::Elu { alpha: 1.0 }),
+    ("gelu", 6, Activation::Gelu),
+    ("softmax", 7, Activation::Softmax),
+];
+
 impl Activation {
+    const fn row(self) -> usize {
+        match self {
+            Activation::Linear => 0,
+            Activation::Sigmoid => 1,
+            Activation::Tanh => 2,
+            Activation::Relu => 3,
+            Activation::LeakyRelu { .. } => 4,
+            Activation::Elu { .. } => 5,
+            Activation::Gelu => 6,
+            Activation::Softmax => 7,
+        }
+    }
+
     /// Keras' name of the activation (`"relu"`, `"leaky_relu"`, …).
     pub const fn name(self) -> &'static str {
-        match self {
-            Activation::Linear => "linear",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Tanh => "tanh",
-            Activation::Relu => "relu",
-            Activation::LeakyRelu { .. } => "leaky_relu",
-            Activation::Elu { .. } => "elu",
-            Activation::Gelu => "gelu",
-            Activation::Softmax => "softmax",
+        ACTIVATIONS[self.row()].0
+    }
+
+    /// The activation's code in the binary format.
+    pub const fn code(self) -> u8 {
+        ACTIVATIONS[self.row()].1
+    }
+
+    /// The activation called `name` (see [`ACTIVATIONS`]), with `alpha` for leaky ReLU and
+    /// ELU (Keras' defaults 0.3 and 1.0 when `None`); `None` for an unknown name.
+    ///
+    /// ```
+    /// use tinymlp::Activation;
+    /// assert_eq!(Activation::from_name("elu", None), Some(Activation::Elu { alpha: 1.0 }));
+    /// assert_eq!(Activation::from_name("swish", None), None);
+    /// ```
+    pub fn from_name(name: &str, alpha: Option<f32>) -> Option<Self> {
+        ACTIVATIONS.iter().find(|r| r.0 == name).map(|r| r.2.with_alpha(alpha))
+    }
+
+    /// The activation with binary code `code` (and `alpha` where it has one).
+    pub fn from_code(code: u8, alpha: f32) -> Option<Self> {
+        ACTIVATIONS.iter().find(|r| r.1 == code).map(|r| r.2.with_alpha(Some(alpha)))
+    }
+
+    /// The same activation with another `alpha`, when it has one.
+    const fn with_alpha(self, alpha: Option<f32>) -> Self {
+        match (self, alpha) {
+            (Activation::LeakyRelu { .. }, Some(alpha)) => Activation::LeakyRelu { alpha },
+            (Activation::Elu { .. }, Some(alpha)) => Activation::Elu { alpha },
+            (a, _) => a,
         }
     }
 

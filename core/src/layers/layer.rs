@@ -1,6 +1,6 @@
 //! The `Layer` trait: what every layer, and every chain of layers, can do.
 
-use crate::layers::{Activation, Init};
+use crate::layers::{Activation, Init, LayerKind};
 use crate::numeric::{Params, Signal, Zero};
 use rand_core::Rng;
 
@@ -68,39 +68,6 @@ impl<T> Upstream<'_, T> {
     /// `true` when the input gradient is wanted.
     pub fn wants_grad(&self) -> bool {
         matches!(self, Upstream::Replace(_))
-    }
-}
-
-/// The kind of a layer, for summaries and model files.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum LayerKind {
-    /// A fully connected layer with its activation.
-    Dense(Activation),
-    /// Batch normalisation with its momentum and epsilon.
-    BatchNorm {
-        /// Moving-average momentum.
-        momentum: f32,
-        /// Added to the variance.
-        epsilon: f32,
-    },
-    /// Inverted dropout with its rate.
-    Dropout {
-        /// Fraction of the values dropped in training.
-        rate: f32,
-    },
-    /// Input standardisation `(x − mean) / scale`.
-    Normalization,
-}
-
-impl LayerKind {
-    /// The layer's type name as Keras prints it.
-    pub const fn name(&self) -> &'static str {
-        match self {
-            LayerKind::Dense(_) => "Dense",
-            LayerKind::BatchNorm { .. } => "BatchNormalization",
-            LayerKind::Dropout { .. } => "Dropout",
-            LayerKind::Normalization => "Normalization",
-        }
     }
 }
 
