@@ -106,6 +106,7 @@
 // better than zipped iterators and compiles to the same loops.
 #![allow(clippy::needless_range_loop)]
 
+#[cfg(feature = "host")]
 pub mod datasets;
 pub mod eval;
 mod footprint;
@@ -116,6 +117,7 @@ pub mod prelude;
 pub mod protocol;
 mod summary;
 pub mod train;
+#[cfg(feature = "zoo")]
 pub mod zoo;
 
 pub use footprint::Footprint;

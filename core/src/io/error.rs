@@ -26,6 +26,7 @@ pub enum ModelError {
         max: usize,
     },
     /// Not JSON, or JSON cut short (`serde-json-core`'s diagnosis).
+    #[cfg(feature = "json")]
     Syntax(serde_json_core::de::Error),
     /// Text after the end of the model.
     TrailingData {
@@ -182,6 +183,7 @@ impl fmt::Display for ModelError {
             ModelError::TooDeep { offset, max } => {
                 write!(f, "JSON nested deeper than {max} levels at byte {offset}")
             }
+            #[cfg(feature = "json")]
             ModelError::Syntax(e) => write!(f, "malformed JSON: {e}"),
             ModelError::TrailingData { offset } => {
                 write!(f, "unexpected data after the model, from byte {offset}")

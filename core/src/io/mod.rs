@@ -6,14 +6,19 @@ mod binary;
 mod crc;
 mod error;
 mod fixed_check;
+#[cfg(feature = "json")]
 mod json;
 mod name;
+#[cfg(feature = "host")]
 mod rust;
+#[cfg(feature = "store")]
 pub mod store;
 
 pub use binary::{MAGIC, bin_len, emit_bin, model_id, read_bin, write_bin};
 pub use crc::{Crc32, crc32};
 pub use error::{ModelError, Shape};
+#[cfg(feature = "json")]
 pub use json::{FORMAT, JsonInfo, MAX_DEPTH, Meta, VERSION, max_json_len, read_json, write_json};
 pub use name::Name;
+#[cfg(feature = "host")]
 pub use rust::write_rust;
