@@ -101,7 +101,6 @@
 //!   identical across targets, but different from the default `libm` results.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![forbid(unsafe_code)]
-#![deny(missing_docs)]
 // Numeric kernels index several arrays of compile-time length with one counter; that reads
 // better than zipped iterators and compiles to the same loops.
 #![allow(clippy::needless_range_loop)]

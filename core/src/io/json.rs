@@ -1,5 +1,6 @@
 //! The JSON model format: written and read by the same `no_std`, allocation-free code on
-//! the host and on the device (`serde-json-core`). See the crate's README for the format.
+//! the host and on the device (`serde-json-core`). The format is described in the
+//! repository's `docs/model-files.md`.
 
 use super::{ModelError, Name, Shape};
 use crate::layers::{Activation, Layer, LayerInfo, LayerKind, Tensor, TensorMut};

@@ -198,9 +198,15 @@ impl Activation {
         })
     }
 
-    /// Writes `f(z)` into `y` (over the shorter length).
+    /// Writes `f(z)` into `y`.
+    ///
+    /// # Panics
+    ///
+    /// If `z` and `y` differ in length (the layers pass arrays of one width, for which the
+    /// check costs nothing).
     #[inline]
     pub fn apply(self, z: &[f32], y: &mut [f32]) {
+        assert!(z.len() == y.len(), "activation input and output differ in length");
         match self {
             Activation::Softmax => {
                 let m = max(z);

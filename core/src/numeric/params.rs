@@ -184,9 +184,9 @@ mod tests {
                     *v = (u as f32 / u32::MAX as f32 - 0.5) * scale;
                 }
             }
-            // The reference: one comparison at a time. (Written as an iterator `fold` of
-            // `f32::max`, it came out wrong in one round of this test when built with
-            // `-C target-cpu=native` on an AVX-512 machine, and right when recomputed.)
+            // The reference: one comparison at a time, in a plain loop, so that it does not
+            // depend on how the compiler vectorises an iterator `fold` of `f32::max` (which
+            // differs between targets such as `-C target-cpu=native` on AVX-512).
             let mut largest = 0.0f32;
             for i in 0..2 {
                 for v in g.slice(i) {

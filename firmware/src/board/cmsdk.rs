@@ -34,8 +34,12 @@ pub struct Led(());
 
 /// Sets up the board's peripherals (call once).
 pub fn take() -> Board {
-    mmio::write(UART0 + BAUDDIV, 16);
-    mmio::write(UART0 + CTRL, 0b11); // TX and RX enabled
+    // SAFETY: UART0 + BAUDDIV and UART0 + CTRL are the CMSDK UART's registers on this board,
+    // and nothing else uses the UART before `take` returns.
+    unsafe {
+        mmio::write(UART0 + BAUDDIV, 16);
+        mmio::write(UART0 + CTRL, 0b11); // TX and RX enabled
+    }
     Board { serial: Serial(()), led: Led(()), delay: SpinDelay::new(CLOCK_HZ) }
 }
 
@@ -50,14 +54,18 @@ impl embedded_io::Read for Serial {
         }
         let mut n = 0;
         while n < buf.len() {
-            let ready = mmio::read(UART0 + STATE) & RX_FULL != 0;
+            // SAFETY: UART0 + STATE is the CMSDK UART's status register (reading it has no
+            // side effect).
+            let ready = unsafe { mmio::read(UART0 + STATE) } & RX_FULL != 0;
             if !ready {
                 if n > 0 {
                     break;
                 }
                 continue;
             }
-            buf[n] = mmio::read(UART0 + DATA) as u8;
+            // SAFETY: UART0 + DATA is the UART's data register; reading it takes the byte
+            // received, which the `Serial` that owns the UART consumes here.
+            buf[n] = unsafe { mmio::read(UART0 + DATA) } as u8;
             n += 1;
         }
         Ok(n)
@@ -67,14 +75,19 @@ impl embedded_io::Read for Serial {
 impl embedded_io::Write for Serial {
     fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
         for &b in buf {
-            while mmio::read(UART0 + STATE) & TX_FULL != 0 {}
-            mmio::write(UART0 + DATA, b as u32);
+            // SAFETY: UART0 + STATE and UART0 + DATA are the CMSDK UART's registers, owned by
+            // this `Serial`; the byte is written once the transmit buffer has room.
+            unsafe {
+                while mmio::read(UART0 + STATE) & TX_FULL != 0 {}
+                mmio::write(UART0 + DATA, b as u32);
+            }
         }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> Result<(), Infallible> {
-        while mmio::read(UART0 + STATE) & TX_FULL != 0 {}
+        // SAFETY: UART0 + STATE is the CMSDK UART's status register.
+        while unsafe { mmio::read(UART0 + STATE) } & TX_FULL != 0 {}
         Ok(())
     }
 }
@@ -85,11 +98,13 @@ impl embedded_hal::digital::ErrorType for Led {
 
 impl embedded_hal::digital::OutputPin for Led {
     fn set_low(&mut self) -> Result<(), Infallible> {
-        mmio::write(FPGAIO, mmio::read(FPGAIO) & !1);
+        // SAFETY: FPGAIO is the FPGA I/O LED register; bit 0, LED 0, belongs to this `Led`.
+        unsafe { mmio::write(FPGAIO, mmio::read(FPGAIO) & !1) };
         Ok(())
     }
     fn set_high(&mut self) -> Result<(), Infallible> {
-        mmio::write(FPGAIO, mmio::read(FPGAIO) | 1);
+        // SAFETY: as in `set_low`.
+        unsafe { mmio::write(FPGAIO, mmio::read(FPGAIO) | 1) };
         Ok(())
     }
 }

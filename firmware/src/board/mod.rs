@@ -1,7 +1,22 @@
 //! The boards: each gives the application a serial port (`embedded_io::Read + Write`), an
 //! output pin (`embedded_hal::digital::OutputPin`) that shows the predicted class, and a
-//! delay (`embedded_hal::delay::DelayNs`). Porting to a real board is choosing its HAL
-//! types here; the application does not change.
+//! delay (`embedded_hal::delay::DelayNs`). The application (`app.rs`) does not change from
+//! one board to another.
+//!
+//! Porting to another board takes:
+//! - a cargo feature in `Cargo.toml`, and the board with its Rust target in `build.rs`'s
+//!   `BOARDS` table;
+//! - its memory map in `memory/<board>.x`;
+//! - a module here with `Serial`, `Led` and `take()` (written on the registers, as these are,
+//!   or wrapping the board's HAL types), exported under the feature, and its core clock in
+//!   [`clock_hz`];
+//! - a way to run it: a `.cargo/config.toml` alias, and a `-machine` in `qemu-run.sh` for
+//!   QEMU or a `probe-rs` runner for hardware;
+//! - to save fine-tuned models, a `NorFlash` for the store (`store_flash.rs` is the MPS2
+//!   boards'), and board cases where `main.rs` chooses by board feature (the store, the
+//!   `load-check` self-test);
+//! - for the host tools (`tinymlp compare`, `bench`, `finetune`), an entry in
+//!   `host-tools/src/board.rs`.
 
 mod cycles;
 mod mmio;

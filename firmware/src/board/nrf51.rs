@@ -29,13 +29,17 @@ pub struct Led(());
 
 /// Sets up the board's peripherals (call once).
 pub fn take() -> Board {
-    mmio::write(UART + PSELTXD, 24);
-    mmio::write(UART + PSELRXD, 25);
-    mmio::write(UART + BAUDRATE, 0x01D7_E000);
-    mmio::write(UART + ENABLE, 4);
-    mmio::write(UART + STARTTX, 1);
-    mmio::write(UART + STARTRX, 1);
-    mmio::write(GPIO + DIRSET, 1 << LED_ROW1);
+    // SAFETY: these are the nRF51 UART's and GPIO's registers, and nothing else uses them
+    // before `take` returns.
+    unsafe {
+        mmio::write(UART + PSELTXD, 24);
+        mmio::write(UART + PSELRXD, 25);
+        mmio::write(UART + BAUDRATE, 0x01D7_E000);
+        mmio::write(UART + ENABLE, 4);
+        mmio::write(UART + STARTTX, 1);
+        mmio::write(UART + STARTRX, 1);
+        mmio::write(GPIO + DIRSET, 1 << LED_ROW1);
+    }
     Board { serial: Serial(()), led: Led(()), delay: SpinDelay::new(CLOCK_HZ) }
 }
 
@@ -47,14 +51,18 @@ impl embedded_io::Read for Serial {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
         let mut n = 0;
         while n < buf.len() {
-            if mmio::read(UART + RXDRDY) == 0 {
+            // SAFETY: UART + RXDRDY is the nRF51 UART's receive event register.
+            if unsafe { mmio::read(UART + RXDRDY) } == 0 {
                 if n > 0 {
                     break;
                 }
                 continue;
             }
-            mmio::write(UART + RXDRDY, 0); // clear before reading RXD
-            buf[n] = mmio::read(UART + RXD) as u8;
+            // SAFETY: RXDRDY and RXD are the UART's registers, owned by this `Serial`.
+            buf[n] = unsafe {
+                mmio::write(UART + RXDRDY, 0); // clear before reading RXD
+                mmio::read(UART + RXD)
+            } as u8;
             n += 1;
         }
         Ok(n)
@@ -64,9 +72,12 @@ impl embedded_io::Read for Serial {
 impl embedded_io::Write for Serial {
     fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
         for &b in buf {
-            mmio::write(UART + TXD, b as u32);
-            while mmio::read(UART + TXDRDY) == 0 {}
-            mmio::write(UART + TXDRDY, 0);
+            // SAFETY: TXD and TXDRDY are the nRF51 UART's registers, owned by this `Serial`.
+            unsafe {
+                mmio::write(UART + TXD, b as u32);
+                while mmio::read(UART + TXDRDY) == 0 {}
+                mmio::write(UART + TXDRDY, 0);
+            }
         }
         Ok(buf.len())
     }
@@ -82,11 +93,13 @@ impl embedded_hal::digital::ErrorType for Led {
 
 impl embedded_hal::digital::OutputPin for Led {
     fn set_low(&mut self) -> Result<(), Infallible> {
-        mmio::write(GPIO + OUTCLR, 1 << LED_ROW1);
+        // SAFETY: GPIO + OUTCLR clears only the pins set in the value: the LED's pin.
+        unsafe { mmio::write(GPIO + OUTCLR, 1 << LED_ROW1) };
         Ok(())
     }
     fn set_high(&mut self) -> Result<(), Infallible> {
-        mmio::write(GPIO + OUTSET, 1 << LED_ROW1);
+        // SAFETY: GPIO + OUTSET sets only the pins set in the value: the LED's pin.
+        unsafe { mmio::write(GPIO + OUTSET, 1 << LED_ROW1) };
         Ok(())
     }
 }

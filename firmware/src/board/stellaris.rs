@@ -22,11 +22,16 @@ pub struct Led(());
 
 /// Sets up the board's peripherals (call once).
 pub fn take() -> Board {
-    mmio::write(SYSCTL_RCGC1, mmio::read(SYSCTL_RCGC1) | 1); // UART0 clock
-    mmio::write(SYSCTL_RCGC2, mmio::read(SYSCTL_RCGC2) | (1 << 5)); // GPIOF clock
-    mmio::write(UART0 + CTL, (1 << 9) | (1 << 8) | 1); // RXE, TXE, UARTEN
-    mmio::write(GPIOF + 0x400, mmio::read(GPIOF + 0x400) | 1); // PF0 output
-    mmio::write(GPIOF + 0x51C, mmio::read(GPIOF + 0x51C) | 1); // digital enable
+    // SAFETY: these are the LM3S6965's clock-gating, UART 0 and GPIO F registers; the
+    // read-modify-writes change only the bits named, and nothing else uses these
+    // peripherals before `take` returns.
+    unsafe {
+        mmio::write(SYSCTL_RCGC1, mmio::read(SYSCTL_RCGC1) | 1); // UART0 clock
+        mmio::write(SYSCTL_RCGC2, mmio::read(SYSCTL_RCGC2) | (1 << 5)); // GPIOF clock
+        mmio::write(UART0 + CTL, (1 << 9) | (1 << 8) | 1); // RXE, TXE, UARTEN
+        mmio::write(GPIOF + 0x400, mmio::read(GPIOF + 0x400) | 1); // PF0 output
+        mmio::write(GPIOF + 0x51C, mmio::read(GPIOF + 0x51C) | 1); // digital enable
+    }
     Board { serial: Serial(()), led: Led(()), delay: SpinDelay::new(CLOCK_HZ) }
 }
 
@@ -38,13 +43,16 @@ impl embedded_io::Read for Serial {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
         let mut n = 0;
         while n < buf.len() {
-            if mmio::read(UART0 + FR) & FR_RXFE != 0 {
+            // SAFETY: UART0 + FR is the PL011's flag register (reading it has no side effect).
+            if unsafe { mmio::read(UART0 + FR) } & FR_RXFE != 0 {
                 if n > 0 {
                     break;
                 }
                 continue;
             }
-            buf[n] = mmio::read(UART0 + DR) as u8;
+            // SAFETY: UART0 + DR is the PL011's data register; reading it takes the byte
+            // received, which the `Serial` that owns the UART consumes here.
+            buf[n] = unsafe { mmio::read(UART0 + DR) } as u8;
             n += 1;
         }
         Ok(n)
@@ -54,8 +62,12 @@ impl embedded_io::Read for Serial {
 impl embedded_io::Write for Serial {
     fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
         for &b in buf {
-            while mmio::read(UART0 + FR) & FR_TXFF != 0 {}
-            mmio::write(UART0 + DR, b as u32);
+            // SAFETY: FR and DR are the PL011's registers, owned by this `Serial`; the byte is
+            // written once the transmit FIFO has room.
+            unsafe {
+                while mmio::read(UART0 + FR) & FR_TXFF != 0 {}
+                mmio::write(UART0 + DR, b as u32);
+            }
         }
         Ok(buf.len())
     }
@@ -71,11 +83,13 @@ impl embedded_hal::digital::ErrorType for Led {
 
 impl embedded_hal::digital::OutputPin for Led {
     fn set_low(&mut self) -> Result<(), Infallible> {
-        mmio::write(GPIOF + (1 << 2), 0); // masked data register for bit 0
+        // SAFETY: GPIOF + (1 << 2) is GPIO F's data register masked to bit 0, the LED's pin.
+        unsafe { mmio::write(GPIOF + (1 << 2), 0) };
         Ok(())
     }
     fn set_high(&mut self) -> Result<(), Infallible> {
-        mmio::write(GPIOF + (1 << 2), 1);
+        // SAFETY: as in `set_low`.
+        unsafe { mmio::write(GPIOF + (1 << 2), 1) };
         Ok(())
     }
 }
