@@ -131,3 +131,8 @@ pub use rand_core;
 pub use summary::{Bytes, Summary, Thousands};
 pub use train::optim::{Adam, Momentum, Optimizer, Sgd};
 pub use train::{FitConfig, Loss, StepError, Trainer};
+
+/// The README's example, compiled and run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
