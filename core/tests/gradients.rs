@@ -293,3 +293,54 @@ fn deep_stack_of_nine_layers() {
     let r = check::<Deep, 4>("deep tanh + softmax", &net, &x, &y, Loss::CategoricalCrossEntropy, Mode::Train);
     assert!(r.checked > 300);
 }
+
+#[test]
+fn trainer_input_gradient_and_activations() {
+    // A tanh network (smooth: no kinks), softmax head: the trainer's dL/dx against central
+    // differences of the mean loss, and its activations against the inference pass.
+    type Net = Sequential![Dense<3, 5>, BatchNorm<5>, Dense<5, 4>, Dense<4, 3>];
+    let mut net: Net = sequential![
+        Dense::new(Activation::Tanh),
+        BatchNorm::new(),
+        Dense::new(Activation::Tanh),
+        Dense::new(Activation::Softmax)
+    ];
+    net.init(Init::GlorotNormal, &mut Xoshiro128PlusPlus::new(21));
+    let x = inputs::<3>(6, 4);
+    let t = targets::<3>(6, true);
+    let mut trainer =
+        Box::new(Trainer::<Net, 8>::new(Loss::CategoricalCrossEntropy).with_mode(Mode::FrozenStatistics));
+    let mut dx = vec![[0.0f32; 3]; x.len()];
+    let loss = trainer.input_gradient(&net, &x, &t, &mut dx, &mut Xoshiro128PlusPlus::new(0));
+    let mean = |x: &[[f32; 3]]| {
+        loss_of::<Net, 8>(&net, x, &t, Loss::CategoricalCrossEntropy, Mode::FrozenStatistics, 0)
+    };
+    assert_eq!(loss.to_bits(), mean(&x).to_bits());
+    let mut report = Report::default();
+    for r in 0..x.len() {
+        for k in 0..3 {
+            let losses = [H, -H, H / 2.0, -H / 2.0].map(|d| {
+                let mut moved = x.clone();
+                moved[r][k] += d;
+                mean(&moved)
+            });
+            judge(&mut report, dx[r][k], losses, &|| format!("dL/dx[{r}][{k}]"));
+        }
+    }
+    assert_eq!(report.checked, 18, "{report:?}");
+    // The same step's parameter gradients are kept, as a step would compute them.
+    assert!(trainer.grads().abs_bound() > 0.0);
+    // Activations: four layers, each with the rows it was given; the last is the output.
+    let mut widths = Vec::new();
+    let mut last = Vec::new();
+    trainer.activations(&net, &x, &mut Xoshiro128PlusPlus::new(0), &mut |layer, values| {
+        widths.push((layer, values.len() / x.len()));
+        last = values.to_vec();
+    });
+    assert_eq!(widths, [(0, 5), (1, 5), (2, 4), (3, 3)]);
+    for (r, xr) in x.iter().enumerate() {
+        let mut y = [0.0; 3];
+        net.forward(xr, &mut y);
+        assert_eq!(y.map(f32::to_bits), [0, 1, 2].map(|k| last[r * 3 + k].to_bits()), "row {r}");
+    }
+}
