@@ -10,11 +10,9 @@ use tinymlp::datasets::make_moons;
 use tinymlp::eval::*;
 use tinymlp::layers::*;
 use tinymlp::numeric::*;
-use tinymlp::train::callbacks::*;
 use tinymlp::train::optim::*;
 use tinymlp::train::*;
 use tinymlp::zoo::{PlainMlp, SeedMlp, plain_mlp, seed_mlp};
-use tinymlp::*;
 
 /// 1,600 moons rows: 1,280 to fit and 320 to validate, as Keras' validation_split = 0.2.
 fn data() -> (Vec<[f32; 2]>, Vec<[f32; 1]>) {

@@ -3,6 +3,7 @@
 use crate::layers::{
     Activation, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Train, Upstream,
 };
+use crate::numeric::Randomness;
 use crate::numeric::Zero;
 use crate::numeric::kernel::{Canonical, Kernel};
 use crate::numeric::params::impl_params;
@@ -223,7 +224,7 @@ impl<const N: usize, K: Kernel> Train for BatchNorm<N, K> {
     type Cache<const B: usize> = BatchNormCache<N, B>;
     const RANDOM: bool = false;
 
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
+    fn forward_train<const B: usize, R: Randomness + ?Sized>(
         &self,
         x: &[[f32; N]],
         cache: &mut BatchNormCache<N, B>,

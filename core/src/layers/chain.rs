@@ -1,6 +1,7 @@
 //! Composition: a layer followed by a layer is a layer.
 
 use crate::layers::{Activation, GradAt, Init, Layer, LayerInfo, Mode, Tensor, TensorMut, Train, Upstream};
+use crate::numeric::Randomness;
 use crate::numeric::{Params, Zero};
 use rand_core::Rng;
 
@@ -117,7 +118,7 @@ impl<Head: Train, Tail: Train<Input = Head::Output>> Train for Chain<Head, Tail>
     type Cache<const B: usize> = (Head::Cache<B>, Tail::Cache<B>);
     const RANDOM: bool = Head::RANDOM || Tail::RANDOM;
 
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
+    fn forward_train<const B: usize, R: Randomness + ?Sized>(
         &self,
         x: &[Self::Input],
         cache: &mut Self::Cache<B>,

@@ -3,6 +3,7 @@
 use crate::layers::{
     Activation, Fans, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Train, Upstream,
 };
+use crate::numeric::Randomness;
 use crate::numeric::Zero;
 use crate::numeric::kernel::{Canonical, Kernel};
 use crate::numeric::params::impl_params;
@@ -178,7 +179,7 @@ impl<const IN: usize, const OUT: usize, K: Kernel> Train for Dense<IN, OUT, K> {
     type Cache<const B: usize> = DenseCache<OUT, B>;
     const RANDOM: bool = false;
 
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
+    fn forward_train<const B: usize, R: Randomness + ?Sized>(
         &self,
         x: &[[f32; IN]],
         cache: &mut DenseCache<OUT, B>,

@@ -3,6 +3,7 @@
 use crate::layers::{
     Activation, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Train, Upstream,
 };
+use crate::numeric::Randomness;
 use crate::numeric::Zero;
 use crate::numeric::params::impl_params;
 use rand_core::Rng;
@@ -115,7 +116,7 @@ impl<const N: usize> Train for Dropout<N> {
 
     type Cache<const B: usize> = DropoutCache<N, B>;
 
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
+    fn forward_train<const B: usize, R: Randomness + ?Sized>(
         &self,
         x: &[[f32; N]],
         cache: &mut DropoutCache<N, B>,
@@ -128,7 +129,7 @@ impl<const N: usize> Train for Dropout<N> {
         // independent of each other and the loop vectorises, unlike a generator stepped per
         // value. Its top 24 bits k, as a uniform k·2⁻²⁴, keep the value when ≥ rate, that is
         // when k ≥ ⌈rate·2²⁴⌉ (scaling by a power of two is exact).
-        let key = rng.next_u32();
+        let key = rng.key();
         let threshold = libm::ceilf(self.rate * 16_777_216.0) as u32;
         for (r, ((row, mask), y)) in x.iter().zip(&mut cache.mask).zip(&mut cache.y).enumerate() {
             for j in 0..N {

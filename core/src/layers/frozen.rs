@@ -67,7 +67,7 @@ macro_rules! delegate_untrained {
         type Cache<const B: usize> = L::Cache<B>;
         const RANDOM: bool = L::RANDOM;
 
-        fn forward_train<const B: usize, R: Rng + ?Sized>(
+        fn forward_train<const B: usize, R: $crate::numeric::Randomness + ?Sized>(
             &self,
             x: &[Self::Input],
             cache: &mut Self::Cache<B>,

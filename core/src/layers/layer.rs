@@ -1,6 +1,7 @@
 //! The `Layer` trait: what every layer, and every chain of layers, can do.
 
 use crate::layers::{Activation, Init, LayerKind};
+use crate::numeric::Randomness;
 use crate::numeric::{Params, Signal, Zero};
 use rand_core::Rng;
 
@@ -251,8 +252,9 @@ pub trait Train: Layer {
     const RANDOM: bool;
 
     /// Training forward pass over the rows `x` (at most `B`), keeping what backward needs.
-    /// `rng` feeds dropout's masks; networks without dropout never call it.
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
+    /// `rng` feeds dropout's masks; networks without dropout never draw from it (they can be
+    /// given [`NoDropout`](crate::numeric::NoDropout)).
+    fn forward_train<const B: usize, R: Randomness + ?Sized>(
         &self,
         x: &[Self::Input],
         cache: &mut Self::Cache<B>,

@@ -3,6 +3,7 @@
 use crate::layers::{
     Activation, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Train, Upstream,
 };
+use crate::numeric::Randomness;
 use crate::numeric::Zero;
 use crate::numeric::params::impl_params;
 use rand_core::Rng;
@@ -146,7 +147,7 @@ impl<const N: usize> Train for Normalization<N> {
 
     type Cache<const B: usize> = NormalizationCache<N, B>;
 
-    fn forward_train<const B: usize, R: Rng + ?Sized>(
+    fn forward_train<const B: usize, R: Randomness + ?Sized>(
         &self,
         x: &[[f32; N]],
         cache: &mut NormalizationCache<N, B>,

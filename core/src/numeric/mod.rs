@@ -6,9 +6,11 @@ pub mod kernel;
 pub mod math;
 pub(crate) mod params;
 pub mod random;
+mod randomness;
 mod rng;
 mod signal;
 
 pub use params::{AsFlat, Params};
+pub use randomness::{NoDropout, Randomness};
 pub use rng::Xoshiro128PlusPlus;
 pub use signal::{Signal, Zero};

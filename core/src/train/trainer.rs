@@ -2,11 +2,10 @@
 
 use crate::layers::{Mode, Train, Upstream};
 use crate::numeric::kernel::{Canonical, Kernel};
-use crate::numeric::{Params, Zero};
+use crate::numeric::{Params, Randomness, Zero};
 use crate::train::optim::{Optimizer, abs_bound};
 use crate::train::{Loss, StepError};
 use core::marker::PhantomData;
-use rand_core::Rng;
 
 /// Called with a chunk's outputs and targets before the loss overwrites the outputs.
 pub type Observer<'a, O> = dyn FnMut(&[O], &[O]) + 'a;
@@ -80,7 +79,7 @@ impl<M: Train, const B: usize, K: Kernel> Trainer<M, B, K> {
     /// each chunk's outputs before the loss overwrites them (for training metrics).
     /// Returns the sum of the sample losses. Nothing is committed to the model (BatchNorm's
     /// moving statistics stay) until [`Trainer::commit`].
-    pub fn accumulate<R: Rng + ?Sized>(
+    pub fn accumulate<R: Randomness + ?Sized>(
         &mut self,
         model: &mut M,
         x: &[M::Input],
@@ -89,6 +88,7 @@ impl<M: Train, const B: usize, K: Kernel> Trainer<M, B, K> {
         rng: &mut R,
         observe: &mut Observer<'_, M::Output>,
     ) -> f32 {
+        const { assert!(R::DRAWS || !M::RANDOM, "a network with dropout needs a random generator, not NoDropout") };
         let mut total = 0.0;
         for (xc, tc) in x.chunks(B).zip(t.chunks(B)) {
             let n = xc.len();
@@ -111,7 +111,7 @@ impl<M: Train, const B: usize, K: Kernel> Trainer<M, B, K> {
     /// One optimisation step on a batch: zero the gradients, accumulate the mean loss's
     /// gradient, check that loss and gradients are finite, update the model. Returns the
     /// batch's mean loss. On error the model is unchanged.
-    pub fn step<O: Optimizer<M>, R: Rng + ?Sized>(
+    pub fn step<O: Optimizer<M>, R: Randomness + ?Sized>(
         &mut self,
         model: &mut M,
         opt: &mut O,
@@ -123,7 +123,7 @@ impl<M: Train, const B: usize, K: Kernel> Trainer<M, B, K> {
     }
 
     /// [`Trainer::step`], calling `observe(outputs, targets)` for each chunk's outputs.
-    pub fn step_observed<O: Optimizer<M>, R: Rng + ?Sized>(
+    pub fn step_observed<O: Optimizer<M>, R: Randomness + ?Sized>(
         &mut self,
         model: &mut M,
         opt: &mut O,
@@ -168,7 +168,7 @@ impl<M: Train, const B: usize, K: Kernel> Trainer<M, B, K> {
     /// // L = (2x₀ − x₁)², so ∂L/∂x = 2·(2x₀ − x₁)·(2, −1) = (4, −2) at (1, 1).
     /// assert_eq!((loss, dx), (1.0, [[4.0, -2.0]]));
     /// ```
-    pub fn input_gradient<R: Rng + ?Sized>(
+    pub fn input_gradient<R: Randomness + ?Sized>(
         &mut self,
         model: &M,
         x: &[M::Input],
@@ -181,6 +181,7 @@ impl<M: Train, const B: usize, K: Kernel> Trainer<M, B, K> {
         if n == 0 {
             return 0.0;
         }
+        const { assert!(R::DRAWS || !M::RANDOM, "a network with dropout needs a random generator, not NoDropout") };
         dx[..n].copy_from_slice(&x[..n]);
         model.forward_train(&x[..n], &mut self.cache, rng, self.mode);
         let (sum, at) = self.loss.batch(model, &mut self.cache, &t[..n], 1.0 / n as f32);
@@ -192,13 +193,14 @@ impl<M: Train, const B: usize, K: Kernel> Trainer<M, B, K> {
     /// each layer in order with its outputs (the first `x.len()` rows, one after another):
     /// the activations whose spread shows whether a network saturates. The model is not
     /// changed.
-    pub fn activations<R: Rng + ?Sized>(
+    pub fn activations<R: Randomness + ?Sized>(
         &mut self,
         model: &M,
         x: &[M::Input],
         rng: &mut R,
         f: &mut dyn FnMut(usize, &[f32]),
     ) {
+        const { assert!(R::DRAWS || !M::RANDOM, "a network with dropout needs a random generator, not NoDropout") };
         let n = x.len().min(B);
         model.forward_train(&x[..n], &mut self.cache, rng, self.mode);
         let mut layer = 0;
