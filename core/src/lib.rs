@@ -113,7 +113,6 @@ pub mod metrics;
 mod normalization;
 mod optim;
 pub mod params;
-pub mod protocol;
 pub mod random;
 mod reduce_lr;
 mod rng;

@@ -341,3 +341,18 @@ proptest! {
         let _ = parse::<Response>(&bytes);
     }
 }
+
+#[test]
+fn the_fuzz_seeds_are_valid_frames() {
+    let mut info = include_bytes!("../fuzz/corpus/frames/info").to_vec();
+    let n = info.len() - 1;
+    assert_eq!(decode::<Request>(&mut info[..n]), Ok(Request::Info { seq: 1 }));
+    let mut infer = include_bytes!("../fuzz/corpus/frames/infer").to_vec();
+    let n = infer.len() - 1;
+    let mut inputs = [0u8; 8];
+    tinymlp_protocol::write_f32s(&[0.5, -1.25], &mut inputs);
+    assert_eq!(
+        decode::<Request>(&mut infer[..n]),
+        Ok(Request::Infer { seq: 2, model_id: 0xC0FFEE, inputs: &inputs })
+    );
+}
