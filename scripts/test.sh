@@ -14,9 +14,9 @@ cargo fmt --all --check
 step "clippy (-D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p tinymlp --features micromath --all-targets --locked -- -D warnings
-step "no_std builds of the core"
+step "no_std builds of the core and the protocol"
 for target in thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf thumbv8m.main-none-eabihf; do
-    cargo build -p tinymlp --release --target "$target" --locked
+    cargo build -p tinymlp -p tinymlp-protocol --release --target "$target" --locked
 done
 step "firmware for the five boards (clippy -D warnings)"
 while read -r board target; do

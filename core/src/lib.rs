@@ -113,7 +113,6 @@ pub mod io;
 pub mod layers;
 pub mod numeric;
 pub mod prelude;
-pub mod protocol;
 mod summary;
 pub mod train;
 #[cfg(feature = "zoo")]

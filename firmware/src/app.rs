@@ -7,13 +7,13 @@ use embedded_io::{Read, Write};
 #[cfg(not(feature = "finetune-adam"))]
 #[cfg(feature = "finetune")]
 use tinymlp::Sgd;
-use tinymlp::protocol::{
-    ErrorCode, FrameError, FrameReader, MAX_FRAME, MAX_PAYLOAD, Request, Response, decode_frame,
-    encode_frame, read_f32s, write_f32s,
-};
 use tinymlp::{Layer, Signal, Zero};
 #[cfg(feature = "finetune")]
 use tinymlp::{Loss, Mode, Trainer, Xoshiro128PlusPlus};
+use tinymlp_protocol::{
+    ErrorCode, FrameError, FrameReader, MAX_FRAME, MAX_PAYLOAD, Message, Request, Response, encode,
+    read_f32s, write_f32s,
+};
 
 #[cfg(feature = "finetune")]
 /// What fine-tuning on the device keeps: one-sample steps (BatchNorm's statistics frozen,
@@ -105,6 +105,11 @@ enum Outcome {
     Exit(u8),
 }
 
+/// Bytes of the values a reply carries (outputs, a piece of the model file, the layers'
+/// timings): what always fits in a frame next to the longest reply's other fields (the
+/// bench reply: kind, sequence number, four u32 varints, the length and the CRC).
+const SCRATCH: usize = MAX_PAYLOAD - 28;
+
 /// Serves requests until an exit request; returns its exit code. Every malformed or
 /// refused frame gets an error reply, and the next request is served.
 pub fn serve<M, S, P, D>(
@@ -129,23 +134,23 @@ where
         if serial.read(&mut byte).unwrap_or(0) == 0 {
             continue;
         }
-        let Some(frame) = reader.push(byte[0]) else { continue };
-        let mut reply = [0u8; MAX_PAYLOAD];
-        let (len, outcome) = match frame.and_then(|f| decode_frame(f).map(|p| p as &[u8])) {
-            Ok(payload) => handle(model, model_id, payload, &mut reply, led, cycles, store),
+        let Some(request) = reader.read::<Request>(byte[0]) else { continue };
+        let mut scratch = [0u8; SCRATCH];
+        let (reply, outcome) = match request {
+            Ok(request) => handle(model, model_id, request, &mut scratch, led, cycles, store),
             Err(e) => {
                 defmt::warn!("refused frame: {}", e);
-                let (code, detail) = match e {
-                    FrameError::Oversized => (ErrorCode::Oversized, MAX_FRAME as u32),
-                    _ => (ErrorCode::BadFrame, 0),
-                };
-                (error(0, code, detail, &mut reply), Outcome::Reply)
+                refused(e)
             }
         };
         let mut wire = [0u8; MAX_FRAME + 1];
-        if let Ok(n) = encode_frame(&reply[..len], &mut wire) {
-            let _ = serial.write_all(&wire[..n]);
-            let _ = serial.flush();
+        match encode(&reply, &mut wire) {
+            Ok(bytes) => {
+                let _ = serial.write_all(bytes);
+                let _ = serial.flush();
+            }
+            // Not reached: SCRATCH keeps every reply within a frame.
+            Err(e) => defmt::error!("reply not sent: {}", e),
         }
         served += 1;
         if let Outcome::Exit(code) = outcome {
@@ -156,42 +161,48 @@ where
     }
 }
 
-fn error(seq: u8, code: ErrorCode, detail: u32, out: &mut [u8]) -> usize {
-    Response::Error { seq, code, detail }.write(out).unwrap_or(0)
+/// A refusal: the error reply to request `seq`.
+fn error(seq: u8, code: ErrorCode, detail: u32) -> (Response<'static>, Outcome) {
+    (Response::Error { seq, code, detail }, Outcome::Reply)
 }
 
-fn handle<M: Layer, P: OutputPin>(
+/// The error reply to a frame that could not be read: sequence number 0, or the frame's own
+/// when only its contents are wrong.
+fn refused(e: FrameError) -> (Response<'static>, Outcome) {
+    match e {
+        FrameError::Oversized => error(0, ErrorCode::Oversized, MAX_FRAME as u32),
+        FrameError::UnknownKind { kind, seq } => error(seq, ErrorCode::UnknownKind, kind),
+        FrameError::Undecodable { seq } => error(seq, ErrorCode::BadFrame, 0),
+        FrameError::BadCobs | FrameError::Truncated | FrameError::BadCrc => error(0, ErrorCode::BadFrame, 0),
+    }
+}
+
+/// Serves one request; the values of the reply are written in `scratch`.
+fn handle<'s, M: Layer, P: OutputPin>(
     served: &mut Served<'_, M>,
     model_id: u32,
-    payload: &[u8],
-    out: &mut [u8],
+    request: Request<'_>,
+    scratch: &'s mut [u8; SCRATCH],
     led: &mut P,
     cycles: &mut crate::board::Cycles,
     store: &mut dyn Store<M>,
-) -> (usize, Outcome) {
+) -> (Response<'s>, Outcome) {
     #[cfg(not(feature = "finetune"))]
     let _ = &store; // only the fine-tuning firmware has a store
     let model = served.model();
-    let request = match Request::parse(payload) {
-        Ok(r) => r,
-        Err(FrameError::UnknownKind(k)) => {
-            return (error(seq_of(payload), ErrorCode::UnknownKind, k as u32, out), Outcome::Reply);
-        }
-        Err(_) => return (error(seq_of(payload), ErrorCode::BadFrame, 0, out), Outcome::Reply),
-    };
     match request {
         Request::Infer { seq, model_id: wanted, inputs } => {
             if wanted != model_id {
-                return (error(seq, ErrorCode::WrongModel, model_id, out), Outcome::Reply);
+                return error(seq, ErrorCode::WrongModel, model_id);
             }
             let n = <M::Input as Signal>::LEN;
             if inputs.len() != 4 * n {
-                return (error(seq, ErrorCode::BadInputs, n as u32, out), Outcome::Reply);
+                return error(seq, ErrorCode::BadInputs, n as u32);
             }
             let mut x = M::Input::ZERO;
             read_f32s(inputs, x.as_mut_slice());
             if let Some(i) = x.as_slice().iter().position(|v| !v.is_finite()) {
-                return (error(seq, ErrorCode::NonFinite, i as u32, out), Outcome::Reply);
+                return error(seq, ErrorCode::NonFinite, i as u32);
             }
             let mut y = M::Output::ZERO;
             model.forward_with(&crate::kernel::Device, &x, &mut y);
@@ -199,43 +210,42 @@ fn handle<M: Layer, P: OutputPin>(
             let class =
                 if ys.len() == 1 { u8::from(ys[0] > 0.5) } else { tinymlp::metrics::argmax(ys) as u8 };
             let _ = if class == 1 { led.set_high() } else { led.set_low() };
-            let mut bytes = [0u8; MAX_PAYLOAD - 8];
-            let k = (4 * ys.len()).min(bytes.len());
-            write_f32s(ys, &mut bytes[..k]);
-            let len = Response::Output { seq, class, outputs: &bytes[..k] }.write(out).unwrap_or(0);
-            (len, Outcome::Reply)
+            let k = (4 * ys.len()).min(scratch.len());
+            write_f32s(ys, &mut scratch[..k]);
+            (Response::Output { seq, class, outputs: &scratch[..k] }, Outcome::Reply)
         }
         Request::Info { seq } => {
-            let (used, size) = crate::stack::high_water();
-            let values = [
+            let (stack_used, stack_size) = crate::stack::high_water();
+            let info = Response::Info {
+                seq,
                 model_id,
-                <M::Input as Signal>::LEN as u32,
-                <M::Output as Signal>::LEN as u32,
-                M::TRAINABLE as u32,
-                M::NON_TRAINABLE as u32,
-                used,
-                size,
-            ];
-            (Response::Info { seq, values }.write(out).unwrap_or(0), Outcome::Reply)
+                inputs: <M::Input as Signal>::LEN as u32,
+                outputs: <M::Output as Signal>::LEN as u32,
+                trainable: M::TRAINABLE as u32,
+                non_trainable: M::NON_TRAINABLE as u32,
+                stack_used,
+                stack_size,
+            };
+            (info, Outcome::Reply)
         }
         #[cfg(feature = "finetune")]
         Request::Train { seq, model_id: wanted, lr, values } => {
             let (n, k) = (<M::Input as Signal>::LEN, <M::Output as Signal>::LEN);
             let Served::Ram(model, tuner) = served else {
-                return (error(seq, ErrorCode::UnknownKind, 0x05, out), Outcome::Reply);
+                return error(seq, ErrorCode::UnknownKind, request.kind());
             };
             if wanted != model_id {
-                return (error(seq, ErrorCode::WrongModel, model_id, out), Outcome::Reply);
+                return error(seq, ErrorCode::WrongModel, model_id);
             }
             if values.len() != 4 * (n + k) {
-                return (error(seq, ErrorCode::BadInputs, (n + k) as u32, out), Outcome::Reply);
+                return error(seq, ErrorCode::BadInputs, (n + k) as u32);
             }
             let (mut x, mut t) = (M::Input::ZERO, M::Output::ZERO);
             read_f32s(&values[..4 * n], x.as_mut_slice());
             read_f32s(&values[4 * n..], t.as_mut_slice());
             let bad = x.as_slice().iter().chain(t.as_slice()).position(|v| !v.is_finite());
             if let Some(i) = bad.or((!lr.is_finite()).then_some(n + k)) {
-                return (error(seq, ErrorCode::NonFinite, i as u32, out), Outcome::Reply);
+                return error(seq, ErrorCode::NonFinite, i as u32);
             }
             let start = cycles.now();
             #[cfg(feature = "finetune-adam")]
@@ -263,57 +273,57 @@ fn handle<M: Layer, P: OutputPin>(
             match result {
                 Ok(loss) => {
                     tuner.steps += 1;
-                    let r = Response::Trained { seq, loss, steps: tuner.steps, ticks };
-                    (r.write(out).unwrap_or(0), Outcome::Reply)
+                    (Response::Trained { seq, loss, steps: tuner.steps, ticks }, Outcome::Reply)
                 }
-                Err(_) => (error(seq, ErrorCode::NonFinite, (n + k + 1) as u32, out), Outcome::Reply),
+                Err(_) => error(seq, ErrorCode::NonFinite, (n + k + 1) as u32),
             }
         }
         #[cfg(not(feature = "finetune"))]
-        Request::Train { seq, .. } => (error(seq, ErrorCode::UnknownKind, 0x05, out), Outcome::Reply),
+        Request::Train { seq, .. } => error(seq, ErrorCode::UnknownKind, request.kind()),
         #[cfg(feature = "finetune")]
         Request::Fetch { seq, offset } => {
-            let mut bytes = [0u8; CHUNK];
-            let (total, len) = file_window(model, offset as usize, &mut bytes);
-            let r = Response::Chunk { seq, total: total as u32, bytes: &bytes[..len] };
-            (r.write(out).unwrap_or(0), Outcome::Reply)
+            let (total, len) = file_window(model, offset as usize, &mut scratch[..CHUNK]);
+            (Response::Chunk { seq, total: total as u32, bytes: &scratch[..len] }, Outcome::Reply)
         }
         #[cfg(not(feature = "finetune"))]
-        Request::Fetch { seq, .. } => (error(seq, ErrorCode::UnknownKind, 0x06, out), Outcome::Reply),
+        Request::Fetch { seq, .. } => error(seq, ErrorCode::UnknownKind, request.kind()),
         #[cfg(feature = "finetune")]
         Request::Save { .. } | Request::Cut { .. } | Request::Status { .. } => {
-            store_request(&request, served, store, out)
+            store_request(&request, served, store)
         }
         #[cfg(not(feature = "finetune"))]
         Request::Save { seq } | Request::Cut { seq, .. } | Request::Status { seq } => {
-            (error(seq, ErrorCode::UnknownKind, payload[0] as u32, out), Outcome::Reply)
+            error(seq, ErrorCode::UnknownKind, request.kind())
         }
         Request::Bench { seq, reps } => {
             let (passes, empty) = bench(model, reps, cycles);
-            let values = [reps, passes, empty, crate::board::clock_hz()];
             #[cfg(feature = "profile")]
-            {
+            let layers = {
                 let profile = crate::profile::dense_layers(model, reps);
-                let mut layers = [0u8; 4 * crate::profile::MAX_LAYERS];
-                for (b, t) in layers.chunks_exact_mut(4).zip(&profile.ticks) {
+                for (b, t) in scratch.chunks_exact_mut(4).zip(&profile.ticks[..profile.layers]) {
                     b.copy_from_slice(&t.to_le_bytes());
                 }
-                let layers = &layers[..4 * profile.layers];
-                (Response::Bench { seq, values, layers }.write(out).unwrap_or(0), Outcome::Reply)
-            }
+                &scratch[..4 * profile.layers]
+            };
             #[cfg(not(feature = "profile"))]
-            (Response::Bench { seq, values, layers: &[] }.write(out).unwrap_or(0), Outcome::Reply)
+            let layers = &[];
+            let clock_hz = crate::board::clock_hz();
+            (Response::Bench { seq, reps, passes, empty, clock_hz, layers }, Outcome::Reply)
         }
         Request::Exit { seq, code } => {
-            let values = [model_id, 0, 0, 0, 0, 0, 0];
-            (Response::Info { seq, values }.write(out).unwrap_or(0), Outcome::Exit(code))
+            let info = Response::Info {
+                seq,
+                model_id,
+                inputs: 0,
+                outputs: 0,
+                trainable: 0,
+                non_trainable: 0,
+                stack_used: 0,
+                stack_size: 0,
+            };
+            (info, Outcome::Exit(code))
         }
     }
-}
-
-/// The sequence number of a payload (0 when it has none).
-fn seq_of(payload: &[u8]) -> u8 {
-    payload.get(1).copied().unwrap_or(0)
 }
 
 /// Ticks of `reps` forward passes of one fixed row, and of `reps` empty measurements (the
@@ -374,12 +384,11 @@ fn stored<M: Layer>(
     model: &M,
     slot: Option<[u32; 3]>,
     store: &mut dyn Store<M>,
-    out: &mut [u8],
-) -> usize {
-    let [s, q, id] = slot.unwrap_or([u32::MAX; 3]);
-    let running = tinymlp::format::model_id(model).unwrap_or(0);
-    let values = [s, q, id, running, u32::from(store.present())];
-    Response::Stored { seq, values }.write(out).unwrap_or(0)
+) -> (Response<'static>, Outcome) {
+    let [slot, generation, stored_model_id] = slot.unwrap_or([u32::MAX; 3]);
+    let running_model_id = tinymlp::format::model_id(model).unwrap_or(0);
+    let present = store.present();
+    (Response::Stored { seq, slot, generation, stored_model_id, running_model_id, present }, Outcome::Reply)
 }
 
 /// The store's requests: save, arm a power cut, status.
@@ -388,25 +397,24 @@ fn store_request<M: Layer>(
     request: &Request<'_>,
     served: &mut Served<'_, M>,
     store: &mut dyn Store<M>,
-    out: &mut [u8],
-) -> (usize, Outcome) {
+) -> (Response<'static>, Outcome) {
     match *request {
         Request::Save { seq } => {
             if !store.present() {
-                return (error(seq, ErrorCode::UnknownKind, 0x07, out), Outcome::Reply);
+                return error(seq, ErrorCode::UnknownKind, request.kind());
             }
             let saved = store.save(served.model());
-            (stored(seq, served.model(), saved, store, out), Outcome::Reply)
+            stored(seq, served.model(), saved, store)
         }
         Request::Cut { seq, ops } => {
             store.arm_cut(ops);
             let newest = store.newest();
-            (stored(seq, served.model(), newest, store, out), Outcome::Reply)
+            stored(seq, served.model(), newest, store)
         }
         Request::Status { seq } => {
             let newest = store.newest();
-            (stored(seq, served.model(), newest, store, out), Outcome::Reply)
+            stored(seq, served.model(), newest, store)
         }
-        _ => (0, Outcome::Reply),
+        other => error(other.seq(), ErrorCode::UnknownKind, other.kind()),
     }
 }

@@ -1,5 +1,5 @@
 //! tinymlp firmware: the trained model in flash, answering inference requests over the
-//! serial port (see `tinymlp::protocol`), logging with defmt over semihosting.
+//! serial port (see the `tinymlp-protocol` crate), logging with defmt over semihosting.
 //!
 //! Run on the emulated board with `cargo run --release` (see README.md): without a host on
 //! the serial port it runs a self-test and exits; `tinymlp compare` talks to it.

@@ -7,7 +7,9 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use tinymlp::protocol::{FrameReader, MAX_FRAME, MAX_PAYLOAD, Request, Response, decode_frame, encode_frame};
+use tinymlp_protocol::{
+    FrameReader, MAX_FRAME, Request, Response, decode_frame, encode, parse, read_f32s, write_f32s,
+};
 
 /// Why the device could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -224,16 +226,15 @@ impl Device {
         Ok(())
     }
 
-    /// Sends a request payload, framed.
+    /// Sends a request, framed.
     pub fn send(&mut self, request: &Request<'_>) -> Result<(), DeviceError> {
-        let mut p = [0u8; MAX_PAYLOAD];
-        let n = request.write(&mut p).map_err(|e| DeviceError::Protocol(e.to_string()))?;
         let mut wire = [0u8; MAX_FRAME + 1];
-        let m = encode_frame(&p[..n], &mut wire).map_err(|e| DeviceError::Protocol(e.to_string()))?;
-        self.send_raw(&wire[..m])
+        let bytes = encode(request, &mut wire).map_err(|e| DeviceError::Protocol(e.to_string()))?;
+        self.send_raw(bytes)
     }
 
-    /// Waits for the next response frame and returns its payload.
+    /// Waits for the next response frame and returns its payload, COBS undone and CRC checked
+    /// (a [`Response`] to [`parse`]).
     pub fn receive(&mut self) -> Result<Vec<u8>, DeviceError> {
         let mut byte = [0u8; 1];
         loop {
@@ -267,13 +268,13 @@ impl Device {
     ) -> Result<Result<(Vec<f32>, u8), Response<'static>>, DeviceError> {
         let seq = self.next_seq();
         let mut bytes = vec![0u8; 4 * x.len()];
-        tinymlp::protocol::write_f32s(x, &mut bytes);
+        write_f32s(x, &mut bytes);
         self.send(&Request::Infer { seq, model_id, inputs: &bytes })?;
         let payload = self.receive()?;
-        match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+        match parse::<Response>(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
             Response::Output { seq: s, class, outputs } if s == seq => {
                 let mut y = vec![0.0f32; outputs.len() / 4];
-                tinymlp::protocol::read_f32s(outputs, &mut y);
+                read_f32s(outputs, &mut y);
                 Ok(Ok((y, class)))
             }
             Response::Error { seq: s, code, detail } if s == seq || s == 0 => {
@@ -288,8 +289,17 @@ impl Device {
         let seq = self.next_seq();
         self.send(&Request::Info { seq })?;
         let payload = self.receive()?;
-        match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
-            Response::Info { values, .. } => Ok(values),
+        match parse::<Response>(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+            Response::Info {
+                model_id,
+                inputs,
+                outputs,
+                trainable,
+                non_trainable,
+                stack_used,
+                stack_size,
+                ..
+            } => Ok([model_id, inputs, outputs, trainable, non_trainable, stack_used, stack_size]),
             other => Err(DeviceError::Protocol(format!("unexpected answer {other:?} to an info request"))),
         }
     }
@@ -305,11 +315,11 @@ impl Device {
     ) -> Result<Result<(f32, u32, u32), Response<'static>>, DeviceError> {
         let seq = self.next_seq();
         let mut bytes = vec![0u8; 4 * (x.len() + t.len())];
-        tinymlp::protocol::write_f32s(x, &mut bytes[..4 * x.len()]);
-        tinymlp::protocol::write_f32s(t, &mut bytes[4 * x.len()..]);
+        write_f32s(x, &mut bytes[..4 * x.len()]);
+        write_f32s(t, &mut bytes[4 * x.len()..]);
         self.send(&Request::Train { seq, model_id, lr, values: &bytes })?;
         let payload = self.receive()?;
-        match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+        match parse::<Response>(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
             Response::Trained { loss, steps, ticks, .. } => Ok(Ok((loss, steps, ticks))),
             Response::Error { seq, code, detail } => Ok(Err(Response::Error { seq, code, detail })),
             other => Err(DeviceError::Protocol(format!("unexpected answer {other:?} to a training step"))),
@@ -323,7 +333,7 @@ impl Device {
             let seq = self.next_seq();
             self.send(&Request::Fetch { seq, offset: file.len() as u32 })?;
             let payload = self.receive()?;
-            match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+            match parse::<Response>(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
                 Response::Chunk { total, bytes, .. } => {
                     file.extend_from_slice(bytes);
                     if file.len() >= total as usize || bytes.is_empty() {
@@ -350,8 +360,12 @@ impl Device {
     fn stored(&mut self, seq: u8) -> Result<[u32; 5], DeviceError> {
         loop {
             let payload = self.receive()?;
-            match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
-                Response::Stored { seq: s, values } if s == seq => return Ok(values),
+            match parse::<Response>(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+                Response::Stored { seq: s, slot, generation, stored_model_id, running_model_id, present }
+                    if s == seq =>
+                {
+                    return Ok([slot, generation, stored_model_id, running_model_id, u32::from(present)]);
+                }
                 Response::Stored { .. } => continue,
                 other => {
                     return Err(DeviceError::Protocol(format!(
@@ -404,9 +418,9 @@ impl Device {
         let seq = self.next_seq();
         self.send(&Request::Bench { seq, reps })?;
         let payload = self.receive()?;
-        match Response::parse(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
-            Response::Bench { values, layers, .. } => Ok((
-                values,
+        match parse::<Response>(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+            Response::Bench { reps, passes, empty, clock_hz, layers, .. } => Ok((
+                [reps, passes, empty, clock_hz],
                 layers.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
             )),
             other => Err(DeviceError::Protocol(format!("unexpected answer {other:?} to a bench request"))),

@@ -1,17 +1,18 @@
 //! The firmware's answers to bad frames: an error reply each time, and the next request
 //! is served.
 
-use tinymlp::protocol::{ErrorCode, MAX_FRAME, Request, Response, encode_frame};
 use tinymlp_host::board::find;
 use tinymlp_host::device::{Device, build_firmware_with};
+use tinymlp_protocol::{ErrorCode, MAX_FRAME, Request, Response, encode, encode_payload, parse, write_f32s};
 use tinymlp_tests::small_trained_model;
 
-fn expect_error(dev: &mut Device, code: ErrorCode) -> u32 {
+/// The next reply is an error with `code`; its sequence number and detail.
+fn expect_error(dev: &mut Device, code: ErrorCode) -> (u8, u32) {
     let p = dev.receive().unwrap();
-    match Response::parse(&p).unwrap() {
-        Response::Error { code: c, detail, .. } => {
+    match parse::<Response>(&p).unwrap() {
+        Response::Error { seq, code: c, detail } => {
             assert_eq!(c, code);
-            detail
+            (seq, detail)
         }
         other => panic!("expected {code:?}, got {other:?}"),
     }
@@ -35,34 +36,32 @@ fn bad_frames_get_error_replies_and_the_device_keeps_serving() {
     good(&mut dev);
 
     // A frame whose bytes were corrupted in transit: the CRC catches it.
-    let mut bytes = [0u8; 12];
-    tinymlp::protocol::write_f32s(&x, &mut bytes[4..]);
-    bytes[..4].copy_from_slice(&id.to_le_bytes());
-    let mut payload = [0u8; 64];
-    let n = Request::Infer { seq: 9, model_id: id, inputs: &bytes[..12] }.write(&mut payload).unwrap();
+    let mut bytes = [0u8; 8];
+    write_f32s(&x, &mut bytes);
     let mut wire = [0u8; MAX_FRAME + 1];
-    let m = encode_frame(&payload[..n], &mut wire).unwrap();
-    let mut corrupt = wire[..m].to_vec();
+    let frame = encode(&Request::Infer { seq: 9, model_id: id, inputs: &bytes }, &mut wire).unwrap().to_vec();
+    let m = frame.len();
+    let mut corrupt = frame.clone();
     corrupt[5] ^= 0x21;
     if corrupt[5] == 0 {
         corrupt[5] = 0x7F;
     }
     dev.send_raw(&corrupt).unwrap();
-    expect_error(&mut dev, ErrorCode::BadFrame);
+    assert_eq!(expect_error(&mut dev, ErrorCode::BadFrame), (0, 0));
     good(&mut dev);
 
     // A truncated frame (the delimiter arrives early).
-    let mut truncated = wire[..m / 2].to_vec();
+    let mut truncated = frame[..m / 2].to_vec();
     truncated.push(0);
     dev.send_raw(&truncated).unwrap();
-    expect_error(&mut dev, ErrorCode::BadFrame);
+    assert_eq!(expect_error(&mut dev, ErrorCode::BadFrame), (0, 0));
     good(&mut dev);
 
     // An oversized frame.
     let mut huge = vec![0x55u8; MAX_FRAME + 40];
     huge.push(0);
     dev.send_raw(&huge).unwrap();
-    assert_eq!(expect_error(&mut dev, ErrorCode::Oversized), MAX_FRAME as u32);
+    assert_eq!(expect_error(&mut dev, ErrorCode::Oversized), (0, MAX_FRAME as u32));
     good(&mut dev);
 
     // Another model's id: the device says which model it runs.
@@ -79,10 +78,13 @@ fn bad_frames_get_error_replies_and_the_device_keeps_serving() {
         Err(Response::Error { code: ErrorCode::BadInputs, detail: 2, .. }) => {}
         other => panic!("{other:?}"),
     }
-    // An unknown message kind.
-    let m = encode_frame(&[0x42, 1, 2, 3], &mut wire).unwrap();
-    dev.send_raw(&wire[..m]).unwrap();
-    assert_eq!(expect_error(&mut dev, ErrorCode::UnknownKind), 0x42);
+    // An unknown message kind: the reply names it and carries the frame's sequence number.
+    dev.send_raw(encode_payload(&[0x42, 1, 2, 3], &mut wire).unwrap()).unwrap();
+    assert_eq!(expect_error(&mut dev, ErrorCode::UnknownKind), (1, 0x42));
+    good(&mut dev);
+    // A known kind whose body does not decode (a bench request without its count).
+    dev.send_raw(encode_payload(&[3, 11], &mut wire).unwrap()).unwrap();
+    assert_eq!(expect_error(&mut dev, ErrorCode::BadFrame), (11, 0));
     good(&mut dev);
     // Training requests: another model, a NaN target, the wrong number of values.
     match dev.train(id ^ 1, 0.01, &x, &[1.0]).unwrap() {
