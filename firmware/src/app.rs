@@ -7,9 +7,10 @@ use embedded_io::{Read, Write};
 #[cfg(not(feature = "finetune-adam"))]
 #[cfg(feature = "finetune")]
 use tinymlp::Sgd;
-use tinymlp::{Layer, Signal, Zero};
+use tinymlp::Train;
+use tinymlp::numeric::{Signal, Zero};
 #[cfg(feature = "finetune")]
-use tinymlp::{Loss, Mode, Trainer, Xoshiro128PlusPlus};
+use tinymlp::{Loss, Trainer, Xoshiro128PlusPlus, layers::Mode};
 use tinymlp_protocol::{
     ErrorCode, FrameError, FrameReader, MAX_FRAME, MAX_PAYLOAD, Message, Request, Response, encode,
     read_f32s, write_f32s,
@@ -18,8 +19,8 @@ use tinymlp_protocol::{
 #[cfg(feature = "finetune")]
 /// What fine-tuning on the device keeps: one-sample steps (BatchNorm's statistics frozen,
 /// dropout active with this generator), and the count of steps.
-pub struct Tuner<M: Layer> {
-    trainer: Trainer<M, 1>,
+pub struct Tuner<M: Train> {
+    trainer: Trainer<M, 1, crate::kernel::Device>,
     #[cfg(feature = "finetune-adam")]
     adam: tinymlp::Adam<M>,
     rng: Xoshiro128PlusPlus,
@@ -27,7 +28,7 @@ pub struct Tuner<M: Layer> {
 }
 
 #[cfg(feature = "finetune")]
-impl<M: Layer> Tuner<M> {
+impl<M: Train> Tuner<M> {
     /// Ready to train; the generator starts from seed 0, as the host's mirror does.
     pub const fn new() -> Self {
         Self {
@@ -81,7 +82,7 @@ impl<M> Store<M> for NoStore {
 /// The model the firmware serves: in flash (inference only) or in RAM with its tuner.
 /// A board uses one of the two (the micro:bit the first), so the other is never built.
 #[allow(dead_code)]
-pub enum Served<'a, M: Layer> {
+pub enum Served<'a, M: Train> {
     /// Weights in flash: inference only.
     Flash(&'a M),
     /// Weights in RAM: inference and fine-tuning.
@@ -89,7 +90,7 @@ pub enum Served<'a, M: Layer> {
     Ram(&'a mut M, &'a mut Tuner<M>),
 }
 
-impl<M: Layer> Served<'_, M> {
+impl<M: Train> Served<'_, M> {
     fn model(&self) -> &M {
         match self {
             Served::Flash(m) => m,
@@ -122,7 +123,7 @@ pub fn serve<M, S, P, D>(
     store: &mut dyn Store<M>,
 ) -> u8
 where
-    M: Layer,
+    M: Train,
     S: Read + Write,
     P: OutputPin,
     D: DelayNs,
@@ -178,7 +179,7 @@ fn refused(e: FrameError) -> (Response<'static>, Outcome) {
 }
 
 /// Serves one request; the values of the reply are written in `scratch`.
-fn handle<'s, M: Layer, P: OutputPin>(
+fn handle<'s, M: Train, P: OutputPin>(
     served: &mut Served<'_, M>,
     model_id: u32,
     request: Request<'_>,
@@ -205,10 +206,10 @@ fn handle<'s, M: Layer, P: OutputPin>(
                 return error(seq, ErrorCode::NonFinite, i as u32);
             }
             let mut y = M::Output::ZERO;
-            model.forward_with(&crate::kernel::Device, &x, &mut y);
+            model.forward(&x, &mut y);
             let ys = y.as_slice();
             let class =
-                if ys.len() == 1 { u8::from(ys[0] > 0.5) } else { tinymlp::metrics::argmax(ys) as u8 };
+                if ys.len() == 1 { u8::from(ys[0] > 0.5) } else { tinymlp::eval::metrics::argmax(ys) as u8 };
             let _ = if class == 1 { led.set_high() } else { led.set_low() };
             let k = (4 * ys.len()).min(scratch.len());
             write_f32s(ys, &mut scratch[..k]);
@@ -251,24 +252,10 @@ fn handle<'s, M: Layer, P: OutputPin>(
             #[cfg(feature = "finetune-adam")]
             let result = {
                 tinymlp::Optimizer::<M>::set_learning_rate(&mut tuner.adam, lr);
-                tuner.trainer.step_with(
-                    &crate::kernel::Device,
-                    *model,
-                    &mut tuner.adam,
-                    &[x],
-                    &[t],
-                    &mut tuner.rng,
-                )
+                tuner.trainer.step(*model, &mut tuner.adam, &[x], &[t], &mut tuner.rng)
             };
             #[cfg(not(feature = "finetune-adam"))]
-            let result = tuner.trainer.step_with(
-                &crate::kernel::Device,
-                *model,
-                &mut Sgd::new(lr),
-                &[x],
-                &[t],
-                &mut tuner.rng,
-            );
+            let result = tuner.trainer.step(*model, &mut Sgd::new(lr), &[x], &[t], &mut tuner.rng);
             let ticks = cycles.since(start);
             match result {
                 Ok(loss) => {
@@ -299,7 +286,7 @@ fn handle<'s, M: Layer, P: OutputPin>(
             let (passes, empty) = bench(model, reps, cycles);
             #[cfg(feature = "profile")]
             let layers = {
-                let profile = crate::profile::dense_layers(model, reps);
+                let profile = crate::profile::dense_layers(reps);
                 for (b, t) in scratch.chunks_exact_mut(4).zip(&profile.ticks[..profile.layers]) {
                     b.copy_from_slice(&t.to_le_bytes());
                 }
@@ -329,7 +316,7 @@ fn handle<'s, M: Layer, P: OutputPin>(
 /// Ticks of `reps` forward passes of one fixed row, and of `reps` empty measurements (the
 /// cost of reading the timer), each pass timed on its own so that the 24-bit counter cannot
 /// wrap within one measurement.
-fn bench<M: Layer>(model: &M, reps: u32, cycles: &mut crate::board::Cycles) -> (u32, u32) {
+fn bench<M: Train>(model: &M, reps: u32, cycles: &mut crate::board::Cycles) -> (u32, u32) {
     let mut x = M::Input::ZERO;
     for (i, v) in x.as_mut_slice().iter_mut().enumerate() {
         *v = 0.5 - 0.25 * i as f32;
@@ -338,7 +325,7 @@ fn bench<M: Layer>(model: &M, reps: u32, cycles: &mut crate::board::Cycles) -> (
     let (mut passes, mut empty) = (0u32, 0u32);
     for _ in 0..reps {
         let t = cycles.now();
-        model.forward_with(&crate::kernel::Device, core::hint::black_box(&x), &mut y);
+        model.forward(core::hint::black_box(&x), &mut y);
         core::hint::black_box(&y);
         passes = passes.wrapping_add(cycles.since(t));
         let t = cycles.now();
@@ -356,8 +343,8 @@ const CHUNK: usize = 192;
 /// Copies the bytes `[offset, offset + window.len())` of the model's binary file (as the
 /// model is now) into `window`; returns the file's length and the bytes copied. Streams the
 /// file without a buffer for all of it.
-fn file_window<M: Layer>(model: &M, offset: usize, window: &mut [u8]) -> (usize, usize) {
-    let total = tinymlp::format::bin_len::<M>();
+fn file_window<M: Train>(model: &M, offset: usize, window: &mut [u8]) -> (usize, usize) {
+    let total = tinymlp::io::bin_len::<M>();
     let mut at = 0usize;
     let mut copied = 0usize;
     let mut take = |bytes: &[u8]| {
@@ -369,8 +356,8 @@ fn file_window<M: Layer>(model: &M, offset: usize, window: &mut [u8]) -> (usize,
             at += 1;
         }
     };
-    if tinymlp::format::emit_bin(model, &mut take).is_ok() {
-        let id = tinymlp::format::model_id(model).unwrap_or(0);
+    if tinymlp::io::emit_bin(model, &mut take).is_ok() {
+        let id = tinymlp::io::model_id(model).unwrap_or(0);
         take(&id.to_le_bytes());
     }
     (total, copied)
@@ -379,21 +366,21 @@ fn file_window<M: Layer>(model: &M, offset: usize, window: &mut [u8]) -> (usize,
 #[cfg(feature = "finetune")]
 /// The store's state as a reply: newest slot, its sequence and model id (all `u32::MAX`
 /// when there is none), the running model's id, whether a store exists.
-fn stored<M: Layer>(
+fn stored<M: Train>(
     seq: u8,
     model: &M,
     slot: Option<[u32; 3]>,
     store: &mut dyn Store<M>,
 ) -> (Response<'static>, Outcome) {
     let [slot, generation, stored_model_id] = slot.unwrap_or([u32::MAX; 3]);
-    let running_model_id = tinymlp::format::model_id(model).unwrap_or(0);
+    let running_model_id = tinymlp::io::model_id(model).unwrap_or(0);
     let present = store.present();
     (Response::Stored { seq, slot, generation, stored_model_id, running_model_id, present }, Outcome::Reply)
 }
 
 /// The store's requests: save, arm a power cut, status.
 #[cfg(feature = "finetune")]
-fn store_request<M: Layer>(
+fn store_request<M: Train>(
     request: &Request<'_>,
     served: &mut Served<'_, M>,
     store: &mut dyn Store<M>,

@@ -27,7 +27,8 @@ pub struct Device;
 
 impl Kernel for Device {
     #[inline]
-    fn affine<const IN: usize, const OUT: usize>(weight: &[[f32; IN]; OUT],
+    fn affine<const IN: usize, const OUT: usize>(
+        weight: &[[f32; IN]; OUT],
         bias: &[f32; OUT],
         x: &[f32; IN],
         z: &mut [f32; OUT],

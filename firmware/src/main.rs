@@ -20,7 +20,10 @@ use cortex_m_rt::{ExceptionFrame, entry, exception};
 use defmt_semihosting as _;
 use tinymlp::{Footprint, Layer};
 
-/// The model, generated at build time from the file in `TINYMLP_MODEL`.
+/// The model, generated at build time from the file in `TINYMLP_MODEL`. The firmware
+/// builds it with its own kernel (`model::model::<kernel::Device>()`), not as the portable
+/// `model::MODEL`.
+#[allow(dead_code)]
 mod model {
     include!(concat!(env!("OUT_DIR"), "/model.rs"));
 }
@@ -222,7 +225,7 @@ fn load_binary_on_device() -> bool {
 
 /// Classifies a few points of the moons and logs the answers.
 fn self_test() -> u8 {
-    use tinymlp::numeric::{Signal, Zero};
+    use tinymlp::numeric::Zero;
     #[cfg(feature = "load-check")]
     {
         let bad = kernel_check::self_check();

@@ -5,7 +5,7 @@ use crate::board::Cycles;
 use crate::kernel::Device;
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering, compiler_fence};
-use tinymlp::numeric::{Signal, Zero};
+use tinymlp::numeric::Zero;
 use tinymlp::{Kernel, Layer};
 
 /// The most dense layers reported (the bench reply has room for them).

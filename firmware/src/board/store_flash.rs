@@ -109,12 +109,12 @@ impl NorFlash for MemFlash {
 }
 
 /// The model store over this memory: two 32 KiB slots.
-pub struct FlashStore(tinymlp::store::ModelStore<MemFlash>);
+pub struct FlashStore(tinymlp::io::store::ModelStore<MemFlash>);
 
 impl FlashStore {
     /// The store of this board.
     pub fn new() -> Option<Self> {
-        tinymlp::store::ModelStore::new(MemFlash::new(), 0, (SIZE / 2) as u32).ok().map(Self)
+        tinymlp::io::store::ModelStore::new(MemFlash::new(), 0, (SIZE / 2) as u32).ok().map(Self)
     }
 }
 
