@@ -548,10 +548,7 @@ fn cmd_bench(boards: &[String], model: &Path, reps: u32, json: Option<&Path>) ->
             .collect::<std::result::Result<_, _>>()?
     };
     let m = model_io::load(model)?;
-    let shapes = match &m {
-        Trained::Mlp(x) => bench::dense_shapes(&**x),
-        Trained::Perceptron(x) => bench::dense_shapes(&**x),
-    };
+    let shapes = m.dense_shapes();
     let macs: usize = shapes.iter().map(|(i, o)| i * o).sum();
     if !device::qemu_available() {
         return Err(device::DeviceError::NoQemu.into());
@@ -647,7 +644,7 @@ fn cmd_finetune(
     }
     let m = match model_io::load_kind(model, ModelKind::Mlp)? {
         Trained::Mlp(m) => m,
-        Trained::Perceptron(_) => return Err("fine-tuning needs the MLP".into()),
+        Trained::Perceptron(_) | Trained::Plain(_) => return Err("fine-tuning needs the MLP".into()),
     };
     let (train, test) = (read_csv::<2>(train_csv, 2)?, read_csv::<2>(test_csv, 2)?);
     let (train, test) = (finetune::rotate(&train, rotate), finetune::rotate(&test, rotate));
