@@ -123,6 +123,25 @@ impl<const N: usize> Labelled<N> {
     }
 }
 
+/// Two moons from the core's generator ([`tinymlp::datasets::make_moons`], the reference)
+/// with Gaussian `noise`, `samples` rows shuffled and split 80/20 by
+/// [`tinymlp::datasets::train_test_split`], both from one generator seeded with `seed`:
+/// `(train, test)`, in raw coordinates.
+pub fn moons(samples: usize, noise: f32, seed: u64) -> (Labelled<2>, Labelled<2>) {
+    use tinymlp::Xoshiro128PlusPlus;
+    use tinymlp::datasets::{make_moons, train_test_split};
+    let mut x = vec![[0.0f32; 2]; samples];
+    let mut t = vec![[0.0f32; 1]; samples];
+    let mut rng = Xoshiro128PlusPlus::new(seed);
+    make_moons(&mut x, &mut t, noise, &mut rng);
+    let split = train_test_split(&mut x, &mut t, 0.2, &mut rng);
+    let to = |x: &[[f32; 2]], t: &[[f32; 1]]| Labelled {
+        x: x.to_vec(),
+        label: t.iter().map(|l| l[0] as usize).collect(),
+    };
+    (to(&x[..split], &t[..split]), to(&x[split..], &t[split..]))
+}
+
 /// Reads a CSV file: a header row, `N` feature columns, then a last column `label` holding
 /// an integer class in `0..classes`. Values are parsed as f64 and rounded to f32.
 pub fn read_csv<const N: usize>(path: &Path, classes: usize) -> Result<Labelled<N>, DataError> {
@@ -205,6 +224,28 @@ mod tests {
 
     fn parse(text: &str) -> Result<Labelled<2>, DataError> {
         parse_csv::<2>(text.as_bytes(), Path::new("d.csv"), 2)
+    }
+
+    #[test]
+    fn moons_are_the_cores_split_80_20() {
+        let (train, test) = moons(100, 0.1, 5);
+        assert_eq!((train.len(), test.len()), (80, 20));
+        let mut all: Vec<([f32; 2], usize)> = train
+            .x
+            .iter()
+            .zip(&train.label)
+            .chain(test.x.iter().zip(&test.label))
+            .map(|(x, l)| (*x, *l))
+            .collect();
+        let mut x = vec![[0.0f32; 2]; 100];
+        let mut t = vec![[0.0f32; 1]; 100];
+        tinymlp::datasets::make_moons(&mut x, &mut t, 0.1, &mut tinymlp::Xoshiro128PlusPlus::new(5));
+        let mut core: Vec<([f32; 2], usize)> = x.iter().zip(&t).map(|(x, t)| (*x, t[0] as usize)).collect();
+        let key = |a: &([f32; 2], usize)| (a.0[0].to_bits(), a.0[1].to_bits(), a.1);
+        all.sort_by_key(key);
+        core.sort_by_key(key);
+        assert_eq!(all, core);
+        assert_eq!(moons(100, 0.1, 5), (train, test));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::train::{ModelKind, TrainOptions, train};
 use serde::Serialize;
 use std::path::Path;
 use std::time::Instant;
-use tinymlp::datasets::{make_moons, spiral, train_test_split};
+use tinymlp::datasets::spiral;
 use tinymlp::*;
 
 /// The experiments.
@@ -106,12 +106,9 @@ pub fn run(e: Experiment, quick: bool, out: &Path) -> Result<Findings, Experimen
 type Split = (Vec<[f32; 2]>, Vec<[f32; 1]>, Vec<[f32; 2]>, Vec<[f32; 1]>);
 
 fn moons(n: usize, seed: u64) -> Split {
-    let mut x = vec![[0.0f32; 2]; n];
-    let mut t = vec![[0.0f32; 1]; n];
-    let mut rng = Xoshiro128PlusPlus::new(seed);
-    make_moons(&mut x, &mut t, 0.2, &mut rng);
-    let s = train_test_split(&mut x, &mut t, 0.2, &mut rng);
-    (x[..s].to_vec(), t[..s].to_vec(), x[s..].to_vec(), t[s..].to_vec())
+    let (train, test) = crate::data::moons(n, 0.2, seed);
+    let (t, vt) = (train.binary_targets(), test.binary_targets());
+    (train.x, t, test.x, vt)
 }
 
 /// Trains with Adam, returning each epoch's logs (validation on the test rows).

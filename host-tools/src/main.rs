@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tinymlp::format::Meta;
-use tinymlp_host::data::{Labelled, read_csv, write_csv};
+use tinymlp_host::data::{read_csv, write_csv};
 use tinymlp_host::model_io::{self, FileFormat};
 use tinymlp_host::plot;
 use tinymlp_host::report::{Report, write_history_csv, write_json};
@@ -304,21 +304,6 @@ fn main() -> ExitCode {
 
 type Result<T = (), E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 
-fn generated_moons(samples: usize, noise: f32, seed: u64) -> (Labelled<2>, Labelled<2>) {
-    use tinymlp::Xoshiro128PlusPlus;
-    use tinymlp::datasets::{make_moons, train_test_split};
-    let mut x = vec![[0.0f32; 2]; samples];
-    let mut t = vec![[0.0f32; 1]; samples];
-    let mut rng = Xoshiro128PlusPlus::new(seed);
-    make_moons(&mut x, &mut t, noise, &mut rng);
-    let split = train_test_split(&mut x, &mut t, 0.2, &mut rng);
-    let to = |x: &[[f32; 2]], t: &[[f32; 1]]| Labelled {
-        x: x.to_vec(),
-        label: t.iter().map(|l| l[0] as usize).collect(),
-    };
-    (to(&x[..split], &t[..split]), to(&x[split..], &t[split..]))
-}
-
 fn cmd_train(a: TrainArgs) -> Result {
     let (train_set, test_set) = match (&a.train_csv, &a.test_csv) {
         (Some(tr), Some(te)) => (read_csv::<2>(tr, 2)?, read_csv::<2>(te, 2)?),
@@ -326,7 +311,7 @@ fn cmd_train(a: TrainArgs) -> Result {
             if a.samples < 10 {
                 return Err("--samples must be at least 10".into());
             }
-            generated_moons(a.samples, a.noise, a.seed)
+            tinymlp_host::data::moons(a.samples, a.noise, a.seed)
         }
     };
     let mut opts = TrainOptions::recipe(a.model, a.seed);
