@@ -654,7 +654,8 @@ fn cmd_finetune(
         )
         .into());
     }
-    let f = finetune::finetune(b, &elf, &m, &train, &test, lr, epochs, save, last_layer, adam)?;
+    let plan = finetune::Plan { lr, epochs, save, last_layer, adam };
+    let f = finetune::finetune(b, &elf, &m, &train, &test, &plan)?;
     println!("board              {}", f.board);
     println!("steps              {}", f.steps);
     println!("mean loss          {:.4}", f.mean_loss);
