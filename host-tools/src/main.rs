@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tinymlp::format::Meta;
-use tinymlp_host::data::{read_csv, write_csv};
+use tinymlp_host::data::{Prediction, read_csv, write_csv, write_predictions};
 use tinymlp_host::model_io::{self, FileFormat};
 use tinymlp_host::plot;
 use tinymlp_host::report::{Report, write_history_csv, write_json};
@@ -428,14 +428,13 @@ fn cmd_eval(model: &Path, data: &Path) -> Result {
 fn cmd_predict(model: &Path, data: &Path, out: Option<&Path>) -> Result {
     let m = model_io::load(model)?;
     let d = read_csv::<2>(data, 2)?;
-    let mut text = String::from("x0,x1,probability,class\n");
-    for x in &d.x {
-        let p = m.predict(x);
-        text.push_str(&format!("{:?},{:?},{:?},{}\n", x[0], x[1], p, u8::from(p > 0.5)));
-    }
+    let rows: Vec<Prediction> = d.x.iter().map(|x| Prediction::new(*x, m.predict(x))).collect();
     match out {
-        Some(p) => std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))?,
-        None => print!("{text}"),
+        Some(p) => {
+            let file = std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+            write_predictions(file, &rows).map_err(|e| format!("cannot write {}: {e}", p.display()))?
+        }
+        None => write_predictions(std::io::stdout().lock(), &rows)?,
     }
     Ok(())
 }

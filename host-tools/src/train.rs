@@ -178,8 +178,8 @@ pub struct TestMetrics {
     pub auc_thresholded: f32,
 }
 
-/// One epoch as the history files record it.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+/// One epoch as the history files record it (the CSV's columns, in order).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochRecord {
     /// Epoch, from 1 (as Keras prints it).
     pub epoch: u32,
