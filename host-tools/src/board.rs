@@ -66,7 +66,41 @@ pub fn find(name: &str) -> Option<Board> {
     BOARDS.iter().copied().find(|b| b.name == name)
 }
 
+/// The board named `name`, or a message that lists the boards (the parser of the commands'
+/// `--board`).
+pub fn parse(name: &str) -> Result<Board, String> {
+    <Board as clap::ValueEnum>::from_str(name, false)
+        .map_err(|_| format!("unknown board {name:?}; choose one of {}", names()))
+}
+
+/// The boards as the values of a command-line argument.
+impl clap::ValueEnum for Board {
+    fn value_variants<'a>() -> &'a [Self] {
+        &BOARDS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name).help(self.core))
+    }
+}
+
 /// The names, for messages.
 pub fn names() -> String {
     BOARDS.map(|b| b.name).join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boards_parse_by_name() {
+        for b in BOARDS {
+            assert_eq!(parse(b.name), Ok(b));
+        }
+        assert_eq!(
+            parse("esp32").unwrap_err(),
+            "unknown board \"esp32\"; choose one of mps2-an386, mps2-an500, mps2-an505, lm3s6965evb, microbit"
+        );
+    }
 }
