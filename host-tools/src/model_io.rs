@@ -222,6 +222,20 @@ mod tests {
         }
     }
 
+    /// `load` tries what `firmware/build.rs` tries, in its order: a model added there fails
+    /// this test until `load` (and [`Trained`]) know it too.
+    #[test]
+    fn tries_the_architectures_of_the_firmware_build() {
+        let build = include_str!("../../firmware/build.rs");
+        let generate = &build[build.find("fn generate(").expect("build.rs has fn generate")..];
+        let tried: Vec<&str> = generate
+            .split("zoo::")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("()").map(|(name, _)| name))
+            .collect();
+        assert_eq!(tried, ["seed_mlp", "plain_mlp", "perceptron"]);
+    }
+
     #[test]
     fn loads_the_firmwares_default_model_and_the_trained_kinds() {
         let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware/models/moons-mlp.json");
