@@ -41,10 +41,7 @@ enum Command {
     /// Time the host workloads of the peers' comparison (median of runs); JSON with --json.
     Speed(speed::Args),
     /// Draw PNG figures like the tutorial's.
-    Plot {
-        #[command(subcommand)]
-        what: plot::What,
-    },
+    Plot(plot::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,7 +56,7 @@ fn main() -> ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Finetune(a) => finetune::run(a),
         Command::Speed(a) => speed::run(a),
-        Command::Plot { what } => plot::run(what),
+        Command::Plot(a) => plot::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

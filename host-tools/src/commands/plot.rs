@@ -5,8 +5,14 @@ use std::path::PathBuf;
 use tinymlp_host::data::read_csv;
 use tinymlp_host::{model_io, plot, report};
 
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    what: What,
+}
+
 #[derive(clap::Subcommand)]
-pub enum What {
+enum What {
     /// The activation functions and their derivatives.
     Activations {
         /// Output PNG.
@@ -37,8 +43,8 @@ pub enum What {
 }
 
 /// Draws the chosen figure.
-pub fn run(what: What) -> Result<()> {
-    match what {
+pub fn run(a: Args) -> Result<()> {
+    match a.what {
         What::Activations { out } => plot::activations(&out)?,
         What::History { history, out } => plot::history(&report::read_history_csv(&history)?, &out)?,
         What::Boundary { model, data, out } => {
