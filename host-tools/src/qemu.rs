@@ -57,15 +57,11 @@ pub fn args(board: Board, elf: &Path, mode: Mode, serial: &str, extra: &[&str]) 
         .unwrap_or_else(|| panic!("firmware/qemu-boards.txt has no line for the board {}", board.name));
     let common = line("common").expect("firmware/qemu-boards.txt has a `common` line");
     let fill = |a: &str| -> OsString {
-        if a.contains("{elf}") {
-            let mut s = OsString::new();
-            let (before, after) = a.split_once("{elf}").expect("contains {elf}");
-            s.push(before);
-            s.push(elf);
-            s.push(after);
-            s
-        } else {
-            a.replace("{serial}", serial).replace("{mode}", mode.name()).into()
+        match a.split_once("{elf}") {
+            Some((before, after)) => {
+                [before.as_ref(), elf.as_os_str(), after.as_ref()].join(std::ffi::OsStr::new(""))
+            }
+            None => a.replace("{serial}", serial).replace("{mode}", mode.name()).into(),
         }
     };
     machine
