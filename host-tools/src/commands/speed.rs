@@ -1,6 +1,7 @@
 //! `tinymlp speed`: the host workloads of the peers' comparison, timed.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -10,10 +11,18 @@ pub struct Args {
     /// Print JSON (for bench/peers.py).
     #[arg(long)]
     json: bool,
+    /// Also write the workloads' rows here, as CSV (x0, x1, label): bench/peers.py runs its
+    /// peers on them.
+    #[arg(long)]
+    moons_csv: Option<PathBuf>,
 }
 
 /// Times the workloads and prints the medians.
 pub fn run(a: Args) -> Result<()> {
+    if let Some(p) = &a.moons_csv {
+        tinymlp_host::data::write_csv(p, &tinymlp_host::speed::workload_moons())
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
     let s = tinymlp_host::speed::measure(a.runs.max(1));
     if a.json {
         println!("{}", serde_json::to_string(&s)?);
