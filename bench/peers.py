@@ -7,7 +7,8 @@ on this machine, and prints the times and the ratios peer / tinymlp from this on
 tinymlp runs twice: built for the default x86-64 target (SSE2) and with
 `-C target-cpu=native` (the figures in out/bench/speed.json).
 
-The peers' programs follow the recipes of ../shared/data/REFERENCE.md: float32 moons, 1,280
+The peers' programs follow the recipes of ../shared/data/REFERENCE.md: float32 moons (the
+very rows of tinymlp's workloads, from the core's generator: `tinymlp speed --moons-csv`), 1,280
 rows per epoch in batches of 32; the plain 2-64-32-16-1 ReLU MLP with SGD(0.1); the seed MLP
 (64-BN-Dropout(.3)-32-BN-Dropout(.2)-16-1, Adam 1e-3, validation on 320 rows; PyTorch with
 Keras' defaults: BN eps 1e-3 momentum 0.99, Adam eps 1e-7), one thread.
@@ -33,9 +34,10 @@ def median_time(f, runs=RUNS):
     return statistics.median(times)
 
 
-def tinymlp(native=False):
+def tinymlp(native=False, moons_csv=None):
     """`tinymlp speed` built for the default x86-64 target, or with `-C target-cpu=native`
-    (AVX and the like; no FMA contraction either way, so the same bits)."""
+    (AVX and the like; no FMA contraction either way, so the same bits). With `moons_csv`, it
+    also writes the rows of its workloads there."""
     env = dict(os.environ)
     target = os.path.join(ROOT, "target")
     if native:
@@ -44,26 +46,25 @@ def tinymlp(native=False):
     subprocess.run(["cargo", "build", "--release", "--quiet", "--locked", "-p", "tinymlp-host",
                     "--target-dir", target], cwd=ROOT, check=True, env=env)
     exe = os.path.join(target, "release", "tinymlp")
-    out = subprocess.run([exe, "speed", "--json", "--runs", str(RUNS)], cwd=ROOT, check=True,
+    extra = ["--moons-csv", moons_csv] if moons_csv else []
+    out = subprocess.run([exe, "speed", "--json", "--runs", str(RUNS)] + extra, cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out)
 
 
-def moons(n, rng, np):
-    # scikit-learn's make_moons algorithm (the points need not be sklearn's for timing)
-    n_out, n_in = n // 2, n - n // 2
-    a, b = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
-    x = np.vstack([np.c_[np.cos(a), np.sin(a)], np.c_[1 - np.cos(b), 1 - np.sin(b) - 0.5]])
-    y = np.r_[np.zeros(n_out), np.ones(n_in)]
-    x += rng.normal(0, 0.2, x.shape)
+def moons(path, np):
+    """The 1,600 rows of tinymlp's workloads (the core's moons generator, as `tinymlp speed
+    --moons-csv` wrote them), standardised as tinymlp's models do in their first layer."""
+    data = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float64)
+    x, y = data[:, :2], data[:, 2]
     x = (x - x.mean(0)) / x.std(0)
     return x.astype(np.float32), y.astype(np.float32).reshape(-1, 1)
 
 
-def numpy_workloads():
+def numpy_workloads(moons_csv):
     import numpy as np
     rng = np.random.default_rng(0)
-    x, y = moons(1600, rng, np)
+    x, y = moons(moons_csv, np)
     x, y = x[:1280], y[:1280]
     sizes = [2, 64, 32, 16, 1]
     W = [(rng.uniform(-1, 1, (i, o)) * np.sqrt(6 / (i + o))).astype(np.float32) for i, o in zip(sizes, sizes[1:])]
@@ -100,13 +101,12 @@ def numpy_workloads():
     }
 
 
-def torch_workloads():
+def torch_workloads(moons_csv):
     import numpy as np
     import torch
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    rng = np.random.default_rng(0)
-    xs, ys = moons(1600, rng, np)
+    xs, ys = moons(moons_csv, np)
     x, y, vx, vy = (torch.tensor(a) for a in (xs[:1280], ys[:1280], xs[1280:], ys[1280:]))
     nn = torch.nn
     plain = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 16), nn.ReLU(),
@@ -145,16 +145,18 @@ def torch_workloads():
 
 
 def main():
+    os.makedirs(os.path.join(ROOT, "out", "bench"), exist_ok=True)
+    moons_csv = os.path.join(ROOT, "out", "bench", "moons.csv")
+    ours, native = tinymlp(moons_csv=moons_csv), tinymlp(native=True)
     peers = {}
     try:
-        peers["numpy"] = numpy_workloads()
+        peers["numpy"] = numpy_workloads(moons_csv)
     except ImportError:
         print("numpy is not installed (pip install numpy): its column is skipped", file=sys.stderr)
     try:
-        peers["PyTorch"] = torch_workloads()
+        peers["PyTorch"] = torch_workloads(moons_csv)
     except ImportError:
         print("PyTorch is not installed: its column is skipped", file=sys.stderr)
-    ours, native = tinymlp(), tinymlp(native=True)
     with open(os.path.join(ROOT, "out", "bench", "speed.json"), "w") as f:
         json.dump({"default": ours, "native": native}, f, indent=1)
     rows = [

@@ -8,21 +8,26 @@
 set -euo pipefail
 elf="$1"; shift || true
 board=$(grep -a -o 'TINYMLP_BOARD=[a-z0-9-]*' "$elf" | head -n1 | cut -d= -f2)
-case "$board" in
-    mps2-an386) machine=(-machine mps2-an386 -cpu cortex-m4) ;;
-    mps2-an500) machine=(-machine mps2-an500 -cpu cortex-m7) ;;
-    mps2-an505) machine=(-machine mps2-an505 -cpu cortex-m33) ;;
-    lm3s6965evb) machine=(-machine lm3s6965evb) ;;
-    microbit) machine=(-machine microbit) ;;
-    *) echo "qemu-run.sh: cannot tell the board of $elf" >&2; exit 2 ;;
-esac
+# The command line comes from qemu-boards.txt, the table the host tools compile in too.
+table="$(dirname "$0")/qemu-boards.txt"
+arguments() { awk -v name="$1" '$1 == name { $1 = ""; print substr($0, 2); exit }' "$table"; }
+machine_line=$(arguments "${board:-?}")
+if [ -z "$machine_line" ]; then
+    echo "qemu-run.sh: cannot tell the board of $elf" >&2; exit 2
+fi
+read -r -a machine <<<"$machine_line"
+read -r -a common <<<"$(arguments common)"
 if ! command -v qemu-system-arm >/dev/null 2>&1; then
     echo "qemu-system-arm is not installed: apt-get install -y qemu-system-arm" >&2
     exit 127
 fi
 serial="${TINYMLP_SERIAL:-null}"
-args=(qemu-system-arm "${machine[@]}" -nographic -monitor none -serial "$serial"
-      -semihosting-config "enable=on,target=native,arg=firmware,arg=${TINYMLP_MODE:-selftest}" -kernel "$elf")
+mode="${TINYMLP_MODE:-selftest}"
+args=(qemu-system-arm "${machine[@]}")
+for a in "${common[@]}"; do
+    a=${a//\{serial\}/"$serial"}; a=${a//\{mode\}/"$mode"}; a=${a//\{elf\}/"$elf"}
+    args+=("$a")
+done
 if command -v defmt-print >/dev/null 2>&1; then
     set +e
     timeout "${TINYMLP_TIMEOUT:-60}" "${args[@]}" | defmt-print -e "$elf"

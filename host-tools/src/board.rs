@@ -1,4 +1,4 @@
-//! The QEMU boards the firmware runs on.
+//! The QEMU boards the firmware runs on (their QEMU arguments: [`crate::qemu`]).
 
 /// One emulated board.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -9,8 +9,6 @@ pub struct Board {
     pub core: &'static str,
     /// The Rust target triple.
     pub target: &'static str,
-    /// QEMU's `-cpu`, when the machine needs one.
-    pub cpu: Option<&'static str>,
     /// Whether the core has a hardware FPU.
     pub fpu: bool,
     /// The board's RAM in bytes (what a real chip of the kind would have for the small boards).
@@ -25,7 +23,6 @@ pub const BOARDS: [Board; 5] = [
         name: "mps2-an386",
         core: "Cortex-M4F",
         target: "thumbv7em-none-eabihf",
-        cpu: Some("cortex-m4"),
         fpu: true,
         ram: 4 << 20,
         clock_hz: 25_000_000,
@@ -34,7 +31,6 @@ pub const BOARDS: [Board; 5] = [
         name: "mps2-an500",
         core: "Cortex-M7",
         target: "thumbv7em-none-eabihf",
-        cpu: Some("cortex-m7"),
         fpu: true,
         ram: 4 << 20,
         clock_hz: 25_000_000,
@@ -43,7 +39,6 @@ pub const BOARDS: [Board; 5] = [
         name: "mps2-an505",
         core: "Cortex-M33",
         target: "thumbv8m.main-none-eabihf",
-        cpu: Some("cortex-m33"),
         fpu: true,
         ram: 4 << 20,
         clock_hz: 20_000_000,
@@ -52,7 +47,6 @@ pub const BOARDS: [Board; 5] = [
         name: "lm3s6965evb",
         core: "Cortex-M3",
         target: "thumbv7m-none-eabi",
-        cpu: None,
         fpu: false,
         ram: 64 << 10,
         clock_hz: 12_500_000,
@@ -61,7 +55,6 @@ pub const BOARDS: [Board; 5] = [
         name: "microbit",
         core: "Cortex-M0",
         target: "thumbv6m-none-eabi",
-        cpu: None,
         fpu: false,
         ram: 16 << 10,
         clock_hz: 16_000_000,
@@ -73,7 +66,41 @@ pub fn find(name: &str) -> Option<Board> {
     BOARDS.iter().copied().find(|b| b.name == name)
 }
 
+/// The board named `name`, or a message that lists the boards (the parser of the commands'
+/// `--board`).
+pub fn parse(name: &str) -> Result<Board, String> {
+    <Board as clap::ValueEnum>::from_str(name, false)
+        .map_err(|_| format!("unknown board {name:?}; choose one of {}", names()))
+}
+
+/// The boards as the values of a command-line argument.
+impl clap::ValueEnum for Board {
+    fn value_variants<'a>() -> &'a [Self] {
+        &BOARDS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name).help(self.core))
+    }
+}
+
 /// The names, for messages.
 pub fn names() -> String {
     BOARDS.map(|b| b.name).join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boards_parse_by_name() {
+        for b in BOARDS {
+            assert_eq!(parse(b.name), Ok(b));
+        }
+        assert_eq!(
+            parse("esp32").unwrap_err(),
+            "unknown board \"esp32\"; choose one of mps2-an386, mps2-an500, mps2-an505, lm3s6965evb, microbit"
+        );
+    }
 }

@@ -123,6 +123,25 @@ impl<const N: usize> Labelled<N> {
     }
 }
 
+/// Two moons from the core's generator ([`tinymlp::datasets::make_moons`], the reference)
+/// with Gaussian `noise`, `samples` rows shuffled and split 80/20 by
+/// [`tinymlp::datasets::train_test_split`], both from one generator seeded with `seed`:
+/// `(train, test)`, in raw coordinates.
+pub fn moons(samples: usize, noise: f32, seed: u64) -> (Labelled<2>, Labelled<2>) {
+    use tinymlp::Xoshiro128PlusPlus;
+    use tinymlp::datasets::{make_moons, train_test_split};
+    let mut x = vec![[0.0f32; 2]; samples];
+    let mut t = vec![[0.0f32; 1]; samples];
+    let mut rng = Xoshiro128PlusPlus::new(seed);
+    make_moons(&mut x, &mut t, noise, &mut rng);
+    let split = train_test_split(&mut x, &mut t, 0.2, &mut rng);
+    let to = |x: &[[f32; 2]], t: &[[f32; 1]]| Labelled {
+        x: x.to_vec(),
+        label: t.iter().map(|l| l[0] as usize).collect(),
+    };
+    (to(&x[..split], &t[..split]), to(&x[split..], &t[split..]))
+}
+
 /// Reads a CSV file: a header row, `N` feature columns, then a last column `label` holding
 /// an integer class in `0..classes`. Values are parsed as f64 and rounded to f32.
 pub fn read_csv<const N: usize>(path: &Path, classes: usize) -> Result<Labelled<N>, DataError> {
@@ -199,12 +218,81 @@ pub fn write_csv<const N: usize>(path: &Path, data: &Labelled<N>) -> std::io::Re
     w.flush()
 }
 
+/// One row of `tinymlp predict`'s output.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Prediction {
+    /// The first feature.
+    pub x0: f32,
+    /// The second feature.
+    pub x1: f32,
+    /// The model's probability of class 1.
+    pub probability: f32,
+    /// The class at threshold 0.5.
+    pub class: u8,
+}
+
+impl Prediction {
+    /// The prediction of class 1 with `probability` for the row `x`.
+    pub fn new(x: [f32; 2], probability: f32) -> Self {
+        Self { x0: x[0], x1: x[1], probability, class: u8::from(probability > 0.5) }
+    }
+}
+
+/// Writes predictions as CSV with the header `x0,x1,probability,class` (floats with enough
+/// digits to read back the same f32).
+pub fn write_predictions(writer: impl std::io::Write, rows: &[Prediction]) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(writer);
+    for r in rows {
+        w.serialize(r)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Reads predictions written by [`write_predictions`].
+pub fn read_predictions(reader: impl std::io::Read) -> csv::Result<Vec<Prediction>> {
+    csv::Reader::from_reader(reader).deserialize().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Labelled<2>, DataError> {
         parse_csv::<2>(text.as_bytes(), Path::new("d.csv"), 2)
+    }
+
+    #[test]
+    fn moons_are_the_cores_split_80_20() {
+        let (train, test) = moons(100, 0.1, 5);
+        assert_eq!((train.len(), test.len()), (80, 20));
+        let mut all: Vec<([f32; 2], usize)> = train
+            .x
+            .iter()
+            .zip(&train.label)
+            .chain(test.x.iter().zip(&test.label))
+            .map(|(x, l)| (*x, *l))
+            .collect();
+        let mut x = vec![[0.0f32; 2]; 100];
+        let mut t = vec![[0.0f32; 1]; 100];
+        tinymlp::datasets::make_moons(&mut x, &mut t, 0.1, &mut tinymlp::Xoshiro128PlusPlus::new(5));
+        let mut core: Vec<([f32; 2], usize)> = x.iter().zip(&t).map(|(x, t)| (*x, t[0] as usize)).collect();
+        let key = |a: &([f32; 2], usize)| (a.0[0].to_bits(), a.0[1].to_bits(), a.1);
+        all.sort_by_key(key);
+        core.sort_by_key(key);
+        assert_eq!(all, core);
+        assert_eq!(moons(100, 0.1, 5), (train, test));
+    }
+
+    #[test]
+    fn predictions_round_trip_through_csv() {
+        let rows = [Prediction::new([0.5, -1.25], 0.75), Prediction::new([1e-7, 3.0], 2.5e-8)];
+        assert_eq!(rows.map(|r| r.class), [1, 0]);
+        let mut text = Vec::new();
+        write_predictions(&mut text, &rows).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert_eq!(text.lines().take(2).collect::<Vec<_>>(), ["x0,x1,probability,class", "0.5,-1.25,0.75,1"]);
+        assert_eq!(read_predictions(text.as_bytes()).unwrap(), rows);
     }
 
     #[test]

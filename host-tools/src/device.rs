@@ -2,6 +2,7 @@
 //! port with the framed protocol.
 
 use crate::board::Board;
+use crate::qemu;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -46,12 +47,7 @@ pub fn firmware_dir() -> PathBuf {
 
 /// `true` when `qemu-system-arm` can be started.
 pub fn qemu_available() -> bool {
-    Command::new("qemu-system-arm")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
+    Command::new(qemu::PROGRAM).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
 }
 
 /// Builds the firmware for `board` with the model file `model` (JSON or binary); returns the
@@ -129,16 +125,7 @@ pub fn run_self_test(board: Board, elf: &Path) -> Result<i32, DeviceError> {
     if !qemu_available() {
         return Err(DeviceError::NoQemu);
     }
-    let mut cmd = Command::new("qemu-system-arm");
-    cmd.args(["-machine", board.name]);
-    if let Some(cpu) = board.cpu {
-        cmd.args(["-cpu", cpu]);
-    }
-    let mut child = cmd
-        .args(["-nographic", "-monitor", "none", "-serial", "null"])
-        .args(["-semihosting-config", "enable=on,target=native,arg=firmware,arg=selftest"])
-        .arg("-kernel")
-        .arg(elf)
+    let mut child = qemu::command(board, elf, qemu::Mode::SelfTest, "null", &[])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -181,21 +168,9 @@ impl Device {
         let dir = tempfile::tempdir()?;
         let sock = dir.path().join("uart.sock");
         let log_path = dir.path().join("firmware.defmt");
-        let mut cmd = Command::new("qemu-system-arm");
-        cmd.args(["-machine", board.name]);
-        if let Some(cpu) = board.cpu {
-            cmd.args(["-cpu", cpu]);
-        }
-        cmd.args(["-nographic", "-monitor", "none"])
-            .arg("-serial")
-            .arg(format!("unix:{},server=on,wait=on", sock.display()))
-            .args(["-semihosting-config", "enable=on,target=native,arg=firmware,arg=serve"])
-            .args(extra)
-            .arg("-kernel")
-            .arg(elf)
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&log_path)?)
-            .stderr(Stdio::piped());
+        let serial = format!("unix:{},server=on,wait=on", sock.display());
+        let mut cmd = qemu::command(board, elf, qemu::Mode::Serve, &serial, extra);
+        cmd.stdin(Stdio::null()).stdout(std::fs::File::create(&log_path)?).stderr(Stdio::piped());
         let mut child = cmd.spawn()?;
         let start = Instant::now();
         let stream = loop {

@@ -83,23 +83,37 @@ fn accuracy(m: &SeedMlp, d: &Labelled<2>) -> f32 {
     correct as f32 / d.len().max(1) as f32
 }
 
-/// Fine-tunes `model` on the device running `elf` with one SGD step per row of `train`
-/// (`epochs` passes, in order), mirrors every step on the host with the same code, then
-/// fetches the device's weights and compares them with the host's; with `save`, keeps the
-/// fine-tuned model in the device's store unless it scores worse on `test` than before.
-#[allow(clippy::too_many_arguments)]
+/// How to fine-tune: the steps, what they train, and what to do with the result.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plan {
+    /// Learning rate of every step.
+    pub lr: f32,
+    /// Passes over the training rows, in order, one step per row.
+    pub epochs: usize,
+    /// Keep the fine-tuned model in the device's flash store, unless it scores worse on the
+    /// test rows than before.
+    pub save: bool,
+    /// Train only the last layer, the others fixed (the firmware built with
+    /// `finetune-last`).
+    pub last_layer: bool,
+    /// Adam (Keras' defaults, the plan's learning rate) instead of plain SGD (the firmware
+    /// built with `finetune-adam`).
+    pub adam: bool,
+}
+
+/// Fine-tunes `model` on the device running `elf` with one step per row of `train` as
+/// `plan` says, mirrors every step on the host with the same code, then fetches the device's
+/// weights and compares them with the host's; with `plan.save`, keeps the fine-tuned model in
+/// the device's store unless it scores worse on `test` than before.
 pub fn finetune(
     board: Board,
     elf: &std::path::Path,
     model: &SeedMlp,
     train: &Labelled<2>,
     test: &Labelled<2>,
-    lr: f32,
-    epochs: usize,
-    save: bool,
-    last_layer: bool,
-    adam: bool,
+    plan: &Plan,
 ) -> Result<Finetune, DeviceError> {
+    let &Plan { lr, save, last_layer, adam, .. } = plan;
     let id = tinymlp::format::model_id(model).map_err(|e| DeviceError::Protocol(e.to_string()))?;
     let icount = format!("shift={},align=off,sleep=off", crate::bench::ICOUNT_SHIFT);
     let mut dev = Device::start_with(board, elf, &["-icount", &icount])?;
@@ -113,10 +127,10 @@ pub fn finetune(
     let (mut host_values, host_id, total, step_ticks, steps) = if last_layer {
         let body: &'static SeedMlp = Box::leak(Box::new(model.clone()));
         let mut mirror = Box::new(tinymlp::zoo::seed_mlp_last_layer(body));
-        mirror_steps(&mut dev, id, &mut *mirror, train, lr, epochs, adam)?
+        mirror_steps(&mut dev, id, &mut *mirror, train, plan)?
     } else {
         let mut mirror = Box::new(model.clone());
-        mirror_steps(&mut dev, id, &mut *mirror, train, lr, epochs, adam)?
+        mirror_steps(&mut dev, id, &mut *mirror, train, plan)?
     };
     let stack = dev.info()?[5];
     let file = dev.fetch_model()?;
@@ -193,18 +207,16 @@ pub fn finetune(
 /// and mirrored on `mirror`.
 type Mirrored = (Vec<f32>, u32, f64, u64, usize);
 
-/// Streams every row of `train` (`epochs` times) to the device as a training step and takes
-/// the same step on the host's `mirror` (with Adam when the firmware was built with it).
-#[allow(clippy::too_many_arguments)]
+/// Streams every row of `train` (`plan.epochs` times) to the device as a training step and
+/// takes the same step on the host's `mirror` (with Adam when the firmware was built with it).
 fn mirror_steps<T: Layer<Input = [f32; 2], Output = [f32; 1]>>(
     dev: &mut Device,
     id: u32,
     mirror: &mut T,
     train: &Labelled<2>,
-    lr: f32,
-    epochs: usize,
-    adam: bool,
+    plan: &Plan,
 ) -> Result<Mirrored, DeviceError> {
+    let &Plan { lr, epochs, adam, .. } = plan;
     let mut trainer =
         Box::new(Trainer::<T, 1>::new(Loss::BinaryCrossEntropy).with_mode(Mode::FrozenStatistics));
     // The firmware's Adam starts at Keras' defaults and takes the learning rate of each

@@ -11,6 +11,7 @@ pub mod finetune;
 pub mod model_io;
 pub mod parallel;
 pub mod plot;
+pub mod qemu;
 pub mod report;
 pub mod speed;
 pub mod train;

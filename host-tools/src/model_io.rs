@@ -4,7 +4,7 @@ use crate::train::{ModelKind, Trained};
 use std::path::Path;
 use tinymlp::Layer;
 use tinymlp::format::{Meta, ModelError, bin_len, max_json_len, read_bin, read_json, write_bin, write_json};
-use tinymlp::zoo::{perceptron, seed_mlp};
+use tinymlp::zoo::{perceptron, plain_mlp, seed_mlp};
 
 /// Why a model file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -25,15 +25,13 @@ pub enum ModelFileError {
         /// What is wrong.
         source: ModelError,
     },
-    /// The file is valid but describes a model this tool does not train.
-    #[error("{path}: not one of the tutorial's models (as the MLP: {mlp}; as the perceptron: {perceptron})")]
+    /// The file is valid but describes none of the architectures the firmware builds with.
+    #[error("{path}: not one of the tutorial's models ({})", tried.iter().map(|(name, e)| format!("as the {name}: {e}")).collect::<Vec<_>>().join("; "))]
     UnknownArchitecture {
         /// The file.
         path: String,
-        /// Why it is not the MLP.
-        mlp: Box<ModelError>,
-        /// Why it is not the perceptron.
-        perceptron: Box<ModelError>,
+        /// Each architecture tried, and why the file is not one.
+        tried: Vec<(&'static str, ModelError)>,
     },
 }
 
@@ -68,8 +66,9 @@ fn load_into<M: Layer>(bytes: &[u8], format: FileFormat, model: &mut M) -> Resul
     }
 }
 
-/// Reads a model file (JSON or binary, by its contents) as whichever of the tutorial's
-/// models it holds.
+/// Reads a model file (JSON or binary, by its contents) as whichever architecture it holds:
+/// every file `firmware/build.rs` builds the firmware with loads here, tried in the same
+/// order (the seed MLP, the plain MLP, the perceptron).
 pub fn load(path: &Path) -> Result<Trained, ModelFileError> {
     let p = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io { path: p.clone(), source })?;
@@ -77,36 +76,39 @@ pub fn load(path: &Path) -> Result<Trained, ModelFileError> {
     if format == FileFormat::Rust {
         return Err(ModelFileError::Model { path: p, source: ModelError::WrongFormat });
     }
+    let mut tried = Vec::new();
     let mut mlp = Box::new(seed_mlp());
-    let mlp_err = match load_into(&bytes, format, &mut *mlp) {
+    match load_into(&bytes, format, &mut *mlp) {
         Ok(()) => return Ok(Trained::Mlp(mlp)),
-        Err(e) => e,
-    };
+        Err(e) => tried.push(("seed MLP", e)),
+    }
+    let mut plain = Box::new(plain_mlp());
+    match load_into(&bytes, format, &mut *plain) {
+        Ok(()) => return Ok(Trained::Plain(plain)),
+        Err(e) => tried.push(("plain MLP", e)),
+    }
     let mut per = Box::new(perceptron());
-    let per_err = match load_into(&bytes, format, &mut *per) {
+    match load_into(&bytes, format, &mut *per) {
         Ok(()) => return Ok(Trained::Perceptron(per)),
-        Err(e) => e,
-    };
-    // Errors about the file itself are the same whichever model is tried.
-    let structural = |e: &ModelError| {
+        Err(e) => tried.push(("perceptron", e)),
+    }
+    // Errors about the file itself are the same whichever model is tried; a file that fits
+    // one model's layers but fails later gets that model's error.
+    let about_the_file = |e: &ModelError| {
         !matches!(
             e,
             ModelError::Architecture { .. } | ModelError::LayerCount { .. } | ModelError::Activation { .. }
         )
     };
-    if structural(&mlp_err) && mlp_err == per_err {
-        return Err(ModelFileError::Model { path: p, source: mlp_err });
+    let mut fitting = tried.iter().filter(|(_, e)| about_the_file(e));
+    match (fitting.next(), fitting.next()) {
+        (Some((_, e)), None) => return Err(ModelFileError::Model { path: p, source: *e }),
+        (Some((_, e)), Some(_)) if tried.iter().all(|(_, other)| other == e) => {
+            return Err(ModelFileError::Model { path: p, source: *e });
+        }
+        _ => {}
     }
-    // A file that fits one model's layer count but fails later: report that model's error.
-    match (structural(&mlp_err), structural(&per_err)) {
-        (true, false) => Err(ModelFileError::Model { path: p, source: mlp_err }),
-        (false, true) => Err(ModelFileError::Model { path: p, source: per_err }),
-        _ => Err(ModelFileError::UnknownArchitecture {
-            path: p,
-            mlp: Box::new(mlp_err),
-            perceptron: Box::new(per_err),
-        }),
-    }
+    Err(ModelFileError::UnknownArchitecture { path: p, tried })
 }
 
 /// Reads a model file that must hold a model of the given kind.
@@ -149,13 +151,22 @@ pub fn encode(
     meta: &[(&str, Meta<'_>)],
     source: &str,
 ) -> Result<Vec<u8>, ModelError> {
-    match (model, format) {
-        (Trained::Mlp(m), FileFormat::Json) => json_bytes(&**m, meta),
-        (Trained::Perceptron(m), FileFormat::Json) => json_bytes(&**m, meta),
-        (Trained::Mlp(m), FileFormat::Bin) => bin_bytes(&**m),
-        (Trained::Perceptron(m), FileFormat::Bin) => bin_bytes(&**m),
-        (Trained::Mlp(m), FileFormat::Rust) => Ok(rust_source(&**m, source).into_bytes()),
-        (Trained::Perceptron(m), FileFormat::Rust) => Ok(rust_source(&**m, source).into_bytes()),
+    fn encode_one<M: Layer>(
+        m: &M,
+        format: FileFormat,
+        meta: &[(&str, Meta<'_>)],
+        source: &str,
+    ) -> Result<Vec<u8>, ModelError> {
+        match format {
+            FileFormat::Json => json_bytes(m, meta),
+            FileFormat::Bin => bin_bytes(m),
+            FileFormat::Rust => Ok(rust_source(m, source).into_bytes()),
+        }
+    }
+    match model {
+        Trained::Mlp(m) => encode_one(&**m, format, meta, source),
+        Trained::Plain(m) => encode_one(&**m, format, meta, source),
+        Trained::Perceptron(m) => encode_one(&**m, format, meta, source),
     }
 }
 
@@ -180,4 +191,76 @@ pub fn rust_source<M: Layer>(model: &M, source: &str) -> String {
     let mut s = String::new();
     tinymlp::format::write_rust(model, source, &mut s).expect("writing to a String cannot fail");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tinymlp::{Dense, Xoshiro128PlusPlus, sequential};
+
+    fn trained_plain() -> Box<tinymlp::zoo::PlainMlp> {
+        let mut m = Box::new(plain_mlp());
+        m.init(&mut Xoshiro128PlusPlus::new(3));
+        m.head.adapt(&[[0.0, 1.0], [2.0, -1.0], [1.0, 0.5]]);
+        m
+    }
+
+    /// The plain MLP, which the firmware builds with, loads from both formats as itself.
+    #[test]
+    fn loads_the_plain_mlp_like_the_firmware_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = Trained::Plain(trained_plain());
+        for (format, name) in [(FileFormat::Json, "plain.json"), (FileFormat::Bin, "plain.bin")] {
+            let path = dir.path().join(name);
+            save(&plain, &path, format, &[], "test").unwrap();
+            let loaded = load(&path).unwrap();
+            assert!(matches!(loaded, Trained::Plain(_)), "{name}: {loaded:?}");
+            assert_eq!(loaded.model_id(), plain.model_id(), "{name}");
+            for x in [[0.3, -0.2], [1.5, 0.7]] {
+                assert_eq!(loaded.predict(&x).to_bits(), plain.predict(&x).to_bits(), "{name}");
+            }
+        }
+    }
+
+    /// `load` tries what `firmware/build.rs` tries, in its order: a model added there fails
+    /// this test until `load` (and [`Trained`]) know it too.
+    #[test]
+    fn tries_the_architectures_of_the_firmware_build() {
+        let build = include_str!("../../firmware/build.rs");
+        let generate = &build[build.find("fn generate(").expect("build.rs has fn generate")..];
+        let tried: Vec<&str> = generate
+            .split("zoo::")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("()").map(|(name, _)| name))
+            .collect();
+        assert_eq!(tried, ["seed_mlp", "plain_mlp", "perceptron"]);
+    }
+
+    #[test]
+    fn loads_the_firmwares_default_model_and_the_trained_kinds() {
+        let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware/models/moons-mlp.json");
+        assert!(matches!(load(&default).unwrap(), Trained::Mlp(_)));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.bin");
+        save(&Trained::Perceptron(Box::new(perceptron())), &path, FileFormat::Bin, &[], "test").unwrap();
+        assert!(matches!(load(&path).unwrap(), Trained::Perceptron(_)));
+    }
+
+    #[test]
+    fn another_architecture_is_refused_with_each_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.json");
+        let other = sequential![
+            Dense::<2, 3>::new(tinymlp::Activation::Relu),
+            Dense::<3, 1>::new(tinymlp::Activation::Sigmoid)
+        ];
+        std::fs::write(&path, json_bytes(&other, &[]).unwrap()).unwrap();
+        let e = load(&path).unwrap_err();
+        let ModelFileError::UnknownArchitecture { tried, .. } = &e else { panic!("{e}") };
+        let names: Vec<&str> = tried.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["seed MLP", "plain MLP", "perceptron"]);
+        let text = e.to_string();
+        assert!(text.contains("other.json: not one of the tutorial's models (as the seed MLP: "), "{text}");
+        assert!(text.contains("; as the plain MLP: ") && text.contains("; as the perceptron: "), "{text}");
+    }
 }

@@ -63,59 +63,88 @@ impl<'a> Report<'a> {
     }
 }
 
+/// The columns of a history CSV: [`EpochRecord`]'s fields, in order.
+pub const HISTORY_COLUMNS: [&str; 8] =
+    ["epoch", "loss", "accuracy", "auc", "val_loss", "val_accuracy", "val_auc", "lr"];
+
 /// Writes the history as CSV (one row per epoch; empty cells for missing values).
 pub fn write_history_csv(path: &Path, history: &[EpochRecord]) -> io::Result<()> {
     let mut w = csv::Writer::from_path(path)?;
-    w.write_record(["epoch", "loss", "accuracy", "auc", "val_loss", "val_accuracy", "val_auc", "lr"])?;
-    let cell = |v: Option<f32>| v.map(|x| x.to_string()).unwrap_or_default();
+    if history.is_empty() {
+        // serde names the columns with the first row; without rows, name them here.
+        w.write_record(HISTORY_COLUMNS)?;
+    }
     for h in history {
-        w.write_record([
-            h.epoch.to_string(),
-            h.loss.to_string(),
-            cell(h.accuracy),
-            cell(h.auc),
-            cell(h.val_loss),
-            cell(h.val_accuracy),
-            cell(h.val_auc),
-            h.lr.to_string(),
-        ])?;
+        w.serialize(h)?;
     }
     w.flush()
 }
 
+/// Why a history CSV could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct HistoryError {
+    /// The file.
+    pub path: String,
+    /// What the CSV reader said (with the line).
+    pub source: csv::Error,
+}
+
 /// Reads a history CSV written by [`write_history_csv`].
-pub fn read_history_csv(path: &Path) -> Result<Vec<EpochRecord>, String> {
-    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
-        let num = |j: usize| -> Result<Option<f32>, String> {
-            let s = rec.get(j).unwrap_or("");
-            if s.is_empty() {
-                return Ok(None);
-            }
-            s.parse::<f32>()
-                .map(Some)
-                .map_err(|_| format!("{}, line {}: {s:?} is not a number", path.display(), i + 2))
-        };
-        let need =
-            |j: usize| num(j)?.ok_or_else(|| format!("{}, line {}: missing value", path.display(), i + 2));
-        out.push(EpochRecord {
-            epoch: need(0)? as u32,
-            loss: need(1)?,
-            accuracy: num(2)?,
-            auc: num(3)?,
-            val_loss: num(4)?,
-            val_accuracy: num(5)?,
-            val_auc: num(6)?,
-            lr: need(7)?,
-        });
-    }
-    Ok(out)
+pub fn read_history_csv(path: &Path) -> Result<Vec<EpochRecord>, HistoryError> {
+    let error = |source| HistoryError { path: path.display().to_string(), source };
+    let mut r = csv::Reader::from_path(path).map_err(error)?;
+    r.deserialize().collect::<Result<_, _>>().map_err(error)
 }
 
 /// Writes a value as pretty JSON.
 pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> io::Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
     std::fs::write(path, text + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(epoch: u32, val: Option<f32>) -> EpochRecord {
+        EpochRecord {
+            epoch,
+            loss: 0.612_345_6,
+            accuracy: Some(0.5),
+            auc: None,
+            val_loss: val,
+            val_accuracy: val,
+            val_auc: None,
+            lr: 1e-6,
+        }
+    }
+
+    #[test]
+    fn history_round_trips_through_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.csv");
+        let history = vec![record(1, Some(0.25)), record(2, None)];
+        write_history_csv(&path, &history).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().next().unwrap(), HISTORY_COLUMNS.join(","));
+        assert_eq!(text.lines().nth(2).unwrap(), "2,0.6123456,0.5,,,,,0.000001");
+        assert_eq!(read_history_csv(&path).unwrap(), history);
+        write_history_csv(&path, &[]).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap().trim_end(), HISTORY_COLUMNS.join(","));
+        assert_eq!(read_history_csv(&path).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn a_bad_history_names_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.csv");
+        std::fs::write(
+            &path,
+            "epoch,loss,accuracy,auc,val_loss,val_accuracy,val_auc,lr\n1,0.5,,,,,,0.1\n2,x,,,,,,0.1\n",
+        )
+        .unwrap();
+        let e = read_history_csv(&path).unwrap_err().to_string();
+        assert!(e.contains("h.csv") && e.contains("line: 3"), "{e}");
+    }
 }

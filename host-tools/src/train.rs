@@ -3,7 +3,7 @@
 use crate::data::Labelled;
 use std::time::Instant;
 use tinymlp::metrics::auc_exact;
-use tinymlp::zoo::{self, Perceptron, SeedMlp};
+use tinymlp::zoo::{self, Perceptron, PlainMlp, SeedMlp};
 use tinymlp::*;
 
 /// Rows per chunk of the host trainer: batches up to this size are one chunk (BatchNorm
@@ -83,23 +83,34 @@ impl TrainOptions {
     }
 }
 
-/// A trained model of either kind.
+/// A model of one of the architectures the firmware builds with (see `firmware/build.rs`):
+/// the two this tool trains, and the plain MLP.
 #[derive(Clone, Debug)]
 pub enum Trained {
     /// Model 1.
     Perceptron(Box<Perceptron>),
     /// Model 2.
     Mlp(Box<SeedMlp>),
+    /// The plain 2-64-32-16-1 MLP ([`tinymlp::zoo::plain_mlp`]): no BatchNorm, no Dropout.
+    Plain(Box<PlainMlp>),
+}
+
+/// `$body` with `$m` bound to the model inside a [`Trained`], whichever architecture it is.
+macro_rules! each_model {
+    ($trained:expr, $m:ident => $body:expr) => {
+        match $trained {
+            Trained::Perceptron($m) => $body,
+            Trained::Mlp($m) => $body,
+            Trained::Plain($m) => $body,
+        }
+    };
 }
 
 impl Trained {
     /// Probability of class 1 for one row.
     pub fn predict(&self, x: &[f32; 2]) -> f32 {
         let mut y = [0.0];
-        match self {
-            Trained::Perceptron(m) => m.forward(x, &mut y),
-            Trained::Mlp(m) => m.forward(x, &mut y),
-        }
+        each_model!(self, m => m.forward(x, &mut y));
         y[0]
     }
 
@@ -108,23 +119,22 @@ impl Trained {
         fn id<M: Layer>(m: &M) -> u32 {
             tinymlp::format::model_id(m).expect("trained models are finite")
         }
-        match self {
-            Trained::Perceptron(m) => id(&**m),
-            Trained::Mlp(m) => id(&**m),
-        }
+        each_model!(self, m => id(&**m))
     }
 
     /// The Keras-like summary.
     pub fn summary(&self) -> String {
-        match self {
-            Trained::Perceptron(m) => Summary(&**m).to_string(),
-            Trained::Mlp(m) => Summary(&**m).to_string(),
-        }
+        each_model!(self, m => Summary(&**m).to_string())
+    }
+
+    /// The shapes (inputs, outputs) of the model's dense layers, in order.
+    pub fn dense_shapes(&self) -> Vec<(usize, usize)> {
+        each_model!(self, m => crate::bench::dense_shapes(&**m))
     }
 
     /// The memory figures of the model and its training state, known at compile time.
     pub fn memory(&self) -> String {
-        fn lines<M: Footprint>() -> String {
+        fn lines<M: Footprint>(_: &M) -> String {
             format!(
                 "memory (bytes): model {}, parameters {}, gradients {}, Adam state {}, training caches for {} rows {}, largest activation {}",
                 M::MODEL_BYTES,
@@ -136,19 +146,13 @@ impl Trained {
                 M::ACTIVATION_BYTES
             )
         }
-        match self {
-            Trained::Perceptron(_) => lines::<Perceptron>(),
-            Trained::Mlp(_) => lines::<SeedMlp>(),
-        }
+        each_model!(self, m => lines(&**m))
     }
 
     /// Loss and metrics on labelled rows, with the exact AUC.
     pub fn evaluate(&self, data: &Labelled<2>) -> TestMetrics {
         let t = data.binary_targets();
-        let e = match self {
-            Trained::Perceptron(m) => tinymlp::evaluate(&**m, &data.x, &t, Loss::BinaryCrossEntropy),
-            Trained::Mlp(m) => tinymlp::evaluate(&**m, &data.x, &t, Loss::BinaryCrossEntropy),
-        };
+        let e = each_model!(self, m => tinymlp::evaluate(&**m, &data.x, &t, Loss::BinaryCrossEntropy));
         let mut pairs: Vec<(f32, bool)> =
             data.x.iter().zip(&data.label).map(|(x, &l)| (self.predict(x), l == 1)).collect();
         let e = e.expect("non-empty test set");
@@ -174,8 +178,8 @@ pub struct TestMetrics {
     pub auc_thresholded: f32,
 }
 
-/// One epoch as the history files record it.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+/// One epoch as the history files record it (the CSV's columns, in order).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochRecord {
     /// Epoch, from 1 (as Keras prints it).
     pub epoch: u32,
@@ -250,6 +254,9 @@ pub enum TrainError {
     /// A batch size of 0.
     #[error("the batch size must be at least 1")]
     BatchSize,
+    /// An initial model of an architecture this tool does not train.
+    #[error("the initial model is the plain MLP, which `tinymlp train` does not train")]
+    InitPlain,
     /// An initial model of another kind.
     #[error("the initial model is a {found:?}, but {wanted:?} is being trained")]
     InitKind {
@@ -275,6 +282,7 @@ pub fn train(
         return Err(TrainError::BatchSize);
     }
     match (opts.model, init) {
+        (_, Some(Trained::Plain(_))) => Err(TrainError::InitPlain),
         (ModelKind::Perceptron, Some(Trained::Mlp(_))) => {
             Err(TrainError::InitKind { wanted: ModelKind::Perceptron, found: ModelKind::Mlp })
         }

@@ -91,3 +91,15 @@ fn unknown_board_is_refused_with_the_list() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("unknown board \"esp32\"; choose one of mps2-an386"), "{}", stderr(&o));
 }
+
+#[test]
+fn speed_writes_the_rows_of_its_workloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = tinymlp(&["speed", "--runs", "1", "--json", "--moons-csv", "moons.csv"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let figures: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(figures["seed_mlp_epoch"].as_f64().unwrap() > 0.0);
+    let rows = tinymlp_host::data::read_csv::<2>(&dir.path().join("moons.csv"), 2).unwrap();
+    assert_eq!(rows, tinymlp_host::speed::workload_moons());
+    assert_eq!(rows.len(), 1600);
+}

@@ -1,81 +1,94 @@
 //! Each experiment at its quick size, checking the conclusion it illustrates.
 
-use tinymlp_host::experiments::{Experiment, run};
+use std::path::Path;
+use tinymlp_host::experiments::{self, Findings, activations, approximation, depth_width, gradients, init};
+use tinymlp_host::experiments::{perceptron_vs_mlp, spiral};
 
-fn quick(e: Experiment) -> (tinymlp_host::experiments::Findings, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let f = run(e, true, dir.path()).unwrap();
-    for ext in ["png", "md", "json"] {
-        let p = dir.path().join(format!("{}.{ext}", f.name));
+/// Writes the experiment's files into `dir` and checks they are there.
+fn saved<F: Findings>(f: F, dir: &Path) -> F {
+    let s = experiments::save(&f, dir).unwrap();
+    assert_eq!(s.name, F::NAME);
+    assert_eq!(s.rows, f.rows());
+    let png = if F::NAME == "spiral" { vec!["spiral", "spiral-loss"] } else { vec![F::NAME] };
+    let files =
+        png.iter().map(|p| format!("{p}.png")).chain(["md", "json"].map(|e| format!("{}.{e}", F::NAME)));
+    for file in files {
+        let p = dir.join(file);
         assert!(std::fs::metadata(&p).map(|m| m.len() > 100).unwrap_or(false), "{}", p.display());
     }
-    (f, dir)
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{}.json", F::NAME))).unwrap())
+            .unwrap();
+    assert_eq!(json["name"], F::NAME);
+    assert_eq!(json["conclusion"], f.conclusion());
+    // (both sides parsed from text: serde_json reads some floats back one bit off)
+    let results: serde_json::Value = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+    assert_eq!(json["results"], results);
+    f
 }
 
 #[test]
 fn activations_sigmoid_learns_slowest() {
-    let (f, _d) = quick(Experiment::Activations);
-    let losses: Vec<f64> = f.rows.iter().map(|r| r[3].parse().unwrap()).collect();
-    let names: Vec<&str> = f.rows.iter().map(|r| r[0].as_str()).collect();
-    let worst = names[losses.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0];
-    assert_eq!(worst, "sigmoid", "{:?}", f.rows);
+    let dir = tempfile::tempdir().unwrap();
+    let f = saved(activations::run(true, dir.path()).unwrap(), dir.path());
+    assert_eq!(f.runs.len(), 5);
+    let worst = f.runs.iter().max_by(|a, b| a.final_loss.total_cmp(&b.final_loss)).unwrap();
+    assert_eq!(worst.activation, "sigmoid", "{:?}", f.runs);
 }
 
 #[test]
 fn depth_width_comparable_parameters_comparable_accuracy() {
-    let (f, _d) = quick(Experiment::DepthWidth);
-    for r in &f.rows {
-        let params: usize = r[2].parse().unwrap();
-        let acc: f64 = r[3].parse().unwrap();
-        assert!((1000..=1200).contains(&params), "{r:?}");
-        assert!(acc >= 0.9, "{r:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let f = saved(depth_width::run(true, dir.path()).unwrap(), dir.path());
+    for a in &f.architectures {
+        assert!((1000..=1200).contains(&a.parameters), "{a:?}");
+        assert!(a.test_accuracy >= 0.9, "{a:?}");
     }
-    assert_eq!(f.rows.len(), 4);
+    assert_eq!(f.architectures.len(), 4);
 }
 
 #[test]
 fn spiral_reaches_98_percent() {
-    let (f, _d) = quick(Experiment::Spiral);
-    assert!(f.number("training accuracy") >= 0.98, "{}", f.number("training accuracy"));
+    let dir = tempfile::tempdir().unwrap();
+    let f = saved(spiral::run(true, dir.path()).unwrap(), dir.path());
+    assert!(f.training_accuracy >= 0.98, "{}", f.training_accuracy);
 }
 
 #[test]
 fn gradients_vanish_in_deep_sigmoid_networks() {
-    let (f, _d) = quick(Experiment::Gradients);
+    let dir = tempfile::tempdir().unwrap();
+    let f = saved(gradients::run(true, dir.path()).unwrap(), dir.path());
     // orders of magnitude: the sigmoid network's first layer gets < 1/1000 of the relu one's
-    assert!(
-        f.number("sigmoid/relu first-layer ratio") < 1e-3,
-        "{}",
-        f.number("sigmoid/relu first-layer ratio")
-    );
-    assert!(f.number("sigmoid, Xavier: layer 9") > 1000.0 * f.number("sigmoid, Xavier: layer 1"));
-    let relu = f.number("relu, He: layer 9") / f.number("relu, He: layer 1");
+    assert!(f.sigmoid_relu_first_layer_ratio() < 1e-3, "{}", f.sigmoid_relu_first_layer_ratio());
+    assert!(f.sigmoid_xavier[8] > 1000.0 * f.sigmoid_xavier[0], "{:?}", f.sigmoid_xavier);
+    let relu = f.relu_he[8] / f.relu_he[0];
     assert!((0.1..10.0).contains(&relu), "relu keeps its gradient: {relu}");
 }
 
 #[test]
 fn init_reproduces_the_tutorials_numbers() {
-    let (f, _d) = quick(Experiment::Init);
-    let small = f.number("too small (std 0.5/√n): layer 10");
-    let large = f.number("too large (std 2/√n): layer 10");
-    assert!((5e-4..2e-3).contains(&small), "{small}");
-    assert!((512.0..2048.0).contains(&large), "{large}");
-    for n in ["Xavier, linear: layer 10", "He, relu: layer 10"] {
-        assert!((0.5..2.0).contains(&f.number(n)), "{n}: {}", f.number(n));
+    let dir = tempfile::tempdir().unwrap();
+    let f = saved(init::run(dir.path()).unwrap(), dir.path());
+    assert!((5e-4..2e-3).contains(&f.too_small[10]), "{}", f.too_small[10]);
+    assert!((512.0..2048.0).contains(&f.too_large[10]), "{}", f.too_large[10]);
+    for (name, s) in [("Xavier, linear", f.xavier_linear), ("He, relu", f.he_relu)] {
+        assert!((0.5..2.0).contains(&s[10]), "{name}: {}", s[10]);
     }
 }
 
 #[test]
 fn approximation_improves_with_neurons() {
-    let (f, _d) = quick(Experiment::Approximation);
-    let (five, fifty, deep) = (f.number("1-5-1: mse"), f.number("1-50-1: mse"), f.number("1-10-10-1: mse"));
+    let dir = tempfile::tempdir().unwrap();
+    let f = saved(approximation::run(true, dir.path()).unwrap(), dir.path());
+    let (five, fifty, deep) = (f.hidden_5.mse, f.hidden_50.mse, f.hidden_10_10.mse);
     assert!(fifty < five / 5.0, "{five} {fifty}");
     assert!(deep < 2.0 * fifty, "{fifty} {deep}");
 }
 
 #[test]
 fn mlp_beats_the_perceptron() {
-    let (f, _d) = quick(Experiment::PerceptronVsMlp);
-    let (p, m) = (f.number("perceptron accuracy"), f.number("mlp accuracy"));
+    let dir = tempfile::tempdir().unwrap();
+    let f = saved(perceptron_vs_mlp::run(true, dir.path()).unwrap(), dir.path());
+    let (p, m) = (f.perceptron.test_accuracy, f.mlp.test_accuracy);
     assert!(m >= p + 0.05, "perceptron {p}, MLP {m}");
 }

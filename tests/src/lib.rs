@@ -6,24 +6,14 @@ use tinymlp_host::data::Labelled;
 use tinymlp_host::model_io::{self, FileFormat};
 use tinymlp_host::train::{ModelKind, TrainOptions, Trained, train};
 
-/// Generated moons in raw (unscaled) coordinates: `(train, test)`.
+/// Generated moons ([`tinymlp_host::data::moons`], noise 0.2) in raw coordinates, shifted
+/// and stretched so that the device's scaler has real work to do: `(train, test)`.
 pub fn moons(n: usize, seed: u64) -> (Labelled<2>, Labelled<2>) {
-    use tinymlp::Xoshiro128PlusPlus;
-    use tinymlp::datasets::{make_moons, train_test_split};
-    let mut x = vec![[0.0f32; 2]; n];
-    let mut t = vec![[0.0f32; 1]; n];
-    let mut rng = Xoshiro128PlusPlus::new(seed);
-    make_moons(&mut x, &mut t, 0.2, &mut rng);
-    // shift and stretch, so that the device's scaler has real work to do
-    for p in &mut x {
+    let (mut train, mut test) = tinymlp_host::data::moons(n, 0.2, seed);
+    for p in train.x.iter_mut().chain(test.x.iter_mut()) {
         *p = [p[0] * 3.0 + 10.0, p[1] * 0.5 - 4.0];
     }
-    let split = train_test_split(&mut x, &mut t, 0.2, &mut rng);
-    let to = |x: &[[f32; 2]], t: &[[f32; 1]]| Labelled {
-        x: x.to_vec(),
-        label: t.iter().map(|l| l[0] as usize).collect(),
-    };
-    (to(&x[..split], &t[..split]), to(&x[split..], &t[split..]))
+    (train, test)
 }
 
 /// Trains the seed MLP for a few epochs and writes it to `dir/model.json`.

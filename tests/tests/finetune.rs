@@ -3,7 +3,7 @@
 
 use tinymlp_host::board::find;
 use tinymlp_host::device::build_firmware_with;
-use tinymlp_host::finetune::{finetune, rotate};
+use tinymlp_host::finetune::{Plan, finetune, rotate};
 use tinymlp_host::train::Trained;
 use tinymlp_tests::small_trained_model;
 
@@ -16,7 +16,8 @@ fn check(board: &str, last: bool) {
     let elf = build_firmware_with(b, &path, true, features).unwrap();
     let drifted = rotate(&test, 20.0);
     let save = board.starts_with("mps2") && !last;
-    let f = finetune(b, &elf, &m, &drifted, &drifted, 0.02, 2, save, last, false).unwrap();
+    let plan = Plan { lr: 0.02, epochs: 2, save, last_layer: last, adam: false };
+    let f = finetune(b, &elf, &m, &drifted, &drifted, &plan).unwrap();
     println!("{f:?}");
     assert_eq!(f.steps, 2 * drifted.len());
     assert_eq!(f.differing_values, 0, "{board}: max {} ULP", f.max_ulp);
@@ -56,7 +57,8 @@ fn adam_fine_tuning_is_bit_exact_on_the_cortex_m4f() {
     let b = find("mps2-an386").unwrap();
     let elf = build_firmware_with(b, &path, true, &["finetune", "finetune-adam"]).unwrap();
     let drifted = rotate(&test, 20.0);
-    let f = finetune(b, &elf, &m, &drifted, &drifted, 0.001, 1, false, false, true).unwrap();
+    let plan = Plan { lr: 0.001, epochs: 1, save: false, last_layer: false, adam: true };
+    let f = finetune(b, &elf, &m, &drifted, &drifted, &plan).unwrap();
     assert_eq!(f.differing_values, 0, "max {} ULP", f.max_ulp);
     assert!(f.bit_exact);
 }

@@ -1,0 +1,56 @@
+//! `tinymlp compare`: a model on an emulated board against the host, bit for bit.
+
+use anyhow::{Result, bail};
+use std::path::PathBuf;
+use tinymlp_host::board::{self, Board};
+use tinymlp_host::data::read_csv;
+use tinymlp_host::report::write_json;
+use tinymlp_host::{compare, device, model_io};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Board: mps2-an386 (Cortex-M4F), mps2-an500, mps2-an505, lm3s6965evb, microbit.
+    #[arg(long, default_value = "mps2-an386", value_parser = board::parse)]
+    board: Board,
+    /// Model file (JSON or binary).
+    #[arg(long, default_value = "out/model.json")]
+    model: PathBuf,
+    /// Rows to stream: CSV with columns x0, x1, label (raw features: the device scales).
+    #[arg(long, default_value = "out/test.csv")]
+    data: PathBuf,
+    /// Use this firmware ELF instead of building one (it must hold the same model).
+    #[arg(long)]
+    elf: Option<PathBuf>,
+    /// Also write the comparison as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+/// Builds the firmware (unless given), streams the rows, prints the comparison.
+pub fn run(a: Args) -> Result<()> {
+    let b = a.board;
+    let m = model_io::load(&a.model)?;
+    let d = read_csv::<2>(&a.data, 2)?;
+    super::require_qemu()?;
+    let elf = match a.elf {
+        Some(e) => e,
+        None => {
+            println!("building the firmware for {} ({}) with {}", b.name, b.target, a.model.display());
+            device::build_firmware(b, &a.model, true)?
+        }
+    };
+    println!("running {} rows on QEMU {} ...", d.len(), b.name);
+    let c = compare::compare(b, &elf, &m, &d)?;
+    print!("{}", c.table());
+    if let Some(j) = &a.json {
+        write_json(j, &c)?;
+    }
+    if !c.ok {
+        bail!(
+            "the device did not match the host on every row ({} of {} bit-exact)",
+            c.bit_exact_rows,
+            c.rows
+        );
+    }
+    Ok(())
+}

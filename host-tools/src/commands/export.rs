@@ -1,0 +1,26 @@
+//! `tinymlp export`: a model file converted to JSON, binary, or Rust source.
+
+use anyhow::Result;
+use std::path::PathBuf;
+use tinymlp_host::model_io::{self, FileFormat};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model file (JSON or binary).
+    #[arg(long)]
+    model: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: FileFormat,
+    /// Output file.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Writes the model in the chosen format.
+pub fn run(a: Args) -> Result<()> {
+    let m = model_io::load(&a.model)?;
+    model_io::save(&m, &a.out, a.format, &[], &a.model.display().to_string())?;
+    println!("wrote {} ({:?})", a.out.display(), a.format);
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! `tinymlp finetune`: fine-tuning on the emulated board, mirrored on the host, compared bit
+//! for bit.
+
+use anyhow::{Result, bail, ensure};
+use std::path::PathBuf;
+use tinymlp_host::board::{self, Board};
+use tinymlp_host::data::read_csv;
+use tinymlp_host::finetune::{self, Plan};
+use tinymlp_host::report::write_json;
+use tinymlp_host::train::{ModelKind, Trained};
+use tinymlp_host::{device, model_io};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Board (not the micro:bit: its 16 KiB of RAM hold no trainable copy of this model).
+    #[arg(long, default_value = "mps2-an386", value_parser = board::parse)]
+    board: Board,
+    /// Model file (JSON or binary) of the tutorial's MLP.
+    #[arg(long, default_value = "out/model.json")]
+    model: PathBuf,
+    /// Labelled samples to fine-tune on (raw coordinates).
+    #[arg(long)]
+    train_csv: PathBuf,
+    /// Labelled rows to measure accuracy before and after.
+    #[arg(long)]
+    test_csv: PathBuf,
+    /// Rotate both sets by this many degrees about the moons' centre (a drifted
+    /// distribution).
+    #[arg(long, default_value_t = 0.0)]
+    rotate: f32,
+    /// SGD learning rate.
+    #[arg(long, default_value_t = 0.01)]
+    lr: f32,
+    /// Passes over the samples.
+    #[arg(long, default_value_t = 1)]
+    epochs: usize,
+    /// Train only the last layer, the others fixed in flash (always on the micro:bit).
+    #[arg(long)]
+    last_layer: bool,
+    /// Adam (Keras' defaults, the given learning rate) instead of plain SGD.
+    #[arg(long)]
+    adam: bool,
+    /// Keep the fine-tuned model in the device's flash store (MPS2 boards) — only if it
+    /// does not score worse on the test rows than before.
+    #[arg(long)]
+    save: bool,
+    /// Also write the result as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+impl Args {
+    /// The plan on the chosen board: the micro:bit's 16 KiB hold no trainable copy of the
+    /// whole model, so it fine-tunes the last layer only.
+    fn plan(&self) -> Plan {
+        Plan {
+            lr: self.lr,
+            epochs: self.epochs,
+            save: self.save,
+            last_layer: self.last_layer || self.board.name == "microbit",
+            adam: self.adam,
+        }
+    }
+}
+
+/// Builds the fine-tuning firmware, runs the steps on both sides, prints the outcome.
+pub fn run(a: Args) -> Result<()> {
+    let b = a.board;
+    let plan = a.plan();
+    super::check_lr(plan.lr)?;
+    let m = match model_io::load_kind(&a.model, ModelKind::Mlp)? {
+        Trained::Mlp(m) => m,
+        Trained::Perceptron(_) | Trained::Plain(_) => bail!("fine-tuning needs the MLP"),
+    };
+    let (train, test) = (read_csv::<2>(&a.train_csv, 2)?, read_csv::<2>(&a.test_csv, 2)?);
+    let (train, test) = (finetune::rotate(&train, a.rotate), finetune::rotate(&test, a.rotate));
+    super::require_qemu()?;
+    println!("building the firmware for {} with {}", b.name, a.model.display());
+    let mut features = vec!["finetune"];
+    if plan.last_layer {
+        features.push("finetune-last");
+    }
+    if plan.adam {
+        features.push("finetune-adam");
+    }
+    let elf = device::build_firmware_with(b, &a.model, true, &features)?;
+    let opt = if plan.adam { "Adam" } else { "SGD" };
+    println!(
+        "fine-tuning on {} samples × {} ({opt} {}, one sample per step) ...",
+        train.len(),
+        plan.epochs,
+        plan.lr
+    );
+    ensure!(
+        !plan.save || (b.name.starts_with("mps2") && !plan.last_layer),
+        "{} has no flash store in this firmware (the MPS2 boards have one, for whole-network fine-tuning)",
+        b.name
+    );
+    let f = finetune::finetune(b, &elf, &m, &train, &test, &plan)?;
+    println!("board              {}", f.board);
+    println!("steps              {}", f.steps);
+    println!("mean loss          {:.4}", f.mean_loss);
+    println!("accuracy before    {:.4}", f.accuracy_before);
+    println!("accuracy after     {:.4}", f.accuracy_after);
+    println!("device model       {}", f.device_model);
+    println!("host model         {}", f.host_model);
+    println!("differing weights  {} (max {} ULP)", f.differing_values, f.max_ulp);
+    println!(
+        "per step           {:.0} instructions ({:.1}× a forward pass of {:.0})",
+        f.instructions_per_step,
+        f.instructions_per_step / f.instructions_per_forward,
+        f.instructions_per_forward
+    );
+    let (m, g, c) = f.training_ram_constants;
+    println!(
+        "RAM                stack high-water {} B (model {m} B + gradients {g} B + caches {c} B{}, compile-time), static {} B",
+        f.stack_high_water,
+        if f.optimizer_ram > 0 { format!(" + Adam {} B", f.optimizer_ram) } else { String::new() },
+        f.static_ram
+    );
+    match f.saved {
+        Some((true, seq)) => println!("store              fine-tuned model saved (sequence {seq})"),
+        Some((false, _)) => {
+            println!("store              fine-tuned model scored worse: the stored model is kept")
+        }
+        None => {}
+    }
+    println!(
+        "verdict            {}",
+        if f.bit_exact { "device and host weights bit-identical" } else { "MISMATCH" }
+    );
+    if let Some(j) = &a.json {
+        write_json(j, &f)?;
+    }
+    ensure!(f.bit_exact, "the device's weights differ from the host's");
+    Ok(())
+}
