@@ -6,8 +6,10 @@ use crate::board::Board;
 use crate::compare::ulp_distance;
 use crate::data::Labelled;
 use crate::device::{Device, DeviceError};
+use tinymlp::Train;
+use tinymlp::layers::Mode;
 use tinymlp::zoo::SeedMlp;
-use tinymlp::{Layer, Loss, Mode, Sgd, Trainer, Xoshiro128PlusPlus};
+use tinymlp::{Layer, Loss, Sgd, Trainer, Xoshiro128PlusPlus};
 
 /// Moons rotated by `degrees` about the centre of the two moons (0.5, 0.25): the drifted
 /// distribution of the fine-tuning scenario. Raw coordinates (the model scales them).
@@ -114,7 +116,7 @@ pub fn finetune(
     plan: &Plan,
 ) -> Result<Finetune, DeviceError> {
     let &Plan { lr, save, last_layer, adam, .. } = plan;
-    let id = tinymlp::format::model_id(model).map_err(|e| DeviceError::Protocol(e.to_string()))?;
+    let id = tinymlp::io::model_id(model).map_err(|e| DeviceError::Protocol(e.to_string()))?;
     let icount = format!("shift={},align=off,sleep=off", crate::bench::ICOUNT_SHIFT);
     let mut dev = Device::start_with(board, elf, &["-icount", &icount])?;
     let ticks_per_instruction = board.clock_hz as f64 * (1u64 << crate::bench::ICOUNT_SHIFT) as f64 * 1e-9;
@@ -135,7 +137,7 @@ pub fn finetune(
     let stack = dev.info()?[5];
     let file = dev.fetch_model()?;
     let mut device = Box::new(tinymlp::zoo::seed_mlp());
-    tinymlp::format::read_bin(&file, &mut *device)
+    tinymlp::io::read_bin(&file, &mut *device)
         .map_err(|e| DeviceError::Protocol(format!("the device's model file: {e}")))?;
     let (mut differing, mut max_ulp) = (0usize, 0u32);
     host_values.push(f32::NAN); // a sentinel: a longer device model differs
@@ -150,7 +152,7 @@ pub fn finetune(
             k += 1;
         }
     });
-    let device_id = tinymlp::format::model_id(&*device).unwrap_or(0);
+    let device_id = tinymlp::io::model_id(&*device).unwrap_or(0);
     let after = accuracy(&device, test);
     // The guard: keep the fine-tuned model only if it does not score worse on the held-out
     // rows; otherwise the store keeps the old one (and the device boots it again).
@@ -186,9 +188,17 @@ pub fn finetune(
             use tinymlp::Footprint;
             use tinymlp::zoo::SeedMlpLastLayer as Last;
             if last_layer {
-                (Last::MODEL_BYTES, Last::GRADS_BYTES, Last::cache_bytes::<1>())
+                (
+                    <Last as Footprint>::MODEL_BYTES,
+                    <Last as Footprint>::GRADS_BYTES,
+                    <Last as Footprint>::cache_bytes::<1>(),
+                )
             } else {
-                (SeedMlp::MODEL_BYTES, SeedMlp::GRADS_BYTES, SeedMlp::cache_bytes::<1>())
+                (
+                    <SeedMlp as Footprint>::MODEL_BYTES,
+                    <SeedMlp as Footprint>::GRADS_BYTES,
+                    <SeedMlp as Footprint>::cache_bytes::<1>(),
+                )
             }
         },
         saved,
@@ -196,8 +206,8 @@ pub fn finetune(
             use tinymlp::Footprint;
             match (adam, last_layer) {
                 (false, _) => 0,
-                (true, true) => tinymlp::zoo::SeedMlpLastLayer::ADAM_BYTES,
-                (true, false) => SeedMlp::ADAM_BYTES,
+                (true, true) => <tinymlp::zoo::SeedMlpLastLayer as Footprint>::ADAM_BYTES,
+                (true, false) => <SeedMlp as Footprint>::ADAM_BYTES,
             }
         },
     })
@@ -209,7 +219,7 @@ type Mirrored = (Vec<f32>, u32, f64, u64, usize);
 
 /// Streams every row of `train` (`plan.epochs` times) to the device as a training step and
 /// takes the same step on the host's `mirror` (with Adam when the firmware was built with it).
-fn mirror_steps<T: Layer<Input = [f32; 2], Output = [f32; 1]>>(
+fn mirror_steps<T: Train<Input = [f32; 2], Output = [f32; 1]>>(
     dev: &mut Device,
     id: u32,
     mirror: &mut T,
@@ -248,6 +258,6 @@ fn mirror_steps<T: Layer<Input = [f32; 2], Output = [f32; 1]>>(
     }
     let mut values = Vec::new();
     mirror.tensors(&mut |_, v| values.extend_from_slice(v));
-    let host_id = tinymlp::format::model_id(mirror).unwrap_or(0);
+    let host_id = tinymlp::io::model_id(mirror).unwrap_or(0);
     Ok((values, host_id, total, ticks_sum, steps))
 }

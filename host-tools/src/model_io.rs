@@ -2,8 +2,8 @@
 
 use crate::train::{ModelKind, Trained};
 use std::path::Path;
-use tinymlp::Layer;
-use tinymlp::format::{Meta, ModelError, bin_len, max_json_len, read_bin, read_json, write_bin, write_json};
+use tinymlp::Train;
+use tinymlp::io::{Meta, ModelError, bin_len, max_json_len, read_bin, read_json, write_bin, write_json};
 use tinymlp::zoo::{perceptron, plain_mlp, seed_mlp};
 
 /// Why a model file could not be used.
@@ -49,7 +49,7 @@ pub enum FileFormat {
 impl FileFormat {
     /// The format of a file, by its contents (binary magic) or extension.
     pub fn detect(path: &Path, bytes: &[u8]) -> Self {
-        if bytes.starts_with(&tinymlp::format::MAGIC) {
+        if bytes.starts_with(&tinymlp::io::MAGIC) {
             FileFormat::Bin
         } else if path.extension().is_some_and(|e| e == "rs") {
             FileFormat::Rust
@@ -59,7 +59,7 @@ impl FileFormat {
     }
 }
 
-fn load_into<M: Layer>(bytes: &[u8], format: FileFormat, model: &mut M) -> Result<(), ModelError> {
+fn load_into<M: Train>(bytes: &[u8], format: FileFormat, model: &mut M) -> Result<(), ModelError> {
     match format {
         FileFormat::Bin => read_bin(bytes, model),
         _ => read_json(bytes, model).map(|_| ()),
@@ -129,14 +129,14 @@ pub fn load_kind(path: &Path, kind: ModelKind) -> Result<Trained, ModelFileError
     result.map_err(|source| ModelFileError::Model { path: p, source })
 }
 
-fn json_bytes<M: Layer>(m: &M, meta: &[(&str, Meta<'_>)]) -> Result<Vec<u8>, ModelError> {
+fn json_bytes<M: Train>(m: &M, meta: &[(&str, Meta<'_>)]) -> Result<Vec<u8>, ModelError> {
     let mut buf = vec![0u8; max_json_len::<M>()];
     let n = write_json(m, meta, &mut buf)?;
     buf.truncate(n);
     Ok(buf)
 }
 
-fn bin_bytes<M: Layer>(m: &M) -> Result<Vec<u8>, ModelError> {
+fn bin_bytes<M: Train>(m: &M) -> Result<Vec<u8>, ModelError> {
     let mut buf = vec![0u8; bin_len::<M>()];
     let n = write_bin(m, &mut buf)?;
     buf.truncate(n);
@@ -151,7 +151,7 @@ pub fn encode(
     meta: &[(&str, Meta<'_>)],
     source: &str,
 ) -> Result<Vec<u8>, ModelError> {
-    fn encode_one<M: Layer>(
+    fn encode_one<M: Train>(
         m: &M,
         format: FileFormat,
         meta: &[(&str, Meta<'_>)],
@@ -186,21 +186,21 @@ pub fn save(
 }
 
 /// Rust source declaring the model's type as `Model` and its parameters as a `const`
-/// `MODEL` (see [`tinymlp::format::write_rust`]).
-pub fn rust_source<M: Layer>(model: &M, source: &str) -> String {
+/// `MODEL` (see [`tinymlp::io::write_rust`]).
+pub fn rust_source<M: Train>(model: &M, source: &str) -> String {
     let mut s = String::new();
-    tinymlp::format::write_rust(model, source, &mut s).expect("writing to a String cannot fail");
+    tinymlp::io::write_rust(model, source, &mut s).expect("writing to a String cannot fail");
     s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tinymlp::{Dense, Xoshiro128PlusPlus, sequential};
+    use tinymlp::{Dense, Init, Train, Xoshiro128PlusPlus, sequential};
 
     fn trained_plain() -> Box<tinymlp::zoo::PlainMlp> {
         let mut m = Box::new(plain_mlp());
-        m.init(&mut Xoshiro128PlusPlus::new(3));
+        m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(3));
         m.head.adapt(&[[0.0, 1.0], [2.0, -1.0], [1.0, 0.5]]);
         m
     }

@@ -3,7 +3,7 @@
 //! to one thread's (and to the device's).
 
 use std::num::NonZeroUsize;
-use tinymlp::Layer;
+use tinymlp::Train;
 
 /// Fewer rows than this per thread are not worth a thread.
 const MIN_ROWS_PER_THREAD: usize = 2048;
@@ -25,20 +25,20 @@ pub fn available_threads() -> usize {
 /// ```
 pub fn predict<M>(model: &M, x: &[M::Input], out: &mut [M::Output], threads: usize)
 where
-    M: Layer + Sync,
+    M: Train + Sync,
     M::Input: Sync,
     M::Output: Send,
 {
     let n = x.len().min(out.len());
     let threads = threads.clamp(1, (n / MIN_ROWS_PER_THREAD).max(1));
     if threads == 1 {
-        tinymlp::predict(model, &x[..n], &mut out[..n]);
+        tinymlp::eval::predict(model, &x[..n], &mut out[..n]);
         return;
     }
     let per = n.div_ceil(threads);
     std::thread::scope(|s| {
         for (xc, oc) in x[..n].chunks(per).zip(out[..n].chunks_mut(per)) {
-            s.spawn(move || tinymlp::predict(model, xc, oc));
+            s.spawn(move || tinymlp::eval::predict(model, xc, oc));
         }
     });
 }
@@ -46,13 +46,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tinymlp::Xoshiro128PlusPlus;
     use tinymlp::zoo::seed_mlp;
+    use tinymlp::{Init, Layer, Train, Xoshiro128PlusPlus};
 
     #[test]
     fn any_split_gives_the_bits_of_one_thread() {
         let mut m = Box::new(seed_mlp());
-        m.init(&mut Xoshiro128PlusPlus::new(5));
+        m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(5));
         let x: Vec<[f32; 2]> =
             (0..10_001).map(|i| [(i % 97) as f32 * 0.03 - 1.0, (i % 89) as f32 * -0.02]).collect();
         let mut one = vec![[0.0f32]; x.len()];

@@ -5,8 +5,12 @@
 use crate::data::Labelled;
 use std::time::Instant;
 use tinymlp::datasets::make_moons;
+use tinymlp::eval::*;
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::zoo::{PlainMlp, SeedMlp, plain_mlp, seed_mlp};
-use tinymlp::*;
 
 /// Inference over many rows.
 type Batch<'a> = dyn Fn(&[[f32; 2]], &mut [[f32; 1]]) + 'a;
@@ -56,7 +60,7 @@ pub fn measure(runs: usize) -> Speed {
     let mut rng = Xoshiro128PlusPlus::new(1);
 
     let mut seed = Box::new(seed_mlp());
-    seed.init(&mut rng);
+    seed.init(Init::GlorotUniform, &mut rng);
     let mut trainer = Box::new(Trainer::<SeedMlp, 32>::new(Loss::BinaryCrossEntropy));
     let mut adam = Box::new(Adam::<SeedMlp>::new(0.001));
     let cfg = FitConfig::new(1, 32);
@@ -65,7 +69,14 @@ pub fn measure(runs: usize) -> Speed {
             .map(|_| {
                 let s = Instant::now();
                 trainer
-                    .fit(&mut seed, &mut *adam, &mut x, &mut t, Some((&vx, &vt)), &cfg, &mut rng, &mut ())
+                    .fit(
+                        &mut seed,
+                        &mut *adam,
+                        FitData { x: &mut x, t: &mut t, validation: Some((&vx, &vt)) },
+                        &cfg,
+                        &mut rng,
+                        &mut (),
+                    )
                     .unwrap();
                 s.elapsed().as_secs_f64()
             })
@@ -73,14 +84,23 @@ pub fn measure(runs: usize) -> Speed {
     );
 
     let mut plain = Box::new(plain_mlp());
-    plain.init(&mut rng);
+    plain.init(Init::GlorotUniform, &mut rng);
     let mut ptrainer = Box::new(Trainer::<PlainMlp, 32>::new(Loss::BinaryCrossEntropy));
     let mut sgd = Sgd::new(0.1);
     let plain_epoch = median(
         (0..runs)
             .map(|_| {
                 let s = Instant::now();
-                ptrainer.fit(&mut plain, &mut sgd, &mut x, &mut t, None, &cfg, &mut rng, &mut ()).unwrap();
+                ptrainer
+                    .fit(
+                        &mut plain,
+                        &mut sgd,
+                        FitData { x: &mut x, t: &mut t, validation: None },
+                        &cfg,
+                        &mut rng,
+                        &mut (),
+                    )
+                    .unwrap();
                 s.elapsed().as_secs_f64()
             })
             .collect(),

@@ -2,7 +2,12 @@
 
 use crate::data::Labelled;
 use std::time::Instant;
-use tinymlp::metrics::auc_exact;
+use tinymlp::eval::metrics::auc_exact;
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::callbacks::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::zoo::{self, Perceptron, PlainMlp, SeedMlp};
 use tinymlp::*;
 
@@ -116,8 +121,8 @@ impl Trained {
 
     /// The model's id: the CRC-32 of its binary form (what the firmware reports).
     pub fn model_id(&self) -> u32 {
-        fn id<M: Layer>(m: &M) -> u32 {
-            tinymlp::format::model_id(m).expect("trained models are finite")
+        fn id<M: Train>(m: &M) -> u32 {
+            tinymlp::io::model_id(m).expect("trained models are finite")
         }
         each_model!(self, m => id(&**m))
     }
@@ -152,7 +157,7 @@ impl Trained {
     /// Loss and metrics on labelled rows, with the exact AUC.
     pub fn evaluate(&self, data: &Labelled<2>) -> TestMetrics {
         let t = data.binary_targets();
-        let e = each_model!(self, m => tinymlp::evaluate(&**m, &data.x, &t, Loss::BinaryCrossEntropy));
+        let e = each_model!(self, m => tinymlp::eval::evaluate(&**m, &data.x, &t, Loss::BinaryCrossEntropy));
         let mut pairs: Vec<(f32, bool)> =
             data.x.iter().zip(&data.label).map(|(x, &l)| (self.predict(x), l == 1)).collect();
         let e = e.expect("non-empty test set");
@@ -314,12 +319,12 @@ pub fn train(
 }
 
 /// Models whose first layer is the input scaler.
-pub trait Scaled: Layer<Input = [f32; 2], Output = [f32; 1]> + Clone {
+pub trait Scaled: Train<Input = [f32; 2], Output = [f32; 1]> + Clone {
     /// The scaler.
     fn scaler_mut(&mut self) -> &mut Normalization<2>;
 }
 
-impl<T: Layer<Input = [f32; 2], Output = [f32; 1]> + Clone> Scaled for Chain<Normalization<2>, T> {
+impl<T: Train<Input = [f32; 2], Output = [f32; 1]> + Clone> Scaled for Chain<Normalization<2>, T> {
     fn scaler_mut(&mut self) -> &mut Normalization<2> {
         &mut self.head
     }
@@ -339,7 +344,7 @@ fn run<M: Scaled>(
         Some(m) => m,
         None => {
             let mut m = fresh;
-            m.init(&mut rng);
+            m.init(Init::GlorotUniform, &mut rng);
             // Standardise with the statistics of all training rows, as the tutorial's
             // StandardScaler does before the validation split.
             m.scaler_mut().adapt(&data.x);
@@ -370,16 +375,34 @@ fn run<M: Scaled>(
             let mut opt = $opt;
             if opts.callbacks && validation.is_some() {
                 let mut cbs = (&mut record, &mut early, &mut reduce, &mut checkpoint);
-                trainer.fit(&mut model, &mut opt, x_fit, t_fit, validation, &config, &mut rng, &mut cbs)
+                trainer.fit(
+                    &mut model,
+                    &mut opt,
+                    FitData { x: x_fit, t: t_fit, validation },
+                    &config,
+                    &mut rng,
+                    &mut cbs,
+                )
             } else {
-                trainer.fit(&mut model, &mut opt, x_fit, t_fit, validation, &config, &mut rng, &mut record)
+                trainer.fit(
+                    &mut model,
+                    &mut opt,
+                    FitData { x: x_fit, t: t_fit, validation },
+                    &config,
+                    &mut rng,
+                    &mut record,
+                )
             }
         }};
     }
     let report = match opts.optimizer {
         OptimizerKind::Sgd => fit_with!(Sgd::new(opts.lr)),
         OptimizerKind::Momentum => fit_with!(Momentum::<M>::new(opts.lr, 0.9)),
-        OptimizerKind::Nesterov => fit_with!(Momentum::<M>::new(opts.lr, 0.9).nesterov()),
+        OptimizerKind::Nesterov => fit_with!(Momentum::<M>::from_config(MomentumConfig {
+            lr: opts.lr,
+            nesterov: true,
+            ..MomentumConfig::DEFAULT
+        })),
         OptimizerKind::Adam => fit_with!(Adam::<M>::new(opts.lr)),
     }?;
     let seconds = started.elapsed().as_secs_f64();

@@ -1,7 +1,7 @@
 //! End-to-end tests of tinymlp live in `tests/`; this library holds what they share.
 
 use std::path::{Path, PathBuf};
-use tinymlp::format::Meta;
+use tinymlp::io::Meta;
 use tinymlp_host::data::Labelled;
 use tinymlp_host::model_io::{self, FileFormat};
 use tinymlp_host::train::{ModelKind, TrainOptions, Trained, train};

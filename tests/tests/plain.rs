@@ -1,7 +1,7 @@
 //! The plain MLP, which the firmware builds with as it does with the tutorial's models: the
 //! host tools load its file, and the device computes what the host computes, bit for bit.
 
-use tinymlp::{Layer, Xoshiro128PlusPlus};
+use tinymlp::{Init, Train, Xoshiro128PlusPlus};
 use tinymlp_host::board::find;
 use tinymlp_host::compare::compare;
 use tinymlp_host::device::build_firmware;
@@ -15,7 +15,7 @@ fn a_plain_mlp_file_runs_bit_exact_on_the_cortex_m4f() {
     let dir = tempfile::tempdir().unwrap();
     let (train, test) = moons(300, 11);
     let mut m = Box::new(tinymlp::zoo::plain_mlp());
-    m.init(&mut Xoshiro128PlusPlus::new(11));
+    m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(11));
     m.head.adapt(&train.x);
     let path = dir.path().join("plain.json");
     model_io::save(&Trained::Plain(m), &path, FileFormat::Json, &[], "test").unwrap();

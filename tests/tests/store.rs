@@ -12,7 +12,7 @@ fn power_cuts_during_saves_never_lose_the_model() {
     let dir = tempfile::tempdir().unwrap();
     let (model, path, test) = small_trained_model(dir.path(), 2);
     let Trained::Mlp(m) = model else { panic!("the MLP") };
-    let id = tinymlp::format::model_id(&*m).unwrap();
+    let id = tinymlp::io::model_id(&*m).unwrap();
     let board = find("mps2-an386").unwrap();
     let elf = build_firmware_with(board, &path, true, &["finetune"]).unwrap();
     let mut dev = Device::start(board, &elf).unwrap();

@@ -4,7 +4,7 @@ use anyhow::{Context, Result, ensure};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use tinymlp::format::Meta;
+use tinymlp::io::Meta;
 use tinymlp_host::data::{self, read_csv, write_csv};
 use tinymlp_host::model_io::{self, FileFormat};
 use tinymlp_host::report::{Report, write_history_csv, write_json};
@@ -105,7 +105,7 @@ pub fn run(a: Args) -> Result<()> {
     println!(
         "training on {} rows ({} for validation), testing on {} rows",
         train_set.len(),
-        train_set.len() - tinymlp::validation_split_index(train_set.len(), opts.validation_split),
+        train_set.len() - tinymlp::train::validation_split_index(train_set.len(), opts.validation_split),
         test_set.len()
     );
 

@@ -4,6 +4,10 @@ use super::{ExperimentError, Findings, Fit, curve, fit_logs, moons};
 use crate::plot::{self, Panel};
 use serde::Serialize;
 use std::path::Path;
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::*;
 
 type ActNet = Sequential![Normalization<2>, Dense<2, 32>, Dense<32, 32>, Dense<32, 1>];
@@ -52,7 +56,7 @@ pub fn run(quick: bool, out: &Path) -> Result<Activations, ExperimentError> {
     for (name, a) in acts {
         let mut m: ActNet =
             sequential![Normalization::new(), Dense::new(a), Dense::new(a), Dense::new(Activation::Sigmoid)];
-        m.init(&mut Xoshiro128PlusPlus::new(7));
+        m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(7));
         m.head.adapt(&x);
         let fit =
             Fit { x: &x, t: &t, val: (&vx, &vt), loss: Loss::BinaryCrossEntropy, epochs, batch: 32, seed: 7 };

@@ -4,6 +4,10 @@ use super::{ExperimentError, Findings, Fit, fit_logs, params_of};
 use crate::plot::{self, Panel};
 use serde::Serialize;
 use std::path::Path;
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::*;
 
 type Five = Sequential![Dense<1, 5>, Dense<5, 1>];
@@ -54,7 +58,7 @@ pub fn run(quick: bool, out: &Path) -> Result<Approximation, ExperimentError> {
     macro_rules! fit {
         ($name:expr, $ty:ty, $value:expr) => {{
             let mut m: $ty = $value;
-            m.init(&mut Xoshiro128PlusPlus::new(9));
+            m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(9));
             let mut opt = Adam::<$ty>::new(0.01);
             let fit = Fit {
                 x: &x,

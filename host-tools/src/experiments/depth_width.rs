@@ -5,6 +5,10 @@ use crate::plot::{self, Panel};
 use serde::Serialize;
 use std::path::Path;
 use std::time::Instant;
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::*;
 
 /// One architecture's run.
@@ -54,7 +58,7 @@ pub fn run(quick: bool, out: &Path) -> Result<DepthWidth, ExperimentError> {
     macro_rules! arch {
         ($name:expr, $ty:ty, $layers:expr, $value:expr) => {{
             let mut m: $ty = $value;
-            m.init(&mut Xoshiro128PlusPlus::new(3));
+            m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(3));
             m.head.adapt(&x);
             let start = Instant::now();
             let mut opt = Adam::<$ty>::new(0.005);

@@ -5,6 +5,10 @@ use super::{ExperimentError, Findings, moons};
 use crate::plot::{self, Panel};
 use serde::Serialize;
 use std::path::Path;
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::*;
 
 type DeepNet = Sequential![
@@ -55,17 +59,17 @@ impl Gradients {
     }
 }
 
-fn deep_net(a: Activation, init: Init) -> DeepNet {
+fn deep_net(a: Activation) -> DeepNet {
     sequential![
-        Dense::new(a).with_init(init),
-        Dense::new(a).with_init(init),
-        Dense::new(a).with_init(init),
-        Dense::new(a).with_init(init),
-        Dense::new(a).with_init(init),
-        Dense::new(a).with_init(init),
-        Dense::new(a).with_init(init),
-        Dense::new(a).with_init(init),
-        Dense::new(Activation::Sigmoid).with_init(init)
+        Dense::new(a),
+        Dense::new(a),
+        Dense::new(a),
+        Dense::new(a),
+        Dense::new(a),
+        Dense::new(a),
+        Dense::new(a),
+        Dense::new(a),
+        Dense::new(Activation::Sigmoid)
     ]
 }
 
@@ -73,9 +77,9 @@ fn deep_net(a: Activation, init: Init) -> DeepNet {
 fn mean_gradients(a: Activation, init: Init, quick: bool) -> Result<PerLayer, ExperimentError> {
     let (x, t, _, _) = moons(400, 4);
     let epochs = if quick { 2 } else { 10 };
-    let mut m = deep_net(a, init);
+    let mut m = deep_net(a);
     let mut rng = Xoshiro128PlusPlus::new(5);
-    m.init(&mut rng);
+    m.init(init, &mut rng);
     let mut trainer = Box::new(Trainer::<DeepNet, 32>::new(Loss::BinaryCrossEntropy));
     let mut opt = Sgd::new(0.1);
     let mut sums = [0.0f64; LAYERS];

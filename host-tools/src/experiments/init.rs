@@ -4,6 +4,8 @@ use super::{ExperimentError, Findings};
 use crate::plot::{self, Panel};
 use serde::Serialize;
 use std::path::Path;
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
 use tinymlp::*;
 
 type Tower = Sequential![
@@ -65,9 +67,9 @@ fn layers(m: &Tower) -> [&Dense<100, 100>; 10] {
 
 /// The scales through a tower of `a` layers initialised with `init`, for `inputs`.
 fn scales(a: Activation, init: Init, inputs: &[[f32; 100]]) -> Scales {
-    let d = || Dense::<100, 100>::new(a).with_init(init);
+    let d = || Dense::<100, 100>::new(a);
     let mut m: Box<Tower> = Box::new(sequential![d(), d(), d(), d(), d(), d(), d(), d(), d(), d()]);
-    m.init(&mut Xoshiro128PlusPlus::new(8));
+    m.init(init, &mut Xoshiro128PlusPlus::new(8));
     let mut rms = [0.0f64; 11];
     for x in inputs {
         let mut h = *x;

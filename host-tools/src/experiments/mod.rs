@@ -13,9 +13,10 @@ pub mod spiral;
 use crate::plot::PlotError;
 use serde::Serialize;
 use std::path::Path;
-use tinymlp::{
-    Control, EpochLogs, FitConfig, FitError, FnCallback, Layer, Loss, Optimizer, Trainer, Xoshiro128PlusPlus,
-};
+use tinymlp::Train;
+use tinymlp::train::callbacks::{Control, EpochLogs, FnCallback};
+use tinymlp::train::{FitData, FitError};
+use tinymlp::{FitConfig, Loss, Optimizer, Trainer, Xoshiro128PlusPlus};
 
 /// The experiments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -132,7 +133,7 @@ fn moons(n: usize, seed: u64) -> Split {
 }
 
 /// A training run of [`fit_logs`]: the rows, the validation rows and the settings.
-struct Fit<'a, M: Layer> {
+struct Fit<'a, M: Train> {
     x: &'a [M::Input],
     t: &'a [M::Output],
     val: (&'a [M::Input], &'a [M::Output]),
@@ -143,7 +144,7 @@ struct Fit<'a, M: Layer> {
 }
 
 /// Trains `model` with `opt` as `fit` says, returning each epoch's logs.
-fn fit_logs<M: Layer>(
+fn fit_logs<M: Train>(
     model: &mut M,
     opt: &mut impl Optimizer<M>,
     fit: Fit<'_, M>,
@@ -156,9 +157,7 @@ fn fit_logs<M: Layer>(
     trainer.fit(
         model,
         opt,
-        &mut x,
-        &mut t,
-        Some(fit.val),
+        FitData { x: &mut x, t: &mut t, validation: Some(fit.val) },
         &FitConfig::new(fit.epochs, fit.batch),
         &mut rng,
         &mut record,
@@ -172,6 +171,6 @@ fn curve(logs: &[EpochLogs], f: impl Fn(&EpochLogs) -> Option<f32>) -> Vec<(f32,
 }
 
 /// Trainable parameters of a model type.
-fn params_of<M: Layer>() -> usize {
+fn params_of<M: Train>() -> usize {
     M::TRAINABLE
 }

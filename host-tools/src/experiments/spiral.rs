@@ -6,6 +6,11 @@ use crate::plot::{self, Panel};
 use serde::Serialize;
 use std::path::Path;
 use tinymlp::datasets::spiral;
+use tinymlp::eval::*;
+use tinymlp::layers::*;
+use tinymlp::numeric::*;
+use tinymlp::train::optim::*;
+use tinymlp::train::*;
 use tinymlp::*;
 
 type SpiralNet = Sequential![Dense<2, 100>, Dense<100, 3>];
@@ -26,15 +31,12 @@ pub fn run(quick: bool, out: &Path) -> Result<Spiral, ExperimentError> {
     let mut x = vec![[0.0f32; 2]; 300];
     let mut t = vec![[0.0f32; 3]; 300];
     spiral::<_, 3>(&mut x, &mut t, 100, 0.2, &mut Xoshiro128PlusPlus::new(0));
-    let mut m: SpiralNet = sequential![
-        Dense::new(Activation::Relu).with_init(Init::Normal { std: 0.01 }),
-        Dense::new(Activation::Softmax).with_init(Init::Normal { std: 0.01 })
-    ];
+    let mut m: SpiralNet = sequential![Dense::new(Activation::Relu), Dense::new(Activation::Softmax)];
     let mut rng = Xoshiro128PlusPlus::new(0);
-    m.init(&mut rng);
+    m.init(Init::Normal { std: 0.01 }, &mut rng);
     let steps = if quick { 3000 } else { 10_000 };
     let mut trainer = Box::new(Trainer::<SpiralNet, 100>::new(Loss::CategoricalCrossEntropy));
-    let mut opt = Sgd::new(1.0).with_weight_decay(1e-3);
+    let mut opt = Sgd::from(SgdConfig { lr: 1.0, weight_decay: 1e-3, ..Default::default() });
     let mut losses = vec![];
     for s in 0..steps {
         let l = trainer.step(&mut m, &mut opt, &x, &t, &mut rng).map_err(|error| FitError::Step {
