@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use tinymlp::Layer;
-use tinymlp::io::{bin_len, model_id, read_bin, read_json, write_bin, write_rust};
+use tinymlp::io::{bin_len, model_id, write_bin, write_rust};
 use tinymlp::zoo;
 
 const BOARDS: [(&str, &str); 5] = [
@@ -55,15 +55,6 @@ fn main() {
     std::fs::write(out.join("model.rs"), source).unwrap();
 }
 
-fn load<M: Layer>(bytes: &[u8], mut m: M) -> Result<M, String> {
-    let r = if bytes.starts_with(&tinymlp::io::MAGIC) {
-        read_bin(bytes, &mut m)
-    } else {
-        read_json(bytes, &mut m).map(|_| ())
-    };
-    r.map(|_| m).map_err(|e| e.to_string())
-}
-
 fn emit<M: Layer>(m: &M, path: &Path) -> String {
     let id = model_id(m).expect("a model that was read is finite");
     // The binary form too: the self-test loads it on the device with the core's reader.
@@ -78,21 +69,19 @@ fn emit<M: Layer>(m: &M, path: &Path) -> String {
     s
 }
 
-/// Reads the model file as one of the tutorial's architectures.
+/// Reads the model file as one of the tutorial's architectures, with the loader the host
+/// tools use too (`tinymlp::zoo::read_tutorial`).
 fn generate(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let mut why = Vec::new();
-    match load(&bytes, zoo::seed_mlp()) {
-        Ok(m) => return Ok(emit(&m, path)),
-        Err(e) => why.push(format!("as the seed MLP: {e}")),
+    match zoo::read_tutorial(&bytes) {
+        Ok(zoo::Tutorial::Seed(m)) => Ok(emit(&m, path)),
+        Ok(zoo::Tutorial::Plain(m)) => Ok(emit(&m, path)),
+        Ok(zoo::Tutorial::Perceptron(m)) => Ok(emit(&m, path)),
+        Err(why) => Err(zoo::TUTORIAL_ARCHITECTURES
+            .iter()
+            .zip(why)
+            .map(|(name, e)| format!("as the {name}: {e}"))
+            .collect::<Vec<_>>()
+            .join("; ")),
     }
-    match load(&bytes, zoo::plain_mlp()) {
-        Ok(m) => return Ok(emit(&m, path)),
-        Err(e) => why.push(format!("as the plain MLP: {e}")),
-    }
-    match load(&bytes, zoo::perceptron()) {
-        Ok(m) => return Ok(emit(&m, path)),
-        Err(e) => why.push(format!("as the perceptron: {e}")),
-    }
-    Err(why.join("; "))
 }

@@ -1,6 +1,10 @@
 //! The models of the Keras tutorial this project comes from, as types and `const` values,
 //! shared by the host tools and the firmware.
 
+#[cfg(feature = "json")]
+use crate::io::ModelError;
+#[cfg(feature = "json")]
+use crate::layers::Layer;
 use crate::layers::{Activation, BatchNorm, Dense, Dropout, Fixed, Normalization};
 use crate::numeric::kernel::{Canonical, Kernel};
 use crate::{Sequential, sequential};
@@ -94,6 +98,61 @@ pub const fn plain_mlp() -> PlainMlp {
         Dense::new(Activation::Relu),
         Dense::new(Activation::Sigmoid)
     ]
+}
+
+/// One of the tutorial's models, as [`read_tutorial`] found it in a file.
+#[cfg(feature = "json")]
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // a host-side value, moved once into its owner
+pub enum Tutorial {
+    /// The seed MLP ([`SeedMlp`]).
+    Seed(SeedMlp),
+    /// The plain MLP ([`PlainMlp`]).
+    Plain(PlainMlp),
+    /// The perceptron ([`Perceptron`]).
+    Perceptron(Perceptron),
+}
+
+/// The tutorial's architectures, in the order [`read_tutorial`] tries them.
+#[cfg(feature = "json")]
+pub const TUTORIAL_ARCHITECTURES: [&str; 3] = ["seed MLP", "plain MLP", "perceptron"];
+
+/// Reads a model file (binary when it starts with [`MAGIC`](crate::io::MAGIC), JSON
+/// otherwise) as the first of the tutorial's architectures that it holds — the seed MLP,
+/// the plain MLP, the perceptron: the one loader of the host tools and of the firmware's
+/// build. On failure, why the file is none of them, architecture by architecture (in the
+/// order of [`TUTORIAL_ARCHITECTURES`]).
+///
+/// ```
+/// use tinymlp::zoo::{Tutorial, perceptron, read_tutorial};
+/// let mut bin = [0u8; 128];
+/// let n = tinymlp::io::write_bin(&perceptron(), &mut bin).unwrap();
+/// assert!(matches!(read_tutorial(&bin[..n]), Ok(Tutorial::Perceptron(_))));
+/// assert!(read_tutorial(b"{}").is_err());
+/// ```
+#[cfg(feature = "json")]
+#[allow(clippy::result_large_err)] // 240 bytes of reasons, beside a model of kilobytes
+pub fn read_tutorial(bytes: &[u8]) -> Result<Tutorial, [ModelError; 3]> {
+    fn read<M: Layer>(bytes: &[u8], mut m: M) -> Result<M, ModelError> {
+        if bytes.starts_with(&crate::io::MAGIC) {
+            crate::io::read_bin(bytes, &mut m)?;
+        } else {
+            crate::io::read_json(bytes, &mut m)?;
+        }
+        Ok(m)
+    }
+    let seed = match read(bytes, seed_mlp()) {
+        Ok(m) => return Ok(Tutorial::Seed(m)),
+        Err(e) => e,
+    };
+    let plain = match read(bytes, plain_mlp()) {
+        Ok(m) => return Ok(Tutorial::Plain(m)),
+        Err(e) => e,
+    };
+    match read(bytes, perceptron()) {
+        Ok(m) => Ok(Tutorial::Perceptron(m)),
+        Err(e) => Err([seed, plain, e]),
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use crate::train::{ModelKind, Trained};
 use std::path::Path;
 use tinymlp::Train;
 use tinymlp::io::{Meta, ModelError, bin_len, max_json_len, read_bin, read_json, write_bin, write_json};
-use tinymlp::zoo::{perceptron, plain_mlp, seed_mlp};
+use tinymlp::zoo::{self, perceptron, seed_mlp};
 
 /// Why a model file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -66,9 +66,9 @@ fn load_into<M: Train>(bytes: &[u8], format: FileFormat, model: &mut M) -> Resul
     }
 }
 
-/// Reads a model file (JSON or binary, by its contents) as whichever architecture it holds:
-/// every file `firmware/build.rs` builds the firmware with loads here, tried in the same
-/// order (the seed MLP, the plain MLP, the perceptron).
+/// Reads a model file (JSON or binary, by its contents) as whichever architecture it holds,
+/// with the loader `firmware/build.rs` uses too ([`tinymlp::zoo::read_tutorial`]): every
+/// file the firmware builds with loads here.
 pub fn load(path: &Path) -> Result<Trained, ModelFileError> {
     let p = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io { path: p.clone(), source })?;
@@ -76,22 +76,13 @@ pub fn load(path: &Path) -> Result<Trained, ModelFileError> {
     if format == FileFormat::Rust {
         return Err(ModelFileError::Model { path: p, source: ModelError::WrongFormat });
     }
-    let mut tried = Vec::new();
-    let mut mlp = Box::new(seed_mlp());
-    match load_into(&bytes, format, &mut *mlp) {
-        Ok(()) => return Ok(Trained::Mlp(mlp)),
-        Err(e) => tried.push(("seed MLP", e)),
-    }
-    let mut plain = Box::new(plain_mlp());
-    match load_into(&bytes, format, &mut *plain) {
-        Ok(()) => return Ok(Trained::Plain(plain)),
-        Err(e) => tried.push(("plain MLP", e)),
-    }
-    let mut per = Box::new(perceptron());
-    match load_into(&bytes, format, &mut *per) {
-        Ok(()) => return Ok(Trained::Perceptron(per)),
-        Err(e) => tried.push(("perceptron", e)),
-    }
+    let why = match zoo::read_tutorial(&bytes) {
+        Ok(zoo::Tutorial::Seed(m)) => return Ok(Trained::Mlp(Box::new(m))),
+        Ok(zoo::Tutorial::Plain(m)) => return Ok(Trained::Plain(Box::new(m))),
+        Ok(zoo::Tutorial::Perceptron(m)) => return Ok(Trained::Perceptron(Box::new(m))),
+        Err(why) => why,
+    };
+    let tried: Vec<(&'static str, ModelError)> = zoo::TUTORIAL_ARCHITECTURES.into_iter().zip(why).collect();
     // Errors about the file itself are the same whichever model is tried; a file that fits
     // one model's layers but fails later gets that model's error.
     let about_the_file = |e: &ModelError| {
@@ -199,7 +190,7 @@ mod tests {
     use tinymlp::{Dense, Init, Train, Xoshiro128PlusPlus, sequential};
 
     fn trained_plain() -> Box<tinymlp::zoo::PlainMlp> {
-        let mut m = Box::new(plain_mlp());
+        let mut m = Box::new(tinymlp::zoo::plain_mlp());
         m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(3));
         m.head.adapt(&[[0.0, 1.0], [2.0, -1.0], [1.0, 0.5]]);
         m
@@ -220,20 +211,6 @@ mod tests {
                 assert_eq!(loaded.predict(&x).to_bits(), plain.predict(&x).to_bits(), "{name}");
             }
         }
-    }
-
-    /// `load` tries what `firmware/build.rs` tries, in its order: a model added there fails
-    /// this test until `load` (and [`Trained`]) know it too.
-    #[test]
-    fn tries_the_architectures_of_the_firmware_build() {
-        let build = include_str!("../../firmware/build.rs");
-        let generate = &build[build.find("fn generate(").expect("build.rs has fn generate")..];
-        let tried: Vec<&str> = generate
-            .split("zoo::")
-            .skip(1)
-            .filter_map(|rest| rest.split_once("()").map(|(name, _)| name))
-            .collect();
-        assert_eq!(tried, ["seed_mlp", "plain_mlp", "perceptron"]);
     }
 
     #[test]
