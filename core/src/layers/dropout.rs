@@ -1,12 +1,11 @@
 //! Inverted dropout.
 
 use crate::layers::{
-    Activation, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Train, Upstream,
+    Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Train, Upstream,
 };
 use crate::numeric::Randomness;
 use crate::numeric::Zero;
 use crate::numeric::params::impl_params;
-use rand_core::Rng;
 
 /// Inverted dropout over `N` values: in training each value is zeroed with probability
 /// `rate` and the survivors are scaled by `1/(1 − rate)`, so inference is the identity.
@@ -168,14 +167,6 @@ impl<const N: usize> Train for Dropout<N> {
 
     fn activations<const B: usize>(cache: &DropoutCache<N, B>, f: &mut dyn FnMut(&[f32])) {
         f(cache.y.as_flattened())
-    }
-
-    fn init_from<R: Rng>(
-        &mut self,
-        _first: usize,
-        _scheme: &mut dyn FnMut(usize, &LayerInfo) -> Init,
-        _rng: &mut R,
-    ) {
     }
 }
 

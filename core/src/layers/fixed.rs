@@ -1,8 +1,7 @@
 //! A layer whose parameters stay in flash: the model holds a reference to them.
 
-use crate::layers::{Activation, GradAt, Init, Layer, LayerInfo, Mode, Tensor, TensorMut, Train, Upstream};
+use crate::layers::{Activation, GradAt, Layer, LayerInfo, Mode, Tensor, TensorMut, Train, Upstream};
 use crate::numeric::Params;
-use rand_core::Rng;
 
 /// A layer whose parameters stay where they are — typically a `static`, in flash — and do
 /// not train: the model holds only a reference, so fine-tuning the last layers of a model
@@ -69,12 +68,4 @@ impl<L: Layer> Layer for Fixed<L> {
 
 impl<L: Train> Train for Fixed<L> {
     crate::layers::frozen::delegate_untrained!(train);
-
-    fn init_from<R: Rng>(
-        &mut self,
-        _first: usize,
-        _scheme: &mut dyn FnMut(usize, &LayerInfo) -> Init,
-        _rng: &mut R,
-    ) {
-    }
 }

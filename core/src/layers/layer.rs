@@ -311,11 +311,15 @@ pub trait Train: Layer {
         self.init_from(0, &mut |i, info| scheme.init_for(i, info), rng);
     }
 
-    /// [`Train::init`] for a layer that is the `first`-th of its network.
+    /// [`Train::init`] for a layer that is the `first`-th of its network. Nothing, by
+    /// default: a layer without parameters to draw (dropout, the input scaler, a fixed
+    /// layer) keeps what it has.
     fn init_from<R: Rng>(
         &mut self,
         first: usize,
         scheme: &mut dyn FnMut(usize, &LayerInfo) -> Init,
         rng: &mut R,
-    );
+    ) {
+        let _ = (first, scheme, rng);
+    }
 }

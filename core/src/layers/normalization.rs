@@ -1,12 +1,11 @@
 //! Input standardisation as the first layer of a model, so the scaler travels with it.
 
 use crate::layers::{
-    Activation, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Train, Upstream,
+    Activation, GradAt, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Train, Upstream,
 };
 use crate::numeric::Randomness;
 use crate::numeric::Zero;
 use crate::numeric::params::impl_params;
-use rand_core::Rng;
 
 /// Standardises each input feature: `y = (x − mean) / scale`, like scikit-learn's
 /// `StandardScaler` and Keras' `Normalization` layer.
@@ -187,14 +186,6 @@ impl<const N: usize> Train for Normalization<N> {
 
     fn activations<const B: usize>(cache: &NormalizationCache<N, B>, f: &mut dyn FnMut(&[f32])) {
         f(cache.y.as_flattened())
-    }
-
-    fn init_from<R: Rng>(
-        &mut self,
-        _first: usize,
-        _scheme: &mut dyn FnMut(usize, &LayerInfo) -> Init,
-        _rng: &mut R,
-    ) {
     }
 }
 
