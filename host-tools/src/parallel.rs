@@ -13,7 +13,7 @@ pub fn available_threads() -> usize {
     std::thread::available_parallelism().map(NonZeroUsize::get).unwrap_or(1)
 }
 
-/// [`tinymlp::predict`] on up to `threads` threads (over the shorter of `x` and `out`).
+/// [`tinymlp::eval::predict`] on up to `threads` threads (over the shorter of `x` and `out`).
 ///
 /// ```
 /// use tinymlp::{Activation, Dense};
