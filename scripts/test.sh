@@ -18,6 +18,10 @@ step "no_std builds of the core and the protocol"
 for target in thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf thumbv8m.main-none-eabihf; do
     cargo build -p tinymlp -p tinymlp-protocol --release --target "$target" --locked
 done
+# The core's optional no_std parts (JSON, the store, the zoo) on the smallest and the FPU core.
+for target in thumbv6m-none-eabi thumbv7em-none-eabihf; do
+    cargo build -p tinymlp --release --target "$target" --features json,store,zoo,defmt --locked
+done
 step "firmware for the five boards (clippy -D warnings)"
 while read -r board target; do
     for extra in "" ",finetune,load-check,profile"; do
