@@ -198,15 +198,12 @@ impl Activation {
         })
     }
 
-    /// Writes `f(z)` into `y`.
-    ///
-    /// # Panics
-    ///
-    /// If `z` and `y` differ in length (the layers pass arrays of one width, for which the
-    /// check costs nothing).
+    /// Writes `f(z)` into `y`, over the shorter of the two (the layers pass arrays of one
+    /// width; softmax normalises over the values it writes).
     #[inline]
     pub fn apply(self, z: &[f32], y: &mut [f32]) {
-        assert!(z.len() == y.len(), "activation input and output differ in length");
+        let n = z.len().min(y.len());
+        let (z, y) = (&z[..n], &mut y[..n]);
         match self {
             Activation::Softmax => {
                 let m = max(z);
@@ -219,7 +216,7 @@ impl Activation {
                     *yi /= denom;
                 }
             }
-            Activation::Linear => y.copy_from_slice(&z[..y.len()]),
+            Activation::Linear => y.copy_from_slice(z),
             Activation::Relu => {
                 for (yi, &zi) in y.iter_mut().zip(z) {
                     *yi = if zi > 0.0 { zi } else { 0.0 };
@@ -297,6 +294,20 @@ pub(crate) fn max(z: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn apply_works_over_the_shorter_length() {
+        for a in [Activation::Linear, Activation::Relu, Activation::Tanh, Activation::Softmax] {
+            let mut y = [9.0f32; 2];
+            a.apply(&[0.5, -1.0, 2.0], &mut y);
+            let mut full = [0.0f32; 2];
+            a.apply(&[0.5, -1.0], &mut full);
+            assert_eq!(y, full, "{a:?}");
+            let mut long = [9.0f32; 3];
+            a.apply(&[0.5, -1.0], &mut long);
+            assert_eq!((&long[..2], long[2]), (&full[..], 9.0), "{a:?}");
+        }
+    }
 
     const ALL: [Activation; 9] = [
         Activation::Linear,
