@@ -92,7 +92,8 @@ fn main() -> ! {
 /// MPS2 boards start from the newest model in their flash store when there is one.
 #[cfg(all(feature = "finetune", not(any(feature = "microbit", feature = "finetune-last"))))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
-    let mut model: Model = model::model();
+    // Evaluated at compile time: the model is copied from flash, not built on the stack.
+    let mut model: Model = const { model::model() };
     let mut tuner = app::Tuner::new();
     #[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
     let mut store: board::store_flash::FlashStore = match board::store_flash::FlashStore::new() {
@@ -205,7 +206,7 @@ static MODEL_BIN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model.bin"))
 /// little RAM skip it: it needs a second copy of the model.
 #[cfg(all(feature = "load-check", not(feature = "microbit")))]
 fn load_binary_on_device() -> bool {
-    let mut copy: Model = model::model();
+    let mut copy: Model = const { model::model() };
     let loaded = &mut copy;
     // Scramble it first, so that a reader that wrote nothing cannot pass.
     loaded.visit_mut(&mut |_, ts| {

@@ -82,15 +82,17 @@ impl<M: Train> Optimizer<M> for Sgd {
                 return Err(StepError::NonFiniteWeights);
             }
         }
+        if weight_decay == 0.0 {
+            // p − g·lr is p + (−lr)·g, bit for bit: the kernel's axpy.
+            for s in 0..M::SLICES {
+                K::axpy(model.slice_mut(s), -lr, grads.slice(s));
+            }
+            return Ok(());
+        }
         for s in 0..M::SLICES {
             let wd = decay(s);
-            if wd == 0.0 {
-                // p − g·lr is p + (−lr)·g, bit for bit: the kernel's axpy.
-                K::axpy(model.slice_mut(s), -lr, grads.slice(s));
-            } else {
-                for (p, &g) in model.slice_mut(s).iter_mut().zip(grads.slice(s)) {
-                    *p = update(*p, g, wd);
-                }
+            for (p, &g) in model.slice_mut(s).iter_mut().zip(grads.slice(s)) {
+                *p = update(*p, g, wd);
             }
         }
         Ok(())
