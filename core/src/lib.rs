@@ -97,6 +97,15 @@
 //! firmware's comparison tool checks it on every board.
 //!
 //! ## Features
+//!
+//! With no feature the crate is inference, training and the binary model format: what a
+//! firmware needs, with no `serde` and no storage traits.
+//! - `json`: JSON model files (`io::read_json`, `io::write_json`).
+//! - `store`: the power-cut-safe model store on an `embedded-storage` NOR flash (`io::store`).
+//! - `zoo`: the Keras tutorial's models as types and values.
+//! - `host`: all of the above, `std`, the datasets and the Rust-source writer.
+//! - `std`: the square root from `std` (the same bits as `libm`'s), which vectorises.
+//! - `defmt`: `defmt::Format` for the errors a firmware logs.
 //! - `micromath`: fast `exp`/`tanh` approximations (see [`numeric::math`] for their error). Still
 //!   identical across targets, but different from the default `libm` results.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
