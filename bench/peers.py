@@ -172,8 +172,8 @@ def main():
          True),
     ]
     names = list(peers)
-    print("| workload | tinymlp | tinymlp, `target-cpu=native` | "
-          + " | ".join(f"{n} | tinymlp speed-up vs {n} (default / native)" for n in names) + " |")
+    print("| workload | tinymlp | tinymlp, `target-cpu=native` |"
+          + "".join(f" {n} | tinymlp speed-up vs {n} (default / native) |" for n in names))
     print("|---|---|---|" + "---|---|" * len(names))
     for label, key, peer_key, unit, scale, higher_better in rows:
         cells = [label, f"{ours[key] * scale:.3g} {unit}", f"{native[key] * scale:.3g} {unit}"]
