@@ -20,7 +20,7 @@ for target in thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf thumbv
 done
 # The core's optional no_std parts (JSON, the store, the zoo) on the smallest and the FPU core.
 for target in thumbv6m-none-eabi thumbv7em-none-eabihf; do
-    cargo build -p tinymlp --release --target "$target" --features json,store,zoo,defmt --locked
+    cargo build -p tinymlp --release --target "$target" --features json,store,zoo --locked
 done
 step "firmware for the five boards (clippy -D warnings)"
 while read -r board target; do

@@ -105,7 +105,6 @@
 //! - `zoo`: the Keras tutorial's models as types and values.
 //! - `host`: all of the above, `std`, the datasets and the Rust-source writer.
 //! - `std`: the square root from `std` (the same bits as `libm`'s), which vectorises.
-//! - `defmt`: `defmt::Format` for the errors a firmware logs.
 //! - `micromath`: fast `exp`/`tanh` approximations (see [`numeric::math`] for their error). Still
 //!   identical across targets, but different from the default `libm` results.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
