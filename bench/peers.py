@@ -7,7 +7,7 @@ on this machine, and prints the times and the ratios peer / tinymlp from this on
 tinymlp runs twice: built for the default x86-64 target (SSE2) and with
 `-C target-cpu=native` (the figures in out/bench/speed.json).
 
-The peers' programs follow the recipes of ../shared/data/REFERENCE.md: float32 moons (the
+The peers' programs follow the recipes of data/REFERENCE.md: float32 moons (the
 very rows of tinymlp's workloads, from the core's generator: `tinymlp speed --moons-csv`), 1,280
 rows per epoch in batches of 32; the plain 2-64-32-16-1 ReLU MLP with SGD(0.1); the seed MLP
 (64-BN-Dropout(.3)-32-BN-Dropout(.2)-16-1, Adam 1e-3, validation on 320 rows; PyTorch with

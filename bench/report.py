@@ -36,7 +36,7 @@ for label, key, unit, scale in [
 rows = [100_000 / criterion("seed_mlp_infer_batch/100k_rows", b) for b in ("default", "native")]
 lines.append(f"| seed MLP, inference of 100,000 rows | {rows[0] / 1e6:.3g} M rows/s | {rows[1] / 1e6:.3g} M rows/s |")
 epochs = [criterion("seed_mlp_epoch_with_validation", b) for b in ("default", "native")]
-lines += ["", "Against the peers' figures in ../shared/data/REFERENCE.md (seed MLP epoch): "
+lines += ["", "Against the peers' figures in data/REFERENCE.md (seed MLP epoch): "
           f"{0.197 / epochs[0]:.0f}× / {0.197 / epochs[1]:.0f}× Keras (≈ 197 ms per epoch), "
           f"{0.042 / epochs[0]:.0f}× / {0.042 / epochs[1]:.0f}× PyTorch (≈ 42 ms), default / native.", ""]
 speed = load("speed.json")
@@ -44,7 +44,7 @@ lines += ["Batched inference on every core (`tinymlp speed`, 100,000 rows, "
           f"{speed['default']['threads']} threads, bit-identical to one thread): seed MLP "
           f"{speed['default']['seed_infer_rows_per_s_threads'] / 1e6:.2f} M rows/s (default), "
           f"{speed['native']['seed_infer_rows_per_s_threads'] / 1e6:.2f} M rows/s (native); "
-          "Keras' `predict_on_batch` ≈ 6.5 M (../shared/data/REFERENCE.md).", ""]
+          "Keras' `predict_on_batch` ≈ 6.5 M (data/REFERENCE.md).", ""]
 lines += ["## Host, side by side with the peers (`bench/peers.py`)", ""]
 with open(os.path.join(OUT, "peers.md")) as f:
     lines += [f.read().strip(), ""]

@@ -27,7 +27,7 @@ pub fn small_trained_model(dir: &Path, epochs: u32) -> (Trained, PathBuf, Labell
     (out.model, path, te)
 }
 
-/// The reference data: `../shared/data/moons` beside the repository.
-pub fn shared_moons() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/moons")
+/// The reference data: the tutorial's moons split in `data/moons` (see its README).
+pub fn reference_moons() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/moons")
 }

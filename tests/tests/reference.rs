@@ -1,10 +1,10 @@
-//! Against the reference data in `../shared/data/moons` (scikit-learn's exact split and
+//! Against the reference data in `data/moons` (scikit-learn's exact split and
 //! scaler, and what Keras reached on it; see its REFERENCE.md).
 
 use tinymlp::{Layer, Normalization};
 use tinymlp_host::data::read_csv;
 use tinymlp_host::train::{ModelKind, TrainOptions, train};
-use tinymlp_tests::shared_moons;
+use tinymlp_tests::reference_moons;
 
 /// scikit-learn's StandardScaler on the raw training rows (scaler.csv, 17 digits):
 /// our Normalization adapts to the same mean and scale (rounded to f32), and scales the raw
@@ -12,9 +12,8 @@ use tinymlp_tests::shared_moons;
 /// values themselves are rounded to f32 on reading (up to 1.2e-7 for |x| < 2), which the
 /// division by a scale of 0.53 doubles.
 #[test]
-#[cfg_attr(not(shared_data), ignore = "needs ../shared/data")]
 fn scaler_matches_scikit_learn() {
-    let d = shared_moons();
+    let d = reference_moons();
     let raw = read_csv::<2>(&d.join("train_raw.csv"), 2).unwrap();
     let mut n = Normalization::<2>::new();
     n.adapt(&raw.x);
@@ -42,9 +41,8 @@ fn scaler_matches_scikit_learn() {
 /// least 4 of 5 seeds (Keras: 0.965–0.9675, AUC ≈ 0.996); the perceptron ≥ 0.86 (Keras
 /// 0.875).
 #[test]
-#[cfg_attr(not(shared_data), ignore = "needs ../shared/data")]
 fn reaches_keras_accuracy_on_the_reference_split() {
-    let d = shared_moons();
+    let d = reference_moons();
     let train_set = read_csv::<2>(&d.join("train.csv"), 2).unwrap();
     let test_set = read_csv::<2>(&d.join("test.csv"), 2).unwrap();
     let mut good = 0;
