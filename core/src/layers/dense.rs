@@ -96,21 +96,15 @@ impl<const IN: usize, const OUT: usize, K: Kernel> Dense<IN, OUT, K> {
     }
 
     /// `y = f(W·x + b)` on many rows, or `W·x + b` when `activation` is `None`: the kernel's
-    /// [`Kernel::affine_rows`] over blocks of rows, then the activation.
+    /// [`Kernel::affine_rows`], then the activation row by row in place (a chain hands its
+    /// layers a few rows at a time, so they stay in cache).
     fn rows(&self, x: &[[f32; IN]], y: &mut [[f32; OUT]], activation: Option<Activation>) {
-        const ROWS: usize = 8;
         let n = x.len().min(y.len());
-        for (xc, yc) in x[..n].chunks(ROWS).zip(y[..n].chunks_mut(ROWS)) {
-            match activation {
-                Some(a) => {
-                    let mut z = [[0.0f32; OUT]; ROWS];
-                    let z = &mut z[..xc.len()];
-                    K::affine_rows(&self.weight, &self.bias, xc, z);
-                    for (zk, yk) in z.iter().zip(yc) {
-                        a.apply(zk, yk);
-                    }
-                }
-                None => K::affine_rows(&self.weight, &self.bias, xc, yc),
+        K::affine_rows(&self.weight, &self.bias, &x[..n], &mut y[..n]);
+        if let Some(a) = activation {
+            for yk in &mut y[..n] {
+                let z = *yk;
+                a.apply(&z, yk);
             }
         }
     }

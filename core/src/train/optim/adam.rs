@@ -1,4 +1,4 @@
-use super::{Optimizer, abs_bound, decayed};
+use super::{Optimizer, abs_bound, decay_of, decayed};
 use crate::layers::Train;
 use crate::numeric::kernel::Kernel;
 use crate::numeric::math::powf;
@@ -102,7 +102,7 @@ impl<M: Train> Optimizer<M> for Adam<M> {
     ) -> Result<(), StepError> {
         let sqrt = |x: f32| K::sqrt(x);
         let AdamConfig { lr, beta1, beta2, epsilon: eps, weight_decay, decay_biases } = self.config;
-        let decay = |s: usize| if decay_biases || grads.is_weight(s) { weight_decay } else { 0.0 };
+        let decay = |s: usize| decay_of(grads, s, weight_decay, decay_biases);
         let t = self.t.saturating_add(1) as f32;
         let alpha = lr * sqrt(1.0 - powf(beta2, t)) / (1.0 - powf(beta1, t));
         let (one_m_b1, one_m_b2) = (1.0 - beta1, 1.0 - beta2);

@@ -57,6 +57,13 @@ pub fn abs_bound<K: Kernel, P: Params>(p: &P) -> f32 {
     m
 }
 
+/// The L2 weight decay of slice `s` of `grads`: `weight_decay`, or 0 for a bias or a
+/// BatchNorm parameter when the decay leaves them alone (`decay_biases` false).
+#[inline]
+pub(crate) fn decay_of<P: Params>(grads: &P, s: usize, weight_decay: f32, decay_biases: bool) -> f32 {
+    if decay_biases || grads.is_weight(s) { weight_decay } else { 0.0 }
+}
+
 /// The gradient with L2 weight decay applied.
 #[inline(always)]
 pub(crate) fn decayed(g: f32, p: f32, weight_decay: f32) -> f32 {

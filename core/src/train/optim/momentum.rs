@@ -1,4 +1,4 @@
-use super::{Optimizer, abs_bound, decayed};
+use super::{Optimizer, abs_bound, decay_of, decayed};
 use crate::layers::Train;
 use crate::numeric::kernel::Kernel;
 use crate::numeric::{Params, Zero};
@@ -78,7 +78,7 @@ impl<M: Train> Optimizer<M> for Momentum<M> {
         grads_bound: f32,
     ) -> Result<(), StepError> {
         let MomentumConfig { lr, momentum, nesterov, weight_decay, decay_biases } = self.config;
-        let decay = |s: usize| if decay_biases || grads.is_weight(s) { weight_decay } else { 0.0 };
+        let decay = |s: usize| decay_of(grads, s, weight_decay, decay_biases);
         // (p, g, v) → (p', v')
         let update = |p: f32, g: f32, v: f32, wd: f32| {
             let g = decayed(g, p, wd);

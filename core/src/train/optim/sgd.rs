@@ -1,4 +1,4 @@
-use super::{Optimizer, abs_bound, decayed};
+use super::{Optimizer, abs_bound, decay_of, decayed};
 use crate::layers::Train;
 use crate::numeric::Params;
 use crate::numeric::kernel::Kernel;
@@ -67,7 +67,7 @@ impl<M: Train> Optimizer<M> for Sgd {
         grads_bound: f32,
     ) -> Result<(), StepError> {
         let SgdConfig { lr, weight_decay, decay_biases } = self.config;
-        let decay = |s: usize| if decay_biases || grads.is_weight(s) { weight_decay } else { 0.0 };
+        let decay = |s: usize| decay_of(grads, s, weight_decay, decay_biases);
         let update = |p: f32, g: f32, wd: f32| p - decayed(g, p, wd) * lr;
         // |p| ≤ 1e37 and lr·|g| ≤ 1e37 (decay included) keep every new value finite.
         let pmax = abs_bound::<K, _>(&*model);
