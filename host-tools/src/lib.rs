@@ -11,6 +11,7 @@ pub mod finetune;
 pub mod metrics;
 pub mod model_io;
 pub mod parallel;
+pub mod plan;
 pub mod plot;
 pub mod qemu;
 pub mod report;
