@@ -15,6 +15,7 @@ pub mod plan;
 pub mod plot;
 pub mod qemu;
 pub mod report;
+pub mod score;
 pub mod spec;
 pub mod speed;
 pub mod table;

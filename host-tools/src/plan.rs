@@ -272,13 +272,15 @@ impl Plan {
                 if e.enabled == Some(false) {
                     self.checkpoint = None;
                 } else {
-                    let monitor = e.monitor.or(self.checkpoint.map(|c| c.monitor)).unwrap_or(MonitorName::ValAuc);
+                    let monitor =
+                        e.monitor.or(self.checkpoint.map(|c| c.monitor)).unwrap_or(MonitorName::ValAuc);
                     self.checkpoint_monitor_given |= e.monitor.is_some();
                     self.checkpoint = Some(CheckpointSettings { monitor });
                 }
             }
         }
-        self.callbacks = self.early_stopping.is_some() || self.reduce_lr.is_some() || self.checkpoint.is_some();
+        self.callbacks =
+            self.early_stopping.is_some() || self.reduce_lr.is_some() || self.checkpoint.is_some();
         Ok(())
     }
 
@@ -294,7 +296,8 @@ impl Plan {
                 Task::Regression => MonitorName::ValLoss,
             };
         }
-        self.callbacks = self.early_stopping.is_some() || self.reduce_lr.is_some() || self.checkpoint.is_some();
+        self.callbacks =
+            self.early_stopping.is_some() || self.reduce_lr.is_some() || self.checkpoint.is_some();
     }
 
     /// The monitors of the callbacks that run, with the callback's name.
@@ -348,7 +351,10 @@ impl Plan {
         let fit = tinymlp::train::validation_split_index(rows, self.validation_split);
         let val = rows - fit;
         if fit == 0 {
-            return Err(format!("the validation split {} of {rows} rows leaves no row to fit", self.validation_split));
+            return Err(format!(
+                "the validation split {} of {rows} rows leaves no row to fit",
+                self.validation_split
+            ));
         }
         if self.validation_split > 0.0 && val == 0 {
             return Err(format!(
@@ -360,11 +366,17 @@ impl Plan {
             if m.validation() && val == 0 {
                 return Err(format!(
                     "{name} watches {} but there are no validation rows (validation split 0): set one, or turn the callback off in the spec file",
-                    serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+                    serde_json::to_value(m)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
                 ));
             }
             if matches!(m, MonitorName::Auc | MonitorName::ValAuc) && task != Task::Binary {
-                return Err(format!("{name} watches an AUC, which training measures for two classes only; this task is {}", task.name()));
+                return Err(format!(
+                    "{name} watches an AUC, which training measures for two classes only; this task is {}",
+                    task.name()
+                ));
             }
             if matches!(m, MonitorName::Accuracy | MonitorName::ValAccuracy) && task == Task::Regression {
                 return Err(format!("{name} watches an accuracy, which a regression has not"));
@@ -410,14 +422,23 @@ mod tests {
     #[test]
     fn bad_settings_are_refused() {
         let p = Plan::recipe(ModelKind::Mlp, 0);
-        assert!(p.check(Task::Binary, 3).unwrap_err().contains("validation split 0.2 of 3 training rows is empty"));
+        assert!(
+            p.check(Task::Binary, 3)
+                .unwrap_err()
+                .contains("validation split 0.2 of 3 training rows is empty")
+        );
         let mut q = p.clone();
         q.validation_split = 0.0;
-        assert!(q.check(Task::Binary, 100).unwrap_err().contains("early stopping watches val_loss but there are no validation rows"));
+        assert!(
+            q.check(Task::Binary, 100)
+                .unwrap_err()
+                .contains("early stopping watches val_loss but there are no validation rows")
+        );
         let mut q = Plan::recipe(ModelKind::Perceptron, 0);
         q.validation_split = 0.0;
         assert_eq!(q.check(Task::Binary, 100), Ok((100, 0)));
-        let spec = SpecFile::parse("[callbacks.checkpoint]\nmonitor = \"val_auc\"\n", Path::new("s.toml")).unwrap();
+        let spec =
+            SpecFile::parse("[callbacks.checkpoint]\nmonitor = \"val_auc\"\n", Path::new("s.toml")).unwrap();
         let mut q = p.clone();
         q.apply_spec(&spec, Path::new("s.toml")).unwrap();
         q.for_task(Task::Multiclass);

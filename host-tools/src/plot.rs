@@ -403,3 +403,67 @@ pub fn regions(
     tri!(root.present(), path);
     Ok(())
 }
+
+/// Decision regions of a classifier of two features with any number of classes: each cell
+/// of the background takes the colour of its predicted class, paler where the model is less
+/// sure (the class's probability); the points take their true class's colour (grey when
+/// unlabelled). `probabilities` gives the probability of each class for a point.
+pub fn class_regions(
+    probabilities: &dyn Fn(&[f32; 2]) -> Vec<f32>,
+    classes: &[String],
+    points: &[[f32; 2]],
+    labels: Option<&[usize]>,
+    axes: (&str, &str),
+    path: &Path,
+) -> Result<(), PlotError> {
+    if points.is_empty() {
+        return Err(PlotError::Empty("no points"));
+    }
+    font()?;
+    let data = Labelled { x: points.to_vec(), label: vec![0; points.len()] };
+    let (x0, x1, y0, y1) = padded_bounds(&data);
+    let root = BitMapBackend::new(path, (700, 560)).into_drawing_area();
+    tri!(root.fill(&WHITE), path);
+    let mut chart = tri!(
+        ChartBuilder::on(&root)
+            .caption(format!("Decision regions ({} classes)", classes.len()), ("sans-serif", 22))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(45)
+            .build_cartesian_2d(x0..x1, y0..y1),
+        path
+    );
+    tri!(chart.configure_mesh().disable_mesh().x_desc(axes.0).y_desc(axes.1).draw(), path);
+    const N: usize = 150;
+    let (dx, dy) = ((x1 - x0) / N as f32, (y1 - y0) / N as f32);
+    let k = classes.len().max(1);
+    let cells = (0..N * N).map(|c| {
+        let (i, j) = (c % N, c / N);
+        let (cx, cy) = (x0 + i as f32 * dx, y0 + j as f32 * dy);
+        let p = probabilities(&[cx + dx / 2.0, cy + dy / 2.0]);
+        let best = tinymlp::eval::metrics::argmax(&p);
+        // From white at chance (1/K) to 45 % of the class's colour when certain.
+        let sure =
+            ((p.get(best).copied().unwrap_or(0.0) - 1.0 / k as f32) / (1.0 - 1.0 / k as f32)).clamp(0.0, 1.0);
+        let color = PALETTE[best % PALETTE.len()];
+        Rectangle::new([(cx, cy), (cx + dx, cy + dy)], color.mix(0.08 + 0.37 * sure as f64).filled())
+    });
+    tri!(chart.draw_series(cells), path);
+    let grey = RGBColor(90, 90, 90);
+    for (c, name) in classes.iter().enumerate() {
+        let color = PALETTE[c % PALETTE.len()];
+        let pts: Vec<[f32; 2]> = match labels {
+            Some(l) => points.iter().zip(l).filter(|(_, l)| **l == c).map(|(p, _)| *p).collect(),
+            None => Vec::new(),
+        };
+        tri!(chart.draw_series(pts.iter().map(|p| Circle::new((p[0], p[1]), 3, color.filled()))), path)
+            .label(name.as_str())
+            .legend(move |(x, y)| Circle::new((x + 9, y), 4, color.filled()));
+    }
+    if labels.is_none() {
+        tri!(chart.draw_series(points.iter().map(|p| Circle::new((p[0], p[1]), 2, grey.filled()))), path);
+    }
+    tri!(chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw(), path);
+    tri!(root.present(), path);
+    Ok(())
+}

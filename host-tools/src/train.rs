@@ -1,6 +1,10 @@
-//! Training the tutorial's models, as `tinymlp train` does it.
+//! Training: any network of a [`Plan`] on rows of any width ([`fit`], what `tinymlp train`
+//! runs), and the tutorial's typed models ([`train`]).
 
 use crate::data::Labelled;
+use crate::plan::Plan;
+use crate::spec::LayerDef;
+use crate::table::Task;
 use std::time::Instant;
 use tinymlp::eval::metrics::auc_exact;
 use tinymlp::layers::*;
@@ -10,6 +14,7 @@ use tinymlp::train::optim::*;
 use tinymlp::train::*;
 use tinymlp::zoo::{self, Perceptron, PlainMlp, SeedMlp};
 use tinymlp::*;
+use tinymlp_net::{LayerSpec, Net, NetError, NetGrads, Row};
 
 /// Rows per chunk of the host trainer: batches up to this size are one chunk (BatchNorm
 /// statistics over the whole batch); larger batches are split into chunks of this size.
@@ -419,4 +424,296 @@ fn run<M: Scaled>(
             seconds,
         },
     ))
+}
+
+/// A callback that may be absent.
+pub struct Maybe<C>(pub Option<C>);
+
+impl<M, C: Callback<M>> Callback<M> for Maybe<C> {
+    fn on_train_begin(&mut self, model: &M) {
+        if let Some(c) = &mut self.0 {
+            c.on_train_begin(model)
+        }
+    }
+    fn on_epoch_end(&mut self, model: &mut M, logs: &EpochLogs, control: &mut Control) {
+        if let Some(c) = &mut self.0 {
+            c.on_epoch_end(model, logs, control)
+        }
+    }
+    fn on_train_end(&mut self, model: &mut M) {
+        if let Some(c) = &mut self.0 {
+            c.on_train_end(model)
+        }
+    }
+}
+
+/// An optimiser with an L2 penalty per weight slice: `l2[s] · w` is added to the gradient
+/// of slice `s` before the inner optimiser's step (slices without a penalty are unchanged).
+pub struct PerLayerL2<O> {
+    /// The optimiser.
+    pub inner: O,
+    /// The penalty of each trainable slice of the network.
+    pub l2: Vec<f32>,
+}
+
+impl<O: Optimizer<Net>> Optimizer<Net> for PerLayerL2<O> {
+    fn step<K: tinymlp::numeric::kernel::Kernel>(
+        &mut self,
+        model: &mut Net,
+        grads: &NetGrads,
+        _grads_bound: f32,
+    ) -> Result<(), StepError> {
+        let mut g = grads.clone();
+        for (s, &l2) in self.l2.iter().enumerate() {
+            if l2 != 0.0 {
+                let w = model.slice(s);
+                for (gi, wi) in g.slice_mut(s).iter_mut().zip(w) {
+                    *gi += l2 * wi;
+                }
+            }
+        }
+        self.inner.step::<K>(model, &g, f32::INFINITY)
+    }
+    fn learning_rate(&self) -> f32 {
+        self.inner.learning_rate()
+    }
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.inner.set_learning_rate(lr)
+    }
+    fn reset(&mut self) {
+        self.inner.reset()
+    }
+}
+
+/// The network's layers after the scaler: the plan's hidden layers, then the task's output
+/// layer of `outputs` units.
+pub fn layer_specs(plan: &Plan, task: Task, outputs: usize) -> Vec<LayerSpec> {
+    let mut specs: Vec<LayerSpec> = plan
+        .layers
+        .iter()
+        .map(|l| match *l {
+            LayerDef::Dense { units, activation, .. } => LayerSpec::Dense { units, activation },
+            LayerDef::BatchNorm { momentum, epsilon } => LayerSpec::BatchNorm { momentum, epsilon },
+            LayerDef::Dropout { rate } => LayerSpec::Dropout { rate },
+        })
+        .collect();
+    specs.push(LayerSpec::Dense { units: outputs, activation: task.output_activation() });
+    specs
+}
+
+/// The initialiser and L2 penalty of each dense layer, in order (the output layer last).
+fn dense_settings(plan: &Plan) -> Vec<(Init, f32)> {
+    let mut v: Vec<(Init, f32)> = plan
+        .layers
+        .iter()
+        .filter_map(|l| match *l {
+            LayerDef::Dense { init, l2, .. } => Some((init.unwrap_or(plan.init), l2)),
+            _ => None,
+        })
+        .collect();
+    v.push((plan.output_init.unwrap_or(plan.init), plan.output_l2));
+    v
+}
+
+/// The L2 penalty of each trainable slice of a network of `specs` (dense: weights, biases;
+/// BatchNorm: γ, β; dropout: none), from the dense layers' penalties.
+fn slice_l2(specs: &[LayerSpec], dense_l2: &[f32]) -> Vec<f32> {
+    let mut out = Vec::new();
+    let mut d = 0;
+    for s in specs {
+        match s {
+            LayerSpec::Dense { .. } => {
+                out.extend([dense_l2.get(d).copied().unwrap_or(0.0), 0.0]);
+                d += 1;
+            }
+            LayerSpec::BatchNorm { .. } => out.extend([0.0, 0.0]),
+            LayerSpec::Dropout { .. } => {}
+        }
+    }
+    out
+}
+
+/// What [`fit`] produced.
+#[derive(Clone, Debug)]
+pub struct NetOutcome {
+    /// The final network (the best epoch's weights when early stopping restores them).
+    pub net: Net,
+    /// The checkpoint's network, when it ran.
+    pub checkpoint: Option<Net>,
+    /// How the run went.
+    pub run: RunStats,
+}
+
+/// Why [`fit`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FitFailure {
+    /// The training loop stopped on an error.
+    #[error(transparent)]
+    Fit(#[from] FitError),
+    /// The network cannot be built.
+    #[error("the network: {0}")]
+    Net(#[from] NetError),
+    /// The plan does not fit the data.
+    #[error("{0}")]
+    Plan(String),
+}
+
+/// Trains a network of the plan's layers and the task's output layer on rows `x` with
+/// targets `t` (one row each: `[class]` for a binary task, one-hot for a multiclass one,
+/// `[value]` for a regression). A fresh network draws its weights (in layer order, from
+/// one generator seeded with the plan's seed, which then shuffles and drops out) and fits
+/// its scaler to all of `x`; `start` continues from a saved network instead, keeping its
+/// scaler. The last `validation_split` of the rows are held out for validation.
+pub fn fit(
+    plan: &Plan,
+    task: Task,
+    x: &[Vec<f32>],
+    t: &[Vec<f32>],
+    start: Option<Net>,
+    progress: &mut dyn FnMut(&EpochRecord, u32),
+) -> Result<NetOutcome, FitFailure> {
+    let inputs = x.first().map_or(0, Vec::len);
+    let outputs = t.first().map_or(0, Vec::len);
+    let (fit_rows, _) = plan.check(task, x.len()).map_err(FitFailure::Plan)?;
+    let specs = layer_specs(plan, task, outputs);
+    let mut rng = Xoshiro128PlusPlus::new(plan.seed);
+    let mut xs: Vec<Row> = x.iter().map(|r| Row::from_slice(r)).collect();
+    let mut ts: Vec<Row> = t.iter().map(|r| Row::from_slice(r)).collect();
+    let mut net = match start {
+        Some(n) => {
+            if n.specs() != specs || n.inputs() != inputs {
+                return Err(FitFailure::Plan(format!(
+                    "the initial model has {} inputs and layers {}, this run {} inputs and layers {}",
+                    n.inputs(),
+                    describe_specs(&n.specs()),
+                    inputs,
+                    describe_specs(&specs)
+                )));
+            }
+            n
+        }
+        None => {
+            let mut n = Net::new(inputs, &specs)?;
+            let settings = dense_settings(plan);
+            let mut k = 0;
+            n.init(
+                |_: usize, _: &tinymlp::layers::LayerInfo| {
+                    let i = settings.get(k).map_or(plan.init, |s| s.0);
+                    k += 1;
+                    i
+                },
+                &mut rng,
+            );
+            // Standardise with the statistics of all training rows, as the tutorial's
+            // StandardScaler does before the validation split.
+            n.adapt(&xs);
+            n
+        }
+    };
+    let (x_fit, x_val) = xs.split_at_mut(fit_rows);
+    let (t_fit, t_val) = ts.split_at_mut(fit_rows);
+    let mut data = FitData::new(x_fit, t_fit);
+    if !x_val.is_empty() {
+        data = data.with_validation(x_val, t_val);
+    }
+    let mut trainer = Box::new(Trainer::<Net, MAX_BATCH>::new(task.loss()));
+    let config = FitConfig::new(plan.epochs, plan.batch_size);
+    let mut history = Vec::new();
+    let epochs = plan.epochs;
+    let mut record = FnCallback(|_: &mut Net, logs: &EpochLogs, _: &mut Control| {
+        let r = EpochRecord::from(logs);
+        progress(&r, epochs);
+        history.push(r);
+    });
+    let mode = |maximised: bool| if maximised { MonitorMode::Max } else { MonitorMode::Min };
+    let mut early = Maybe(plan.early_stopping.map(|e| {
+        let s = EarlyStopping::new(e.monitor.monitor(), e.patience)
+            .min_delta(e.min_delta)
+            .mode(mode(e.monitor.maximised()));
+        if e.restore_best_weights { s.restore_best_weights() } else { s }
+    }));
+    let mut reduce = Maybe(plan.reduce_lr.map(|r| {
+        ReduceLrOnPlateau::new(r.monitor.monitor(), r.factor, r.patience)
+            .min_lr(r.min_lr)
+            .min_delta(r.min_delta)
+            .cooldown(r.cooldown)
+            .mode(mode(r.monitor.maximised()))
+    }));
+    let mut checkpoint = Maybe(
+        plan.checkpoint.map(|c| ModelCheckpoint::new(c.monitor.monitor()).mode(mode(c.monitor.maximised()))),
+    );
+    let o = plan.optimizer_settings;
+    let dense_l2: Vec<f32> = dense_settings(plan).iter().map(|s| s.1).collect();
+    let l2 = slice_l2(&specs, &dense_l2);
+    let any_l2 = l2.iter().any(|&v| v != 0.0);
+    let started = Instant::now();
+    macro_rules! fit_with {
+        ($opt:expr) => {{
+            let mut cbs = (&mut record, &mut early, &mut reduce, &mut checkpoint);
+            if any_l2 {
+                let mut opt = PerLayerL2 { inner: $opt, l2: l2.clone() };
+                trainer.fit(&mut net, &mut opt, data, &config, &mut rng, &mut cbs)
+            } else {
+                let mut opt = $opt;
+                trainer.fit(&mut net, &mut opt, data, &config, &mut rng, &mut cbs)
+            }
+        }};
+    }
+    let momentum = |nesterov| {
+        Momentum::<Net>::from_config(MomentumConfig {
+            lr: o.lr,
+            momentum: o.momentum,
+            nesterov,
+            weight_decay: o.weight_decay,
+            decay_biases: o.decay_biases,
+        })
+    };
+    let report = match o.name {
+        OptimizerKind::Sgd => {
+            fit_with!(Sgd::from(SgdConfig {
+                lr: o.lr,
+                weight_decay: o.weight_decay,
+                decay_biases: o.decay_biases
+            }))
+        }
+        OptimizerKind::Momentum => fit_with!(momentum(false)),
+        OptimizerKind::Nesterov => fit_with!(momentum(true)),
+        OptimizerKind::Adam => fit_with!(Adam::<Net>::from_config(AdamConfig {
+            lr: o.lr,
+            beta1: o.beta1,
+            beta2: o.beta2,
+            epsilon: o.epsilon,
+            weight_decay: o.weight_decay,
+            decay_biases: o.decay_biases,
+        })),
+    }?;
+    let seconds = started.elapsed().as_secs_f64();
+    let checkpoint = checkpoint.0;
+    Ok(NetOutcome {
+        net,
+        checkpoint: checkpoint.as_ref().and_then(|c| c.best_model().cloned()),
+        run: RunStats {
+            history,
+            epochs_run: report.epochs_run,
+            best_epoch: early.0.as_ref().and_then(|e| e.best()).map(|(e, _)| e + 1),
+            checkpoint_epoch: checkpoint.as_ref().and_then(|c| c.best()).map(|(e, _)| e + 1),
+            stopped_early: report.stopped_early,
+            seconds,
+        },
+    })
+}
+
+/// Layers in the `--layers` syntax, the output layer included.
+pub fn describe_specs(specs: &[LayerSpec]) -> String {
+    let parts: Vec<String> = specs
+        .iter()
+        .map(|s| match *s {
+            LayerSpec::Dense { units, activation } => {
+                LayerDef::Dense { units, activation, init: None, l2: 0.0 }.short()
+            }
+            LayerSpec::BatchNorm { momentum, epsilon } => LayerDef::BatchNorm { momentum, epsilon }.short(),
+            LayerSpec::Dropout { rate } => LayerDef::Dropout { rate }.short(),
+        })
+        .collect();
+    parts.join(",")
 }

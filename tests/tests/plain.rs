@@ -19,7 +19,7 @@ fn a_plain_mlp_file_runs_bit_exact_on_the_cortex_m4f() {
     m.head.adapt(&train.x);
     let path = dir.path().join("plain.json");
     model_io::save(&Trained::Plain(m), &path, FileFormat::Json, &[], "test").unwrap();
-    let model = model_io::load(&path).expect("the host loads what the firmware builds with");
+    let model = model_io::load_tutorial(&path).expect("the host loads what the firmware builds with");
     assert!(matches!(model, Trained::Plain(_)));
     let board = find("mps2-an386").unwrap();
     let elf = build_firmware(board, &path, true).expect("the firmware builds with the plain MLP");

@@ -45,7 +45,7 @@ fn measure(board: Board, a: &Args, shapes: &[(usize, usize)]) -> Result<DeviceBe
 /// Measures every chosen board and prints the tables.
 pub fn run(a: Args) -> Result<()> {
     let chosen: Vec<Board> = if a.board.is_empty() { BOARDS.to_vec() } else { a.board.clone() };
-    let m = model_io::load(&a.model)?;
+    let m = model_io::load_tutorial(&a.model)?;
     let shapes = m.dense_shapes();
     let macs: usize = shapes.iter().map(|(i, o)| i * o).sum();
     super::require_qemu()?;

@@ -29,7 +29,7 @@ pub struct Args {
 /// Builds the firmware (unless given), streams the rows, prints the comparison.
 pub fn run(a: Args) -> Result<()> {
     let b = a.board;
-    let m = model_io::load(&a.model)?;
+    let m = model_io::load_tutorial(&a.model)?;
     let d = read_csv::<2>(&a.data, 2)?;
     super::require_qemu()?;
     let elf = match a.elf {

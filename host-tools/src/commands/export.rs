@@ -17,10 +17,11 @@ pub struct Args {
     out: PathBuf,
 }
 
-/// Writes the model in the chosen format.
+/// Writes the model in the chosen format (JSON keeps the metadata: task, classes,
+/// features, label and the rest).
 pub fn run(a: Args) -> Result<()> {
     let m = model_io::load(&a.model)?;
-    model_io::save(&m, &a.out, a.format, &[], &a.model.display().to_string())?;
+    m.save(&a.out, a.format, &m.metadata(&[]), &a.model.display().to_string())?;
     println!("wrote {} ({:?})", a.out.display(), a.format);
     Ok(())
 }
