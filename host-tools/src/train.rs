@@ -717,3 +717,76 @@ pub fn describe_specs(specs: &[LayerSpec]) -> String {
         .collect();
     parts.join(",")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::class_targets;
+
+    /// The network `fit` trains from a preset has the bits of the typed model `train`
+    /// trains with the same recipe: same draws, scaler, batches, dropout, callbacks.
+    #[test]
+    fn fit_of_a_preset_is_the_typed_training_bit_for_bit() {
+        let (data, _) = crate::data::moons(400, 0.2, 5);
+        let x: Vec<Vec<f32>> = data.x.iter().map(|r| r.to_vec()).collect();
+        let t = class_targets(Task::Binary, 2, &data.label);
+        for kind in [ModelKind::Mlp, ModelKind::Perceptron] {
+            let mut opts = TrainOptions::recipe(kind, 9);
+            opts.epochs = 25;
+            let typed = train(&opts, &data, None, &mut |_, _| {}).unwrap();
+            let mut plan = Plan::recipe(kind, 9);
+            plan.epochs = 25;
+            plan.for_task(Task::Binary);
+            let net = fit(&plan, Task::Binary, &x, &t, None, &mut |_, _| {}).unwrap();
+            assert_eq!(net.net.id().unwrap(), typed.model.model_id(), "{kind:?}");
+            assert_eq!(net.run.history.len(), typed.run.history.len(), "{kind:?}");
+            for (a, b) in net.run.history.iter().zip(&typed.run.history) {
+                assert_eq!(a, b, "{kind:?}");
+            }
+            assert_eq!(
+                (net.run.best_epoch, net.run.checkpoint_epoch),
+                (typed.run.best_epoch, typed.run.checkpoint_epoch)
+            );
+            match (&net.checkpoint, &typed.checkpoint) {
+                (Some(a), Some(b)) => assert_eq!(a.id().unwrap(), b.model_id()),
+                (None, None) => {}
+                _ => panic!("{kind:?}: one checkpoint only"),
+            }
+        }
+    }
+
+    #[test]
+    fn per_layer_l2_reaches_only_its_layers_weights() {
+        let specs = [
+            LayerSpec::Dense { units: 4, activation: tinymlp::Activation::Relu },
+            LayerSpec::BATCH_NORM,
+            LayerSpec::Dropout { rate: 0.1 },
+            LayerSpec::Dense { units: 1, activation: tinymlp::Activation::Sigmoid },
+        ];
+        assert_eq!(slice_l2(&specs, &[0.5, 0.25]), [0.5, 0.0, 0.0, 0.0, 0.25, 0.0]);
+        let mut plan = Plan::recipe(ModelKind::Perceptron, 1);
+        plan.layers = vec![LayerDef::Dense {
+            units: 3,
+            activation: tinymlp::Activation::Tanh,
+            init: Some(Init::HeNormal),
+            l2: 0.1,
+        }];
+        plan.output_l2 = 0.2;
+        let s = dense_settings(&plan);
+        assert_eq!(s, vec![(Init::HeNormal, 0.1), (Init::GlorotUniform, 0.2)]);
+        let (data, _) = crate::data::moons(100, 0.2, 5);
+        let x: Vec<Vec<f32>> = data.x.iter().map(|r| r.to_vec()).collect();
+        let t = class_targets(Task::Binary, 2, &data.label);
+        plan.epochs = 3;
+        let with = fit(&plan, Task::Binary, &x, &t, None, &mut |_, _| {}).unwrap();
+        plan.layers = vec![LayerDef::Dense {
+            units: 3,
+            activation: tinymlp::Activation::Tanh,
+            init: Some(Init::HeNormal),
+            l2: 0.0,
+        }];
+        plan.output_l2 = 0.0;
+        let without = fit(&plan, Task::Binary, &x, &t, None, &mut |_, _| {}).unwrap();
+        assert_ne!(with.net.id().unwrap(), without.net.id().unwrap());
+    }
+}
