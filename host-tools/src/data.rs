@@ -1,4 +1,6 @@
-//! Labelled data from CSV files, with errors that say which line is wrong.
+//! The tutorial's two-feature data: generated moons, and CSV files of two features and a
+//! 0/1 `label` for the typed tools (`compare`, `finetune`); errors say which line is wrong.
+//! `tinymlp train`, `eval` and `predict` read any tabular file with [`crate::table`].
 
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -218,42 +220,6 @@ pub fn write_csv<const N: usize>(path: &Path, data: &Labelled<N>) -> std::io::Re
     w.flush()
 }
 
-/// One row of `tinymlp predict`'s output.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Prediction {
-    /// The first feature.
-    pub x0: f32,
-    /// The second feature.
-    pub x1: f32,
-    /// The model's probability of class 1.
-    pub probability: f32,
-    /// The class at threshold 0.5.
-    pub class: u8,
-}
-
-impl Prediction {
-    /// The prediction of class 1 with `probability` for the row `x`.
-    pub fn new(x: [f32; 2], probability: f32) -> Self {
-        Self { x0: x[0], x1: x[1], probability, class: u8::from(probability > 0.5) }
-    }
-}
-
-/// Writes predictions as CSV with the header `x0,x1,probability,class` (floats with enough
-/// digits to read back the same f32).
-pub fn write_predictions(writer: impl std::io::Write, rows: &[Prediction]) -> csv::Result<()> {
-    let mut w = csv::Writer::from_writer(writer);
-    for r in rows {
-        w.serialize(r)?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-/// Reads predictions written by [`write_predictions`].
-pub fn read_predictions(reader: impl std::io::Read) -> csv::Result<Vec<Prediction>> {
-    csv::Reader::from_reader(reader).deserialize().collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,17 +248,6 @@ mod tests {
         core.sort_by_key(key);
         assert_eq!(all, core);
         assert_eq!(moons(100, 0.1, 5), (train, test));
-    }
-
-    #[test]
-    fn predictions_round_trip_through_csv() {
-        let rows = [Prediction::new([0.5, -1.25], 0.75), Prediction::new([1e-7, 3.0], 2.5e-8)];
-        assert_eq!(rows.map(|r| r.class), [1, 0]);
-        let mut text = Vec::new();
-        write_predictions(&mut text, &rows).unwrap();
-        let text = String::from_utf8(text).unwrap();
-        assert_eq!(text.lines().take(2).collect::<Vec<_>>(), ["x0,x1,probability,class", "0.5,-1.25,0.75,1"]);
-        assert_eq!(read_predictions(text.as_bytes()).unwrap(), rows);
     }
 
     #[test]

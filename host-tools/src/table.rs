@@ -73,9 +73,10 @@ pub enum TableError {
     },
     /// The file's feature columns do not match the model's inputs.
     #[error(
-        "{path}: the model takes {expected} features ({}), the file has {found} feature columns ({})",
+        "{path}: the model takes {expected} features ({}), the file has {found} feature columns ({}){}",
         list(model_features),
-        list(file_features)
+        list(file_features),
+        if *found == *expected + 1 { " (if one of them is a label, name it with --label)" } else { "" }
     )]
     FeatureCount {
         /// The file.
@@ -299,7 +300,11 @@ pub fn parse_table(
             other => TableError::Csv { path: p(), line, message: format!("{other:?}") },
         }
     };
-    let header: Vec<String> = rdr.headers().map_err(csv_err)?.iter().map(str::to_owned).collect();
+    let mut header: Vec<String> = rdr.headers().map_err(csv_err)?.iter().map(str::to_owned).collect();
+    if let Some(first) = header.first_mut() {
+        // A byte-order mark, as spreadsheets write one, is not part of the name.
+        *first = first.trim_start_matches('\u{feff}').trim().to_owned();
+    }
     let mut seen = BTreeSet::new();
     for h in &header {
         if !seen.insert(h.as_str()) {
@@ -759,6 +764,7 @@ mod tests {
         assert_eq!(err("a,b,label\n1,2,\n", None), "d.csv, line 2, column `label`: empty label");
         assert_eq!(err("a,a,label\n1,2,0\n", None), "d.csv: the header names the column `a` twice");
         assert_eq!(err("a,b,label\n", None), "d.csv: no data rows");
+        assert_eq!(train("\u{feff}a,label\n1,x\n", None).unwrap().features, ["a"]);
         let wide: Vec<String> = (0..=MAX_FEATURES).map(|j| format!("f{j}")).collect();
         let text = format!("{},label\n", wide.join(","));
         assert_eq!(err(&text, None), "d.csv: 257 feature columns; a model takes at most 256");
@@ -785,7 +791,7 @@ mod tests {
         let e = parse_table("p,q,r\n1,2,3\n".as_bytes(), Path::new("d.csv"), cols(false)).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "d.csv: the model takes 2 features (`a`, `b`), the file has 3 feature columns (`p`, `q`, `r`)"
+            "d.csv: the model takes 2 features (`a`, `b`), the file has 3 feature columns (`p`, `q`, `r`) (if one of them is a label, name it with --label)"
         );
         let e = parse_table("p,q,r,s\n1,2,3,4\n".as_bytes(), Path::new("d.csv"), cols(true)).unwrap_err();
         assert!(e.to_string().starts_with("d.csv: no label column (looked for `y`)"), "{e}");

@@ -274,6 +274,12 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    if let Some(t) = &test_set {
+        let (mean, scale) = out.net.scaler();
+        for w in table::drift_warnings(&t.path, &t.features, &t.x, mean, scale) {
+            eprintln!("warning: {w}");
+        }
+    }
     let test = match (&test_set, &test_truth) {
         (Some(t), Some(truth)) => Some(score::score(&out.net, task, &classes, &t.x, truth)),
         _ => None,
