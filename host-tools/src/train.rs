@@ -1,5 +1,5 @@
 //! Training: any network of a [`Plan`] on rows of any width ([`fit`], what `tinymlp train`
-//! runs), and the tutorial's typed models ([`train`]).
+//! runs), and the tutorial's typed models ([`train()`]).
 
 use crate::data::Labelled;
 use crate::plan::Plan;
