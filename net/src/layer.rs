@@ -129,11 +129,11 @@ impl NetLayer {
         let (i, o) = (self.inputs(), self.outputs());
         match self {
             NetLayer::Dense { weight, bias, activation, .. } => {
-                for r in 0..n {
-                    let (xr, yr) = (&x[r * i..(r + 1) * i], &mut y[r * o..(r + 1) * o]);
-                    affine(weight, bias, i, xr, yr);
-                    if !logits {
-                        let z = yr.to_vec();
+                affine_rows(weight, bias, i, o, &x[..n * i], &mut y[..n * o]);
+                if !logits {
+                    let mut z = vec![0.0f32; o];
+                    for yr in y[..n * o].chunks_exact_mut(o) {
+                        z.copy_from_slice(yr);
                         activation.apply(&z, yr);
                     }
                 }
@@ -165,10 +165,9 @@ impl NetLayer {
         c.size(b, o);
         match self {
             NetLayer::Dense { weight, bias, activation, .. } => {
+                affine_rows(weight, bias, i, o, &x[..n * i], &mut c.aux[..n * o]);
                 for r in 0..n {
-                    let z = &mut c.aux[r * o..(r + 1) * o];
-                    affine(weight, bias, i, &x[r * i..(r + 1) * i], z);
-                    activation.apply(z, &mut c.y[r * o..(r + 1) * o]);
+                    activation.apply(&c.aux[r * o..(r + 1) * o], &mut c.y[r * o..(r + 1) * o]);
                 }
             }
             NetLayer::BatchNorm { gamma, beta, moving_mean, moving_variance, epsilon, .. } => {
@@ -360,6 +359,13 @@ impl NetLayer {
 pub(crate) fn affine(weight: &[f32], bias: &[f32], i: usize, x: &[f32], z: &mut [f32]) {
     for ((zo, w), b) in z.iter_mut().zip(weight.chunks_exact(i.max(1))).zip(bias) {
         *zo = dot(w, x) + b;
+    }
+}
+
+/// [`affine`] of many rows (`x`: rows of `i` values, `z`: rows of `o`).
+pub(crate) fn affine_rows(weight: &[f32], bias: &[f32], i: usize, o: usize, x: &[f32], z: &mut [f32]) {
+    for (xr, zr) in x.chunks_exact(i.max(1)).zip(z.chunks_exact_mut(o.max(1))) {
+        affine(weight, bias, i, xr, zr);
     }
 }
 
