@@ -114,6 +114,22 @@ pub enum TableError {
         /// The cell.
         value: String,
     },
+    /// A feature cell of a training file is text: perhaps the label column.
+    #[error(
+        "{path}, line {line}, column `{column}`: {value:?} is not a number (the label column is `{label}`; if `{column}` is the label, say --label {column})"
+    )]
+    TextFeature {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// Column name.
+        column: String,
+        /// The cell.
+        value: String,
+        /// The label column chosen.
+        label: String,
+    },
     /// A cell is NaN or infinite (or beyond f32).
     #[error("{path}, line {line}, column `{column}`: {value} is not a finite f32")]
     NotFinite {
@@ -398,11 +414,15 @@ pub fn parse_table(
         for &j in &feature_cols {
             let cell = &record[j];
             let column = || header[j].clone();
-            let value: f64 = cell.parse().map_err(|_| TableError::NotANumber {
-                path: p(),
-                line,
-                column: column(),
-                value: cell.to_owned(),
+            let value: f64 = cell.parse().map_err(|_| match (columns, label_col) {
+                (Columns::Training { label: None }, Some(l)) => TableError::TextFeature {
+                    path: p(),
+                    line,
+                    column: column(),
+                    value: cell.to_owned(),
+                    label: header[l].clone(),
+                },
+                _ => TableError::NotANumber { path: p(), line, column: column(), value: cell.to_owned() },
             })?;
             if !value.is_finite() || !(value as f32).is_finite() {
                 return Err(TableError::NotFinite {
@@ -632,11 +652,12 @@ pub fn class_targets(task: Task, classes: usize, y: &[usize]) -> Vec<Vec<f32>> {
         .collect()
 }
 
-/// Warnings when rows look unlike the training rows the model's scaler was fitted on:
-/// a column whose mean lies more than 4 of the scaler's scales from the scaler's mean, or
-/// whose spread is more than 4 times (or less than a quarter of) the scaler's scale; and
-/// rows that look standardised already while the scaler is not the identity (the model
-/// scales its inputs itself: feed it raw data).
+/// Warnings when rows look unlike the training rows the model's scaler was fitted on: a
+/// column whose mean lies more than 4 of the scaler's scales from the scaler's mean; a
+/// column more than 4 times as spread as the scaler's scale; a column that looks
+/// standardised (mean ≈ 0, spread ≈ 1) where the scale is far from 1; and rows that all
+/// look standardised while the scaler is not the identity (the model scales its inputs
+/// itself: feed it raw data). At most 5 column warnings, then how many more.
 pub fn drift_warnings(
     path: &Path,
     features: &[String],
@@ -658,24 +679,35 @@ pub fn drift_warnings(
         if (mu.abs() < 1e-3 && (s - 1.0).abs() < 1e-3) || s <= 0.0 {
             identity += 1;
         }
-        if m.abs() < 0.15 && (sd - 1.0).abs() < 0.15 {
+        let looks_standardised = m.abs() < 0.15 && (sd - 1.0).abs() < 0.15;
+        if looks_standardised {
             standardised += 1;
         }
-        if s > 0.0 {
-            let z = (m - mu).abs() / s;
-            let ratio = sd / s;
-            if z > 4.0 {
-                warnings.push(format!(
-                    "{}: column `{name}` has mean {m:.4}, {z:.1} scales from the training mean {mu:.4} (scale {s:.4})",
-                    path.display()
-                ));
-            } else if n >= 10 && !(0.25..=4.0).contains(&ratio) {
-                warnings.push(format!(
-                    "{}: column `{name}` has spread {sd:.4}, {ratio:.2} times the training scale {s:.4}",
-                    path.display()
-                ));
-            }
+        if s <= 0.0 {
+            continue;
         }
+        let (z, ratio) = ((m - mu).abs() / s, sd / s);
+        if z > 4.0 {
+            warnings.push(format!(
+                "{}: column `{name}` has mean {m:.4}, {z:.1} scales from the training mean {mu:.4} (scale {s:.4})",
+                path.display()
+            ));
+        } else if n >= 10 && ratio > 4.0 {
+            warnings.push(format!(
+                "{}: column `{name}` has spread {sd:.4}, {ratio:.1} times the training scale {s:.4}",
+                path.display()
+            ));
+        } else if n >= 10 && looks_standardised && !(0.25..=4.0).contains(&s) {
+            warnings.push(format!(
+                "{}: column `{name}` looks standardised (mean {m:.4}, spread {sd:.4}) but the training scale is {s:.4}",
+                path.display()
+            ));
+        }
+    }
+    if warnings.len() > 5 {
+        let more = warnings.len() - 5;
+        warnings.truncate(5);
+        warnings.push(format!("{}: … and {more} more columns like these", path.display()));
     }
     if n >= 10 && standardised == features.len() && identity < features.len() {
         warnings.push(format!(
@@ -759,7 +791,14 @@ mod tests {
             "d.csv, line 3, column `b`: inf is not a finite f32"
         );
         assert_eq!(err("a,b,label\n1,1e39,0\n", None), "d.csv, line 2, column `b`: 1e39 is not a finite f32");
-        assert_eq!(err("a,b,label\n1,x,0\n", None), "d.csv, line 2, column `b`: \"x\" is not a number");
+        assert_eq!(
+            err("a,b,label\n1,x,0\n", Some("label")),
+            "d.csv, line 2, column `b`: \"x\" is not a number"
+        );
+        assert_eq!(
+            err("kind,b,c\nx,1,0\n", None),
+            "d.csv, line 2, column `kind`: \"x\" is not a number (the label column is `c`; if `kind` is the label, say --label kind)"
+        );
         assert_eq!(err("a,b,label\n1,2\n", None), "d.csv, line 2: expected 3 columns, found 2");
         assert_eq!(err("a,b,label\n1,2,\n", None), "d.csv, line 2, column `label`: empty label");
         assert_eq!(err("a,a,label\n1,2,0\n", None), "d.csv: the header names the column `a` twice");
@@ -865,5 +904,12 @@ mod tests {
         let w = drift_warnings(Path::new("d.csv"), &names, &scaled, &mean, &scale);
         assert!(w[0].starts_with("d.csv: column `a` has mean"), "{w:?}");
         assert!(w.last().unwrap().contains("as if standardised already"), "{w:?}");
+        // Raw rows for a scaler fitted on standardised ones: far more spread.
+        let w = drift_warnings(Path::new("d.csv"), &names, &raw, &[0.0, 5.95], &[1.0, 0.01]);
+        assert!(w[0].contains("column `a` has mean 109.5000, 109.5 scales"), "{w:?}");
+        assert!(w[1].contains("column `b` has spread"), "{w:?}");
+        // A column constant in the rows, whatever its training spread, is no warning.
+        let flat: Vec<Vec<f32>> = raw.iter().map(|r| vec![r[0], 6.0]).collect();
+        assert!(drift_warnings(Path::new("d.csv"), &names, &flat, &mean, &scale).is_empty());
     }
 }
