@@ -7,8 +7,8 @@ use std::path::Path;
 use thiserror::Error;
 use tinymlp::{Activation, Init};
 
-/// Widest dense layer (the widest row of `tinymlp-net`).
-pub const MAX_UNITS: usize = 256;
+/// Widest hidden dense layer ([`tinymlp_net::MAX_UNITS`]).
+pub const MAX_UNITS: usize = tinymlp_net::MAX_UNITS;
 
 /// Keras' BatchNormalization defaults.
 pub const BN_MOMENTUM: f32 = 0.99;
@@ -644,10 +644,10 @@ mod tests {
                 activation_names()
             )
         );
-        assert_eq!(e("0:relu"), "--layers: layer 1 (`0:relu`): a dense layer has 1 to 256 units, got 0");
+        assert_eq!(e("0:relu"), "--layers: layer 1 (`0:relu`): a dense layer has 1 to 65536 units, got 0");
         assert_eq!(
-            e("300:relu"),
-            "--layers: layer 1 (`300:relu`): a dense layer has 1 to 256 units, got 300"
+            e("70000:relu"),
+            "--layers: layer 1 (`70000:relu`): a dense layer has 1 to 65536 units, got 70000"
         );
         assert!(e("64").contains("give the activation: `64:relu`"));
         assert!(e("64:relu:0.1").contains("`relu` takes no parameter"));
