@@ -385,7 +385,11 @@ pub fn run(a: Args) -> Result<()> {
             )
         }
     };
-    println!("epochs run {}{best}; {figures}; {ms_per_epoch:.2} ms per epoch", r.epochs_run);
+    println!(
+        "epochs run {}{best}; {figures}; {ms_per_epoch:.2} ms per epoch; model id {:#010x}",
+        r.epochs_run,
+        model.id()?
+    );
     let mut files = vec!["model.json", "history.csv", "history.json", "report.json"];
     if out.checkpoint.is_some() {
         files.insert(1, "checkpoint.json");
