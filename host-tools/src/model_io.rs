@@ -506,4 +506,55 @@ mod tests {
         assert!(text.contains("other.json: not one of the tutorial's models (as the seed MLP: "), "{text}");
         assert!(text.contains("; as the plain MLP: ") && text.contains("; as the perceptron: "), "{text}");
     }
+
+    #[test]
+    fn any_model_file_loads_with_its_metadata() {
+        use serde_json::json;
+        use tinymlp_net::LayerSpec;
+        let dir = tempfile::tempdir().unwrap();
+        let mut net = Net::new(
+            3,
+            &[
+                LayerSpec::Dense { units: 5, activation: tinymlp::Activation::Tanh },
+                LayerSpec::Dense { units: 4, activation: tinymlp::Activation::Softmax },
+            ],
+        )
+        .unwrap();
+        net.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(1));
+        let bare = Model::describe(net.clone());
+        assert_eq!(
+            (bare.task, bare.classes.len(), bare.features.clone()),
+            (Task::Multiclass, 4, vec!["x0".to_string(), "x1".into(), "x2".into()])
+        );
+        let model = Model {
+            classes: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+            features: vec!["p".into(), "q".into(), "r".into()],
+            label: "kind".into(),
+            ..bare.clone()
+        };
+        let path = dir.path().join("m.json");
+        model.save(&path, FileFormat::Json, &model.metadata(&[("seed", json!(7))]), "test").unwrap();
+        let loaded = load(&path).unwrap();
+        assert_eq!(loaded.other, vec![("seed".to_string(), json!(7))]);
+        assert_eq!(Model { other: Vec::new(), ..loaded }, model);
+        // The binary form: the network, the default description.
+        let bin = dir.path().join("m.bin");
+        model.save(&bin, FileFormat::Bin, &[], "test").unwrap();
+        assert_eq!(load(&bin).unwrap(), bare);
+        // Metadata that contradicts the network.
+        let bad = |meta: &[(&str, serde_json::Value)], want: &str| {
+            let m: Vec<(String, serde_json::Value)> =
+                meta.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+            model.save(&path, FileFormat::Json, &m, "test").unwrap();
+            let e = load(&path).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("{}: ", path.display())) && e.contains(want), "{e}");
+        };
+        bad(
+            &[("classes", json!(["a", "b"]))],
+            "metadata `classes` names 2 classes; a multiclass model with 4 outputs has 4",
+        );
+        bad(&[("features", json!(["p"]))], "metadata `features` names 1 columns; the model has 3 inputs");
+        bad(&[("task", json!("binary"))], "a binary model has 1 output, this one has 4");
+        bad(&[("task", json!("ranking"))], "metadata `task` must be binary, multiclass or regression");
+    }
 }
