@@ -40,3 +40,10 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "tests"
 cargo test -p tinymlp --features micromath --locked --lib math::
 cargo test --workspace --locked
+step "fuzzing: every target for 60 s (nightly, cargo-fuzz)"
+rustup toolchain install nightly --profile minimal >/dev/null
+command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --version 0.13.2 --locked --quiet
+for target in read_bin read_json; do
+    (cd core/fuzz && cargo +nightly fuzz run "$target" -- -max_total_time=60 -print_final_stats=1 2>&1 | tail -3)
+done
+(cd protocol/fuzz && cargo +nightly fuzz run frames -- -max_total_time=60 -print_final_stats=1 2>&1 | tail -3)

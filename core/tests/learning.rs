@@ -222,3 +222,22 @@ fn a_kernel_bound_changes_no_bit_and_no_refusal() {
         assert_eq!(refusals > 0, lr > 1e37, "lr {lr}: {refusals} refusals");
     }
 }
+
+/// A batch whose variance overflows leaves the loss finite (BatchNorm divides by an
+/// infinite standard deviation) but would make the moving variance infinite: the step is
+/// refused whole, and the model keeps its weights and statistics.
+#[test]
+fn a_step_that_would_poison_batchnorm_statistics_is_refused() {
+    type Net = Sequential![Dense<1, 2>, BatchNorm<2>, Dense<2, 1>];
+    let mut net: Net = sequential![
+        Dense::from_parts([[1e20], [-1e20]], [0.0; 2], Activation::Linear),
+        BatchNorm::new(),
+        Dense::new(Activation::Sigmoid)
+    ];
+    let before = net.clone();
+    let mut trainer = Trainer::<Net, 4>::new(Loss::BinaryCrossEntropy);
+    let result =
+        trainer.step(&mut net, &mut Sgd::new(0.1), &[[1.0], [-1.0]], &[[1.0], [0.0]], &mut NoDropout);
+    assert_eq!(result, Err(StepError::NonFiniteStatistics));
+    assert_eq!(net, before);
+}

@@ -362,3 +362,62 @@ fn model_ids_tell_models_apart_and_match_the_stored_crc() {
     nan.tail.head.bias[0] = f32::NAN;
     assert!(matches!(model_id(&nan), Err(ModelError::NotFinite { layer: 1, tensor: "bias", index: 0 })));
 }
+
+/// Every bit of every layer descriptor flipped, the CRC recomputed: a file the reader
+/// accepts is exactly the file of the model it loads (no ignored byte lets two files be
+/// one model), and every other is refused with an error.
+#[test]
+fn every_descriptor_bit_matters() {
+    let m = trained();
+    let good = bin_of(&m);
+    let layers = <SeedMlp as Layer>::LAYERS;
+    let (mut accepted, mut refused) = (0, 0);
+    for byte in 12..12 + 20 * layers {
+        for bit in 0..8 {
+            let mut f = good.clone();
+            f[byte] ^= 1 << bit;
+            let body = f.len() - 4;
+            let crc = crc32(&f[..body]);
+            f[body..].copy_from_slice(&crc.to_le_bytes());
+            let mut loaded = seed_mlp();
+            match read_bin(&f, &mut loaded) {
+                Ok(()) => {
+                    accepted += 1;
+                    assert_eq!(
+                        bin_of(&loaded),
+                        f,
+                        "byte {byte} bit {bit}: accepted, but not this model's file"
+                    );
+                }
+                Err(_) => refused += 1,
+            }
+        }
+    }
+    // Only the option floats (momentum, epsilon, rate) take other valid values.
+    assert!(refused > accepted, "{accepted} accepted, {refused} refused");
+}
+
+/// Numbers outside JSON's grammar are refused at their byte; a byte-order mark is skipped.
+#[test]
+fn json_numbers_follow_the_grammar_and_errors_give_the_offset() {
+    let text = handwritten();
+    let at = text.find("0.5").expect("the handwritten file has 0.5");
+    for bad in [".5", "+0.5", "00.5", "0.", "-", "1e", "-.5"] {
+        let mut t = text.clone();
+        t.replace_range(at..at + 3, bad);
+        let err = json_err(&t, small());
+        assert!(
+            matches!(err, ModelError::Json { offset, .. } if offset == at),
+            "{bad}: {err:?} (expected an error at byte {at})"
+        );
+        assert!(err.to_string().contains(&format!("byte {at}")), "{err}");
+    }
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(text.as_bytes());
+    let (mut a, mut b) = (small(), small());
+    read_json(text.as_bytes(), &mut a).unwrap();
+    read_json(&with_bom, &mut b).unwrap();
+    assert_eq!(bits(&a), bits(&b));
+    let err = json_err(&format!("{text} x"), small());
+    assert!(matches!(err, ModelError::TrailingData { offset } if offset == text.len() + 1), "{err:?}");
+}

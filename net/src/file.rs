@@ -106,6 +106,7 @@ fn shape_of_bin(b: &[u8]) -> Option<Net> {
 /// The network a JSON file describes (`None` when it cannot make one: the core's reader
 /// then says what is wrong, with its position).
 fn shape_of_json(b: &[u8]) -> Option<Net> {
+    let b = b.strip_prefix(tinymlp::io::BOM).unwrap_or(b);
     let doc: serde_json::Value = serde_json::from_slice(b).ok()?;
     let layers = doc.get("layers")?.as_array()?;
     let num = |l: &serde_json::Value, k: &str| l.get(k).and_then(serde_json::Value::as_f64);

@@ -334,6 +334,22 @@ impl NetLayer {
         }
     }
 
+    /// `true` when [`NetLayer::commit`] would leave the moving statistics finite.
+    pub(crate) fn commit_is_finite(&self, c: &LayerCache) -> bool {
+        match self {
+            NetLayer::BatchNorm { moving_mean, moving_variance, momentum, units, .. } => {
+                c.frozen
+                    || c.mean.len() != *units
+                    || (0..*units).all(|j| {
+                        let m = moving_mean[j] * *momentum + c.mean[j] * (1.0 - *momentum);
+                        let v = moving_variance[j] * *momentum + c.var[j] * (1.0 - *momentum);
+                        m.is_finite() && v.is_finite()
+                    })
+            }
+            _ => true,
+        }
+    }
+
     /// Fresh parameters, as the core's layers draw them.
     pub(crate) fn init<R: tinymlp::rand_core::Rng>(&mut self, init: Option<Init>, rng: &mut R) {
         match self {

@@ -510,6 +510,10 @@ impl Train for Net {
         }
     }
 
+    fn commit_is_finite<const B: usize>(&self, cache: &NetCache<B>) -> bool {
+        self.layers.iter().zip(&cache.layers).all(|(l, c)| l.commit_is_finite(c))
+    }
+
     fn outputs<const B: usize>(cache: &NetCache<B>) -> &[Row; B] {
         &cache.out
     }

@@ -223,6 +223,9 @@ pub fn read_bin<M: Layer>(bytes: &[u8], model: &mut M) -> Result<(), ModelError>
             problem = Some(ModelError::Activation { layer, file: Name::new(name), program: a.name() });
         } else if let Some(e) = check_options(layer, &info.kind, f32_at(d, 12), f32_at(d, 16)) {
             problem = Some(e);
+        } else if let Some(i) = nonzero_reserved(&info.kind, d) {
+            let offset = HEADER + DESCRIPTOR * layer + i;
+            problem = Some(ModelError::NonZero { layer, offset });
         }
         if problem.is_some() {
             return;
@@ -272,6 +275,22 @@ pub fn read_bin<M: Layer>(bytes: &[u8], model: &mut M) -> Result<(), ModelError>
         layer += 1;
     });
     Ok(())
+}
+
+/// The first byte of descriptor `d` that the format says is zero and is not: the reserved
+/// bytes, the activation code of a layer that is not dense, and the options a kind does
+/// not have (the second of dense and dropout, both of normalization). Every other byte is
+/// compared with the program's layer or range-checked, so two files that differ anywhere
+/// are two different models or one is refused.
+fn nonzero_reserved(kind: &LayerKind, d: &[u8]) -> Option<usize> {
+    // (first, last + 1) of each zero run.
+    let zero: &[(usize, usize)] = match kind {
+        LayerKind::Dense(_) => &[(2, 4), (16, 20)],
+        LayerKind::BatchNorm { .. } => &[(1, 4)],
+        LayerKind::Dropout { .. } => &[(1, 4), (16, 20)],
+        LayerKind::Normalization => &[(1, 4), (12, 20)],
+    };
+    zero.iter().flat_map(|&(a, b)| a..b).find(|&i| d[i] != 0)
 }
 
 fn check_options(layer: usize, kind: &LayerKind, a: f32, b: f32) -> Option<ModelError> {

@@ -25,6 +25,14 @@ pub enum ModelError {
         /// Deepest nesting accepted.
         max: usize,
     },
+    /// Not JSON: the first byte that breaks the grammar, and how.
+    #[cfg(feature = "json")]
+    Json {
+        /// Byte offset in the file (after a byte-order mark, if any).
+        offset: usize,
+        /// What is wrong there.
+        what: super::json_syntax::JsonFault,
+    },
     /// Not JSON, or JSON cut short (`serde-json-core`'s diagnosis).
     #[cfg(feature = "json")]
     Syntax(serde_json_core::de::Error),
@@ -144,6 +152,14 @@ pub enum ModelError {
         /// Layer index.
         layer: usize,
     },
+    /// A byte the binary format says is zero (a reserved byte, an option the layer does
+    /// not have) is not.
+    NonZero {
+        /// Layer index.
+        layer: usize,
+        /// Byte offset in the file.
+        offset: usize,
+    },
 }
 
 /// A layer's kind and sizes, for architecture errors.
@@ -185,6 +201,9 @@ impl fmt::Display for ModelError {
             }
             #[cfg(feature = "json")]
             ModelError::Syntax(e) => write!(f, "malformed JSON: {e}"),
+            ModelError::Json { offset, what } => {
+                write!(f, "malformed JSON at byte {offset}: {}", what.describe())
+            }
             ModelError::TrailingData { offset } => {
                 write!(f, "unexpected data after the model, from byte {offset}")
             }
@@ -241,6 +260,12 @@ impl fmt::Display for ModelError {
             ),
             ModelError::UnexpectedScaler => {
                 f.write_str("the file has an input scaler but the program's model has no Normalization layer")
+            }
+            ModelError::NonZero { layer, offset } => {
+                write!(
+                    f,
+                    "layer {layer}: byte {offset} must be 0 (reserved, or an option this layer does not have)"
+                )
             }
         }
     }

@@ -218,35 +218,6 @@ impl Serialize for TensorSer<'_, '_> {
     }
 }
 
-/// The deepest `[`/`{` nesting of JSON text (brackets inside strings do not count);
-/// `Err` at the first bracket deeper than `max`.
-fn check_depth(bytes: &[u8], max: usize) -> Result<(), ModelError> {
-    let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_str {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_str = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > max {
-                    return Err(ModelError::TooDeep { offset: i, max });
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
 /// Summary of a JSON file that was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct JsonInfo {
@@ -266,9 +237,19 @@ pub fn read_json<M: Layer>(bytes: &[u8], model: &mut M) -> Result<JsonInfo, Mode
     if bytes.len() > max {
         return Err(ModelError::TooLarge { len: bytes.len(), max });
     }
-    check_depth(bytes, MAX_DEPTH)?;
-    parse(bytes, model, false)?;
-    let info = parse(bytes, model, true)?;
+    // A UTF-8 byte-order mark (some editors write one) is skipped, as RFC 8259 allows.
+    let skip = if bytes.starts_with(super::BOM) { super::BOM.len() } else { 0 };
+    let shift = |e: ModelError| match e {
+        ModelError::Json { offset, what } => ModelError::Json { offset: offset + skip, what },
+        ModelError::TooDeep { offset, max } => ModelError::TooDeep { offset: offset + skip, max },
+        ModelError::TrailingData { offset } => ModelError::TrailingData { offset: offset + skip },
+        e => e,
+    };
+    let body = &bytes[skip..];
+    super::check_json(body, MAX_DEPTH).map_err(shift)?;
+    parse(body, model, false).map_err(shift)?;
+    let mut info = parse(body, model, true).map_err(shift)?;
+    info.len += skip;
     if !info.scaler {
         // A file without a scaler means unscaled inputs: the identity.
         let mut first = true;

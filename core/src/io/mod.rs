@@ -8,6 +8,8 @@ mod error;
 mod fixed_check;
 #[cfg(feature = "json")]
 mod json;
+#[cfg(feature = "json")]
+mod json_syntax;
 mod name;
 #[cfg(feature = "host")]
 mod rust;
@@ -21,6 +23,8 @@ pub use error::{ModelError, Shape};
 pub use json::{
     FORMAT, JsonInfo, MAX_DEPTH, Meta, VERSION, max_json_len, model_max_json_len, read_json, write_json,
 };
+#[cfg(feature = "json")]
+pub use json_syntax::{BOM, JsonFault, check_json};
 pub use name::Name;
 #[cfg(feature = "host")]
 pub use rust::write_rust;

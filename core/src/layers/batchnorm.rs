@@ -146,6 +146,15 @@ impl<const N: usize, K: Kernel> BatchNorm<N, K> {
         }
     }
 
+    /// Moving mean and variance of feature `j` with the batch statistics of `cache` folded in.
+    #[inline]
+    fn folded<const B: usize>(&self, cache: &BatchNormCache<N, B>, j: usize) -> (f32, f32) {
+        (
+            self.moving_mean[j] * self.momentum + cache.mean[j] * (1.0 - self.momentum),
+            self.moving_variance[j] * self.momentum + cache.var[j] * (1.0 - self.momentum),
+        )
+    }
+
     fn moving_inv_std(&self) -> [f32; N] {
         core::array::from_fn(|j| 1.0 / K::sqrt(self.moving_variance[j] + self.epsilon))
     }
@@ -319,10 +328,16 @@ impl<const N: usize, K: Kernel> Train for BatchNorm<N, K> {
             return;
         }
         for j in 0..N {
-            self.moving_mean[j] = self.moving_mean[j] * self.momentum + cache.mean[j] * (1.0 - self.momentum);
-            self.moving_variance[j] =
-                self.moving_variance[j] * self.momentum + cache.var[j] * (1.0 - self.momentum);
+            (self.moving_mean[j], self.moving_variance[j]) = self.folded(cache, j);
         }
+    }
+
+    fn commit_is_finite<const B: usize>(&self, cache: &BatchNormCache<N, B>) -> bool {
+        cache.frozen
+            || (0..N).all(|j| {
+                let (m, v) = self.folded(cache, j);
+                m.is_finite() && v.is_finite()
+            })
     }
 
     fn outputs<const B: usize>(cache: &BatchNormCache<N, B>) -> &[[f32; N]; B] {

@@ -154,6 +154,10 @@ impl<Head: Train, Tail: Train<Input = Head::Output>> Train for Chain<Head, Tail>
         self.tail.commit(&cache.1);
     }
 
+    fn commit_is_finite<const B: usize>(&self, cache: &Self::Cache<B>) -> bool {
+        self.head.commit_is_finite(&cache.0) && self.tail.commit_is_finite(&cache.1)
+    }
+
     fn outputs<const B: usize>(cache: &Self::Cache<B>) -> &[Self::Output; B] {
         Tail::outputs(&cache.1)
     }

@@ -278,6 +278,12 @@ pub trait Train: Layer {
     /// when the step's loss and gradients were finite.
     fn commit<const B: usize>(&mut self, _cache: &Self::Cache<B>) {}
 
+    /// `true` when [`Train::commit`] with `cache` would leave every statistic finite. The
+    /// trainer asks before it applies a step, so a diverging batch is refused whole.
+    fn commit_is_finite<const B: usize>(&self, _cache: &Self::Cache<B>) -> bool {
+        true
+    }
+
     /// The output rows of the last training forward pass.
     fn outputs<const B: usize>(cache: &Self::Cache<B>) -> &[Self::Output; B];
 

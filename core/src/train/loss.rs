@@ -54,14 +54,28 @@ impl Loss {
 
     /// The loss of one sample with outputs `y` and targets `t`; `logits` are the
     /// pre-activations and the output activation, used when they fuse with the loss.
+    ///
+    /// Finite whenever the outputs (or fused logits) and targets are: a value beyond the
+    /// `f32` range (a logit near ±3.4e38, an output whose square overflows) saturates at
+    /// `f32::MAX`. A NaN or infinite input gives a NaN or infinite loss, never a number.
     pub fn sample(self, y: &[f32], t: &[f32], logits: Option<(&[f32], Activation)>) -> f32 {
+        let s = self.sample_unsaturated(y, t, logits);
+        let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
+        let inputs = match logits.filter(|(_, a)| self.fuses_with(Some(*a))) {
+            Some((z, _)) => finite(z),
+            None => finite(y),
+        } && finite(t);
+        if !s.is_finite() && inputs { f32::MAX } else { s }
+    }
+
+    fn sample_unsaturated(self, y: &[f32], t: &[f32], logits: Option<(&[f32], Activation)>) -> f32 {
         let k = y.len().max(1) as f32;
         let fused = logits.filter(|(_, a)| self.fuses_with(Some(*a))).map(|(z, _)| z);
         match (self, fused) {
             (Loss::BinaryCrossEntropy, Some(z)) => {
                 let mut s = 0.0;
                 for (&zi, &ti) in z.iter().zip(t) {
-                    // max(z, 0) − z·t + ln(1 + e^−|z|): exact for every z.
+                    // max(z, 0) − z·t + ln(1 + e^−|z|): no overflow for t in [0, 1].
                     s += (if zi > 0.0 { zi } else { 0.0 }) - zi * ti + ln_1p(exp(-zi.abs()));
                 }
                 s / k
@@ -192,6 +206,32 @@ fn clip(p: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finite_for_every_finite_logit_and_output() {
+        let huge = [f32::MAX, -f32::MAX, 1e38, -1e38, 0.0];
+        for &a in &huge {
+            for &b in &huge {
+                for t in [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]] {
+                    let z = [a, b];
+                    let cce = Loss::CategoricalCrossEntropy.sample(&z, &t, Some((&z, Activation::Softmax)));
+                    assert!(cce.is_finite() && cce >= 0.0, "cce {z:?} {t:?}: {cce}");
+                    let bce = Loss::BinaryCrossEntropy.sample(&z, &t, Some((&z, Activation::Sigmoid)));
+                    assert!(bce.is_finite() && bce >= 0.0, "bce {z:?} {t:?}: {bce}");
+                    let mse = Loss::MeanSquaredError.sample(&z, &t, None);
+                    assert!(mse.is_finite() && mse >= 0.0, "mse {z:?} {t:?}: {mse}");
+                }
+            }
+        }
+        // NaN and infinite inputs are not numbers: they stay non-finite.
+        let z = [f32::INFINITY, 0.0];
+        assert!(
+            !Loss::CategoricalCrossEntropy
+                .sample(&z, &[1.0, 0.0], Some((&z, Activation::Softmax)))
+                .is_finite()
+        );
+        assert!(Loss::MeanSquaredError.sample(&[f32::NAN], &[0.0], None).is_nan());
+    }
 
     #[test]
     fn binary_cross_entropy_published_values() {

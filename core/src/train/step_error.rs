@@ -19,6 +19,9 @@ pub enum StepError {
     NonFiniteGradient,
     /// The optimiser's update would make a parameter (or its state) NaN or infinite.
     NonFiniteWeights,
+    /// Folding the batch's statistics into BatchNorm's moving mean or variance would make
+    /// one NaN or infinite (a diverging network whose loss may still look finite).
+    NonFiniteStatistics,
 }
 
 impl fmt::Display for StepError {
@@ -35,6 +38,10 @@ impl fmt::Display for StepError {
             ),
             StepError::NonFiniteWeights => f.write_str(
                 "the update would make a weight non-finite: training diverged (lower the learning rate)",
+            ),
+            StepError::NonFiniteStatistics => f.write_str(
+                "the batch statistics would make a BatchNorm moving mean or variance non-finite: \
+                 training diverged (lower the learning rate)",
             ),
         }
     }

@@ -148,6 +148,9 @@ impl<M: Train, const B: usize, K: Kernel> Trainer<M, B, K> {
         if !bound.is_finite() && !self.grads.all_finite() {
             return Err(StepError::NonFiniteGradient);
         }
+        if !model.commit_is_finite(&self.cache) {
+            return Err(StepError::NonFiniteStatistics);
+        }
         opt.step::<K>(model, &self.grads, bound)?;
         self.commit(model);
         Ok(loss)
