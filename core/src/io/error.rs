@@ -201,6 +201,7 @@ impl fmt::Display for ModelError {
             }
             #[cfg(feature = "json")]
             ModelError::Syntax(e) => write!(f, "malformed JSON: {e}"),
+            #[cfg(feature = "json")]
             ModelError::Json { offset, what } => {
                 write!(f, "malformed JSON at byte {offset}: {}", what.describe())
             }
