@@ -53,7 +53,11 @@ impl<M: Layer> fmt::Display for Summary<'_, M> {
         });
         result?;
         writeln!(f, "{rule}")?;
-        let (t, n) = (M::TRAINABLE, M::NON_TRAINABLE);
+        let (mut t, mut n) = (0, 0);
+        self.0.describe(&mut |info| {
+            t += info.trainable;
+            n += info.non_trainable;
+        });
         writeln!(f, " Total params: {} ({})", Thousands(t + n), Bytes((t + n) * 4))?;
         writeln!(f, " Trainable params: {} ({})", Thousands(t), Bytes(t * 4))?;
         writeln!(f, " Non-trainable params: {} ({})", Thousands(n), Bytes(n * 4))?;

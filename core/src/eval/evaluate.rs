@@ -44,7 +44,7 @@ pub fn evaluate<M: Layer>(model: &M, x: &[M::Input], t: &[M::Output], loss: Loss
     let activation = model.output_activation();
     let mut acc = Accuracy::new();
     let mut auc = AucApprox::new();
-    let binary = loss == Loss::BinaryCrossEntropy && M::Output::LEN == 1;
+    let binary = loss == Loss::BinaryCrossEntropy && t[0].as_slice().len() == 1;
     let mut total = 0.0f32;
     // The logits of 32 rows at a time (batched: the same bits as row by row).
     let mut zs = [M::Output::ZERO; 32];

@@ -34,6 +34,31 @@ pub const fn bin_len<M: Layer>() -> usize {
     HEADER + DESCRIPTOR * M::LAYERS + 4 * (M::TRAINABLE + M::NON_TRAINABLE) + 4
 }
 
+/// Layers and stored values of `model`, counted from its description: [`bin_len`]'s
+/// quantities for a model whose shape is chosen at run time as well.
+pub fn counts<M: Layer + ?Sized>(model: &M) -> (usize, usize) {
+    let (mut layers, mut values) = (0, 0);
+    model.describe(&mut |info| {
+        layers += 1;
+        values += info.trainable + info.non_trainable;
+    });
+    (layers, values)
+}
+
+/// Bytes of the binary file of `model` (equal to [`bin_len`] for a model with a
+/// compile-time shape).
+///
+/// ```
+/// use tinymlp::io::{bin_len, model_bin_len};
+/// use tinymlp::{Activation, Dense};
+/// let a = Dense::<2, 3>::new(Activation::Relu);
+/// assert_eq!(model_bin_len(&a), bin_len::<Dense<2, 3>>());
+/// ```
+pub fn model_bin_len<M: Layer + ?Sized>(model: &M) -> usize {
+    let (layers, values) = counts(model);
+    HEADER + DESCRIPTOR * layers + 4 * values + 4
+}
+
 fn descriptor(info: &LayerInfo) -> [u8; DESCRIPTOR] {
     let (act, a, b) = match info.kind {
         LayerKind::Dense(act) => (act.code(), act.alpha().unwrap_or(0.0), 0.0),
@@ -54,10 +79,13 @@ fn descriptor(info: &LayerInfo) -> [u8; DESCRIPTOR] {
 /// Produces the bytes of the binary form of `model`, CRC excluded, piece by piece (the
 /// CRC-32 of all of them follows in a file).
 pub fn emit_bin<M: Layer>(model: &M, out: &mut dyn FnMut(&[u8])) -> Result<(), ModelError> {
-    let values = M::TRAINABLE + M::NON_TRAINABLE;
+    let (layers, values) = counts(model);
+    if layers > u16::MAX as usize || values > u32::MAX as usize {
+        return Err(ModelError::BufferTooSmall);
+    }
     out(&MAGIC);
     out(&VERSION.to_le_bytes());
-    out(&(M::LAYERS as u16).to_le_bytes());
+    out(&(layers as u16).to_le_bytes());
     out(&(values as u32).to_le_bytes());
     model.describe(&mut |info| out(&descriptor(&info)));
     let (mut layer, mut bad) = (0, None);
@@ -89,7 +117,7 @@ pub fn emit_bin<M: Layer>(model: &M, out: &mut dyn FnMut(&[u8])) -> Result<(), M
 /// assert_eq!(a, b);
 /// ```
 pub fn write_bin<M: Layer>(model: &M, buf: &mut [u8]) -> Result<usize, ModelError> {
-    let len = bin_len::<M>();
+    let len = model_bin_len(model);
     if buf.len() < len {
         return Err(ModelError::BufferTooSmall);
     }
@@ -142,7 +170,8 @@ fn shape_of(info: &LayerInfo) -> Shape {
 /// then writes. On any error `model` is unchanged.
 pub fn read_bin<M: Layer>(bytes: &[u8], model: &mut M) -> Result<(), ModelError> {
     super::fixed_check::refuse_fixed(model)?;
-    let expected = bin_len::<M>();
+    let (program_layers, _) = counts(model);
+    let expected = model_bin_len(model);
     if bytes.len() < HEADER {
         return Err(ModelError::Truncated { len: bytes.len(), expected });
     }
@@ -170,8 +199,8 @@ pub fn read_bin<M: Layer>(bytes: &[u8], model: &mut M) -> Result<(), ModelError>
     if stored != computed {
         return Err(ModelError::BadChecksum { stored, computed });
     }
-    if layers != M::LAYERS {
-        return Err(ModelError::LayerCount { file: layers, program: M::LAYERS });
+    if layers != program_layers {
+        return Err(ModelError::LayerCount { file: layers, program: program_layers });
     }
     // Compare every descriptor, then validate every value, before writing anything.
     let mut problem = None;

@@ -21,6 +21,12 @@ pub const fn max_json_len<M: Layer>() -> usize {
     (M::TRAINABLE + M::NON_TRAINABLE) * 48 + 65_536
 }
 
+/// [`max_json_len`] of `model`, counted from its description (for a model whose shape is
+/// chosen at run time as well).
+pub fn model_max_json_len<M: Layer + ?Sized>(model: &M) -> usize {
+    super::binary::counts(model).1.saturating_mul(48).saturating_add(65_536)
+}
+
 /// A metadata value: training figures and provenance written with the model.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Meta<'a> {
@@ -30,6 +36,8 @@ pub enum Meta<'a> {
     Float(f64),
     /// Text (model name, tool version).
     Text(&'a str),
+    /// A list of texts (class names, feature names), written as a JSON array.
+    Texts(&'a [&'a str]),
 }
 
 impl Serialize for Meta<'_> {
@@ -38,6 +46,7 @@ impl Serialize for Meta<'_> {
             Meta::Int(v) => s.serialize_i64(v),
             Meta::Float(v) => s.serialize_f64(v),
             Meta::Text(v) => s.serialize_str(v),
+            Meta::Texts(v) => v.serialize(s),
         }
     }
 }
@@ -253,7 +262,7 @@ pub struct JsonInfo {
 /// must be known.
 pub fn read_json<M: Layer>(bytes: &[u8], model: &mut M) -> Result<JsonInfo, ModelError> {
     super::fixed_check::refuse_fixed(model)?;
-    let max = max_json_len::<M>();
+    let max = model_max_json_len(model);
     if bytes.len() > max {
         return Err(ModelError::TooLarge { len: bytes.len(), max });
     }

@@ -14,11 +14,13 @@ mod rust;
 #[cfg(feature = "store")]
 pub mod store;
 
-pub use binary::{MAGIC, bin_len, emit_bin, model_id, read_bin, write_bin};
+pub use binary::{MAGIC, bin_len, counts, emit_bin, model_bin_len, model_id, read_bin, write_bin};
 pub use crc::{Crc32, crc32};
 pub use error::{ModelError, Shape};
 #[cfg(feature = "json")]
-pub use json::{FORMAT, JsonInfo, MAX_DEPTH, Meta, VERSION, max_json_len, read_json, write_json};
+pub use json::{
+    FORMAT, JsonInfo, MAX_DEPTH, Meta, VERSION, max_json_len, model_max_json_len, read_json, write_json,
+};
 pub use name::Name;
 #[cfg(feature = "host")]
 pub use rust::write_rust;

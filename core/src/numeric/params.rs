@@ -20,6 +20,14 @@ pub trait Params {
         false
     }
 
+    /// Gives `self` the slices' lengths of `like`, zero-filled, when they differ: an
+    /// optimiser's state takes its gradients' shape on its first step. Nothing to do for
+    /// types whose shape is fixed at compile time (the default); a network whose shape is
+    /// chosen at run time allocates here.
+    fn shape_like(&mut self, like: &Self) {
+        let _ = like;
+    }
+
     /// Sets every value to zero (gradients before a new batch).
     fn fill_zero(&mut self) {
         for i in 0..Self::SLICES {

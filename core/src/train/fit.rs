@@ -169,7 +169,8 @@ impl<M: Train, const B: usize, K: Kernel> Trainer<M, B, K> {
     ) -> Result<FitReport, FitError> {
         let FitData { x, t, validation } = data;
         let loss_fn = self.loss;
-        let binary = loss_fn == Loss::BinaryCrossEntropy && M::Output::LEN == 1;
+        let binary =
+            loss_fn == Loss::BinaryCrossEntropy && t.first().is_some_and(|r| r.as_slice().len() == 1);
         let mut report = FitReport { epochs_run: 0, stopped_early: false, last: None };
         for epoch in 0..config.epochs {
             if config.shuffle {

@@ -138,10 +138,11 @@ impl Loss {
         let n = targets.len().min(outputs.len());
         let fused = self.fuses_with(activation) && logits.is_some();
 
-        let k = O::LEN.max(1) as f32;
         let mut total = 0.0;
         for r in 0..n {
             let t = targets[r].as_slice();
+            // The row's own width (a runtime-shaped row may hold fewer values than its type).
+            let k = t.len().max(1) as f32;
             let z = if fused {
                 logits.map(|l| (l[r].as_slice(), activation.unwrap_or(Activation::Linear)))
             } else {

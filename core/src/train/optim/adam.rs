@@ -100,6 +100,8 @@ impl<M: Train> Optimizer<M> for Adam<M> {
         grads: &M::Grads,
         grads_bound: f32,
     ) -> Result<(), StepError> {
+        self.m.shape_like(grads);
+        self.v.shape_like(grads);
         let sqrt = |x: f32| K::sqrt(x);
         let AdamConfig { lr, beta1, beta2, epsilon: eps, weight_decay, decay_biases } = self.config;
         let decay = |s: usize| decay_of(grads, s, weight_decay, decay_biases);

@@ -77,6 +77,7 @@ impl<M: Train> Optimizer<M> for Momentum<M> {
         grads: &M::Grads,
         grads_bound: f32,
     ) -> Result<(), StepError> {
+        self.velocity.shape_like(grads);
         let MomentumConfig { lr, momentum, nesterov, weight_decay, decay_biases } = self.config;
         let decay = |s: usize| decay_of(grads, s, weight_decay, decay_biases);
         // (p, g, v) → (p', v')
