@@ -7,6 +7,7 @@ use crate::train::Trained;
 use std::path::Path;
 use tinymlp::numeric::{Signal, Zero};
 use tinymlp::{Activation, Layer};
+use tinymlp_net::Net;
 
 /// Distance between two floats in units in the last place (0 when the bits are equal;
 /// +0 and −0 are 1 apart; any NaN is `u32::MAX` from everything).
@@ -39,6 +40,8 @@ pub trait HostModel {
     fn predict_row(&self, x: &[f32]) -> Vec<f32>;
     /// Flat parameters in visiting order (the model file's order).
     fn values(&self) -> Vec<f32>;
+    /// The shapes (inputs, outputs) of the model's dense layers, in order.
+    fn dense_shapes(&self) -> Vec<(usize, usize)>;
 }
 
 /// A const-generic model (`Sequential![…]`) as a [`HostModel`].
@@ -69,6 +72,35 @@ impl<M: Layer> HostModel for Typed<'_, M> {
         self.0.tensors(&mut |_, t| v.extend_from_slice(t));
         v
     }
+    fn dense_shapes(&self) -> Vec<(usize, usize)> {
+        crate::bench::dense_shapes(self.0)
+    }
+}
+
+impl HostModel for Net {
+    fn id(&self) -> u32 {
+        Net::id(self).expect("a model with finite parameters")
+    }
+    fn inputs(&self) -> usize {
+        Net::inputs(self)
+    }
+    fn outputs(&self) -> usize {
+        Net::outputs(self)
+    }
+    fn output_activation(&self) -> Option<Activation> {
+        Layer::output_activation(self)
+    }
+    fn predict_row(&self, x: &[f32]) -> Vec<f32> {
+        self.predict(x)
+    }
+    fn values(&self) -> Vec<f32> {
+        let mut v = Vec::new();
+        self.tensors(&mut |_, t| v.extend_from_slice(t));
+        v
+    }
+    fn dense_shapes(&self) -> Vec<(usize, usize)> {
+        crate::bench::dense_shapes(self)
+    }
 }
 
 impl HostModel for Trained {
@@ -96,12 +128,21 @@ impl HostModel for Trained {
         }
         v
     }
+    fn dense_shapes(&self) -> Vec<(usize, usize)> {
+        Trained::dense_shapes(self)
+    }
 }
 
-/// Reads a model file (JSON or binary) of any architecture for the host's side.
-pub fn load_host_model(path: &Path) -> Result<Box<dyn HostModel>, crate::model_io::ModelFileError> {
-    // INTERIM: the tutorial's architectures, until `model_io::load` returns a `tinymlp_net::Net`.
-    Ok(Box::new(crate::model_io::load(path)?))
+/// Reads a model file (JSON or binary) of any architecture, as the firmware's build does
+/// ([`Net::read`]).
+pub fn load_net(path: &Path) -> Result<Net, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Net::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// [`load_net`] for the host's side of a comparison.
+pub fn load_host_model(path: &Path) -> Result<Box<dyn HostModel>, String> {
+    Ok(Box::new(load_net(path)?))
 }
 
 /// What a model's outputs mean, from its output layer.

@@ -25,7 +25,7 @@ pub enum DeviceError {
     )]
     NoQemu,
     /// Building the firmware failed.
-    #[error("building the firmware for {board} failed (exit {status}); run `{command}` to see why")]
+    #[error("building the firmware for {board} failed (exit {status}){}; run `{command}` to see all", if message.is_empty() { String::new() } else { format!(":\n{message}\n") })]
     Build {
         /// The board.
         board: &'static str,
@@ -33,6 +33,9 @@ pub enum DeviceError {
         status: i32,
         /// The command to rerun.
         command: String,
+        /// What the firmware's build script said (for example that the model does not fit
+        /// the board), when it said something.
+        message: String,
     },
     /// Starting or talking to QEMU failed.
     #[error("{0}")]
@@ -114,11 +117,34 @@ pub fn build_firmware_profile(
         all_features.join(","),
         target_dir.display()
     );
-    let status = cmd.status()?;
-    if !status.success() {
-        return Err(DeviceError::Build { board: board.name, status: status.code().unwrap_or(-1), command });
+    cmd.stderr(Stdio::piped());
+    let output = cmd.output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !quiet || !output.status.success() {
+        eprint!("{stderr}");
+    }
+    if !output.status.success() {
+        return Err(DeviceError::Build {
+            board: board.name,
+            status: output.status.code().unwrap_or(-1),
+            command,
+            message: build_script_error(&stderr),
+        });
     }
     Ok(target_dir.join(board.target).join(profile).join("tinymlp-firmware"))
+}
+
+/// The firmware build script's own message in cargo's output: its `error:` line and the
+/// lines after it (cargo prints them indented under `--- stderr`).
+pub fn build_script_error(stderr: &str) -> String {
+    let Some((_, after)) = stderr.split_once("--- stderr") else { return String::new() };
+    let lines: Vec<&str> = after
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("error:"))
+        .take_while(|l| l.starts_with("  ") || l.trim_start().starts_with("error:"))
+        .map(str::trim_end)
+        .collect();
+    lines.iter().map(|l| l.strip_prefix("  ").unwrap_or(l)).collect::<Vec<_>>().join("\n")
 }
 
 /// Runs the firmware's self-test (QEMU started with the argument `selftest`, no serial

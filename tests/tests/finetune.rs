@@ -17,7 +17,8 @@ fn check(board: &str, last: bool) {
     let drifted = rotate(&test, 20.0);
     let save = board.starts_with("mps2") && !last;
     let plan = Plan { lr: 0.02, epochs: 2, save, last_layer: last, adam: false };
-    let f = finetune(b, &elf, &m, &drifted, &drifted, &plan).unwrap();
+    let drifted = (&drifted).into();
+    let f = finetune(b, &elf, &*m, &drifted, &drifted, &plan).unwrap();
     println!("{f:?}");
     assert_eq!(f.steps, 2 * drifted.len());
     assert_eq!(f.differing_values, 0, "{board}: max {} ULP", f.max_ulp);
@@ -58,7 +59,8 @@ fn adam_fine_tuning_is_bit_exact_on_the_cortex_m4f() {
     let elf = build_firmware_with(b, &path, true, &["finetune", "finetune-adam"]).unwrap();
     let drifted = rotate(&test, 20.0);
     let plan = Plan { lr: 0.001, epochs: 1, save: false, last_layer: false, adam: true };
-    let f = finetune(b, &elf, &m, &drifted, &drifted, &plan).unwrap();
+    let drifted = (&drifted).into();
+    let f = finetune(b, &elf, &*m, &drifted, &drifted, &plan).unwrap();
     assert_eq!(f.differing_values, 0, "max {} ULP", f.max_ulp);
     assert!(f.bit_exact);
 }

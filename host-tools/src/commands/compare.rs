@@ -33,7 +33,7 @@ pub struct Args {
 /// Builds the firmware (unless given), streams the rows, prints the comparison.
 pub fn run(a: Args) -> Result<()> {
     let b = a.board;
-    let m = compare::load_host_model(&a.model)?;
+    let m = compare::load_host_model(&a.model).map_err(anyhow::Error::msg)?;
     let d = compare::read_rows(&a.data, a.label.as_deref(), &[]).map_err(anyhow::Error::msg)?;
     super::require_qemu()?;
     let elf = match a.elf {

@@ -1,31 +1,35 @@
 //! `tinymlp finetune`: fine-tuning on the emulated board, mirrored on the host, compared bit
 //! for bit.
 
-use anyhow::{Result, bail, ensure};
+use anyhow::{Result, ensure};
 use std::path::PathBuf;
 use tinymlp_host::board::{self, Board};
-use tinymlp_host::data::read_csv;
 use tinymlp_host::finetune::{self, Plan};
 use tinymlp_host::report::write_json;
-use tinymlp_host::train::{ModelKind, Trained};
-use tinymlp_host::{device, model_io};
+use tinymlp_host::train::Trained;
+use tinymlp_host::{compare, device, model_io};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Board (not the micro:bit: its 16 KiB of RAM hold no trainable copy of this model).
     #[arg(long, default_value = "mps2-an386", value_parser = board::parse)]
     board: Board,
-    /// Model file (JSON or binary) of the tutorial's MLP.
+    /// Model file (JSON or binary).
     #[arg(long, default_value = "out/model.json")]
     model: PathBuf,
-    /// Labelled samples to fine-tune on (raw coordinates).
+    /// Labelled samples to fine-tune on: CSV with a header, the model's features (raw) and a
+    /// label column (see `--label`).
     #[arg(long)]
     train_csv: PathBuf,
     /// Labelled rows to measure accuracy before and after.
     #[arg(long)]
     test_csv: PathBuf,
+    /// The label column's name (default: the last column). Class names are numbered in
+    /// sorted order; numbers are class indices, or values for regression.
+    #[arg(long)]
+    label: Option<String>,
     /// Rotate both sets by this many degrees about the moons' centre (a drifted
-    /// distribution).
+    /// distribution; rows of 2 features only).
     #[arg(long, default_value_t = 0.0)]
     rotate: f32,
     /// SGD learning rate.
@@ -68,12 +72,13 @@ pub fn run(a: Args) -> Result<()> {
     let b = a.board;
     let plan = a.plan();
     super::check_lr(plan.lr)?;
-    let m = match model_io::load_kind(&a.model, ModelKind::Mlp)? {
-        Trained::Mlp(m) => m,
-        Trained::Perceptron(_) | Trained::Plain(_) => bail!("fine-tuning needs the MLP"),
-    };
-    let (train, test) = (read_csv::<2>(&a.train_csv, 2)?, read_csv::<2>(&a.test_csv, 2)?);
-    let (train, test) = (finetune::rotate(&train, a.rotate), finetune::rotate(&test, a.rotate));
+    let m = model_io::load(&a.model)?;
+    let read = |p: &PathBuf| compare::read_rows(p, a.label.as_deref(), &[]).map_err(anyhow::Error::msg);
+    let (mut train, mut test) = (read(&a.train_csv)?, read(&a.test_csv)?);
+    if a.rotate != 0.0 {
+        train = finetune::rotate_rows(&train, a.rotate).map_err(anyhow::Error::msg)?;
+        test = finetune::rotate_rows(&test, a.rotate).map_err(anyhow::Error::msg)?;
+    }
     super::require_qemu()?;
     println!("building the firmware for {} with {}", b.name, a.model.display());
     let mut features = vec!["finetune"];
@@ -96,7 +101,11 @@ pub fn run(a: Args) -> Result<()> {
         "{} has no flash store in this firmware (the MPS2 boards have one, for whole-network fine-tuning)",
         b.name
     );
-    let f = finetune::finetune(b, &elf, &m, &train, &test, &plan)?;
+    let f = match &m {
+        Trained::Mlp(m) => finetune::finetune(b, &elf, &**m, &train, &test, &plan)?,
+        Trained::Plain(m) => finetune::finetune(b, &elf, &**m, &train, &test, &plan)?,
+        Trained::Perceptron(m) => finetune::finetune(b, &elf, &**m, &train, &test, &plan)?,
+    };
     println!("board              {}", f.board);
     println!("steps              {}", f.steps);
     println!("mean loss          {:.4}", f.mean_loss);

@@ -1,0 +1,108 @@
+//! Models of any architecture, read from their files by the firmware's build: wine (13
+//! features, 3 classes, softmax), digits (64 features, 10 classes) and TensorFlow Lite
+//! Micro's hello world (1-16-16-1 ReLU regression of sin x), each bit-exact on the
+//! emulated boards; and a model too big for a board, refused at build time.
+
+use tinymlp::Activation::{Linear, Relu, Softmax};
+use tinymlp_host::board::find;
+use tinymlp_host::compare::{Task, compare};
+use tinymlp_host::device::{DeviceError, build_firmware, build_firmware_with, elf_sizes};
+use tinymlp_net::LayerSpec::{self, Dense};
+use tinymlp_tests::{dataset, net_model, save_net};
+
+/// Builds the firmware with `layers` trained on the data set for each board, and compares
+/// every test row with the host, bit for bit.
+fn bit_exact(name: &str, label: &str, layers: &[LayerSpec], boards: &[&str], task: Task) {
+    let (train, test) = dataset(name, label);
+    let net = net_model(&train, layers, 1, 20);
+    let dir = tempfile::tempdir().unwrap();
+    let path = save_net(&net, dir.path(), name);
+    for board in boards {
+        let b = find(board).unwrap();
+        let elf = build_firmware(b, &path, true).expect("the firmware builds with the model");
+        let c = compare(b, &elf, &net, &test).expect("the device answers");
+        println!("{name} on {board}:\n{}", c.table());
+        assert_eq!(c.task, task);
+        assert_eq!((c.inputs, c.outputs), (net.inputs(), net.outputs()));
+        assert_eq!(c.rows, test.len());
+        assert_eq!(c.bit_exact_rows, c.rows, "{name} on {board}: every output bit-exact");
+        assert_eq!((c.max_ulp, c.refused, c.exit_status), (0, 0, 0));
+        assert!(c.ok);
+    }
+}
+
+const BOARDS: [&str; 3] = ["mps2-an386", "lm3s6965evb", "microbit"];
+
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn wine_13_features_3_classes_softmax_is_bit_exact_on_three_boards() {
+    let layers = [Dense { units: 16, activation: Relu }, Dense { units: 3, activation: Softmax }];
+    bit_exact("wine", "class", &layers, &BOARDS, Task::Classes);
+}
+
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn digits_64_features_10_classes_is_bit_exact_on_three_boards() {
+    let layers = [Dense { units: 32, activation: Relu }, Dense { units: 10, activation: Softmax }];
+    bit_exact("digits", "digit", &layers, &BOARDS, Task::Classes);
+}
+
+/// TensorFlow Lite Micro's hello world: 1-16-16-1 ReLU, linear output, sin x. Prints the
+/// firmware's flash and RAM (the linker's sizes) for the documentation.
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn tflm_hello_world_sine_regression_is_bit_exact_on_the_cortex_m4f() {
+    let layers = [
+        Dense { units: 16, activation: Relu },
+        Dense { units: 16, activation: Relu },
+        Dense { units: 1, activation: Linear },
+    ];
+    bit_exact("sine", "y", &layers, &["mps2-an386"], Task::Regression);
+    let (train, _) = dataset("sine", "y");
+    let net = net_model(&train, &layers, 1, 20);
+    let dir = tempfile::tempdir().unwrap();
+    let path = save_net(&net, dir.path(), "sine");
+    let b = find("mps2-an386").unwrap();
+    for profile in ["release", "small"] {
+        let elf = tinymlp_host::device::build_firmware_profile(b, &path, true, &[], profile).unwrap();
+        let s = elf_sizes(&elf).unwrap();
+        println!("hello world (1-16-16-1) on mps2-an386, profile {profile}: {s:?}");
+        assert_eq!(s.model, s.model_compile_time);
+        assert!(s.ram < 1024, "{s:?}");
+    }
+}
+
+/// The build's message when a model does not fit: the bytes needed and available.
+fn refused(board: &str, layers: &[LayerSpec], inputs: usize, features: &[&str]) -> String {
+    let net = tinymlp_net::Net::new(inputs, layers).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = save_net(&net, dir.path(), "big");
+    match build_firmware_with(find(board).unwrap(), &path, true, features) {
+        Err(DeviceError::Build { message, .. }) => message,
+        other => panic!("the build should refuse the model: {other:?}"),
+    }
+}
+
+#[test]
+fn a_model_too_big_for_the_board_fails_at_build_time_with_the_bytes() {
+    // 202,205 parameters (the scaler's 4 included): 808,820 bytes, more than the micro:bit's 256 KiB of flash.
+    let big = [
+        Dense { units: 400, activation: Relu },
+        Dense { units: 500, activation: Relu },
+        Dense { units: 1, activation: Linear },
+    ];
+    let m = refused("microbit", &big, 2, &[]);
+    println!("{m}");
+    assert!(m.contains("does not fit the board microbit"), "{m}");
+    assert!(m.contains("flash: needs at least 821108 B (808820 B of parameters"), "{m}");
+    assert!(m.contains("microbit has 262144 B"), "{m}");
+    assert!(!m.contains("panicked"), "{m}");
+    // 16,641 parameters fit the lm3s6965's flash, but not whole-network fine-tuning in its
+    // 64 KiB of RAM (the model and its gradients).
+    let wide = [Dense { units: 128, activation: Relu }, Dense { units: 128, activation: Linear }];
+    let m = refused("lm3s6965evb", &wide, 2, &["finetune"]);
+    println!("{m}");
+    assert!(m.contains("RAM: needs at least"), "{m}");
+    assert!(m.contains("lm3s6965evb has 65536 B"), "{m}");
+    assert!(!m.contains("flash:"), "{m}");
+}
