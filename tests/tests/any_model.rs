@@ -106,3 +106,58 @@ fn a_model_too_big_for_the_board_fails_at_build_time_with_the_bytes() {
     assert!(m.contains("lm3s6965evb has 65536 B"), "{m}");
     assert!(!m.contains("flash:"), "{m}");
 }
+
+/// Fine-tuning on the device, mirrored on the host: the device's weights after the steps
+/// are the host's, bit for bit — for a softmax classifier (categorical cross-entropy), a
+/// regression (mean squared error), and the last layer alone of a 64-input model on the
+/// micro:bit (its Train requests are longer than the protocol's default frame).
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn fine_tuning_any_model_is_bit_exact() {
+    use tinymlp_host::finetune::{Plan, finetune};
+    let cases: [(&str, &str, &[LayerSpec], &str, bool); 3] = [
+        (
+            "wine",
+            "class",
+            &[Dense { units: 16, activation: Relu }, Dense { units: 3, activation: Softmax }],
+            "mps2-an386",
+            false,
+        ),
+        (
+            "sine",
+            "y",
+            &[
+                Dense { units: 16, activation: Relu },
+                Dense { units: 16, activation: Relu },
+                Dense { units: 1, activation: Linear },
+            ],
+            "lm3s6965evb",
+            false,
+        ),
+        (
+            "digits",
+            "digit",
+            &[Dense { units: 32, activation: Relu }, Dense { units: 10, activation: Softmax }],
+            "microbit",
+            true,
+        ),
+    ];
+    for (name, label, layers, board, last) in cases {
+        let (train, mut test) = dataset(name, label);
+        test.x.truncate(60);
+        test.target.truncate(60);
+        let net = net_model(&train, layers, 2, 3);
+        let dir = tempfile::tempdir().unwrap();
+        let path = save_net(&net, dir.path(), name);
+        let b = find(board).unwrap();
+        let features: &[&str] = if last { &["finetune", "finetune-last"] } else { &["finetune"] };
+        let elf = build_firmware_with(b, &path, true, features).expect("the fine-tuning firmware builds");
+        let plan = Plan { lr: 0.01, epochs: 1, save: false, last_layer: last, adam: false };
+        let f = finetune(b, &elf, &net, &test, &test, &plan).expect("the device trains");
+        println!("{name} on {board}: {f:?}");
+        assert_eq!(f.steps, test.len());
+        assert_eq!(f.differing_values, 0, "{name} on {board}: max {} ULP", f.max_ulp);
+        assert_eq!(f.device_model, f.host_model);
+        assert!(f.bit_exact);
+    }
+}

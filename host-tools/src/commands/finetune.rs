@@ -6,8 +6,7 @@ use std::path::PathBuf;
 use tinymlp_host::board::{self, Board};
 use tinymlp_host::finetune::{self, Plan};
 use tinymlp_host::report::write_json;
-use tinymlp_host::train::Trained;
-use tinymlp_host::{compare, device, model_io};
+use tinymlp_host::{compare, device};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -72,7 +71,7 @@ pub fn run(a: Args) -> Result<()> {
     let b = a.board;
     let plan = a.plan();
     super::check_lr(plan.lr)?;
-    let m = model_io::load(&a.model)?;
+    let m = compare::load_net(&a.model).map_err(anyhow::Error::msg)?;
     let read = |p: &PathBuf| compare::read_rows(p, a.label.as_deref(), &[]).map_err(anyhow::Error::msg);
     let (mut train, mut test) = (read(&a.train_csv)?, read(&a.test_csv)?);
     if a.rotate != 0.0 {
@@ -101,11 +100,7 @@ pub fn run(a: Args) -> Result<()> {
         "{} has no flash store in this firmware (the MPS2 boards have one, for whole-network fine-tuning)",
         b.name
     );
-    let f = match &m {
-        Trained::Mlp(m) => finetune::finetune(b, &elf, &**m, &train, &test, &plan)?,
-        Trained::Plain(m) => finetune::finetune(b, &elf, &**m, &train, &test, &plan)?,
-        Trained::Perceptron(m) => finetune::finetune(b, &elf, &**m, &train, &test, &plan)?,
-    };
+    let f = finetune::finetune(b, &elf, &m, &train, &test, &plan)?;
     println!("board              {}", f.board);
     println!("steps              {}", f.steps);
     println!("mean loss          {:.4}", f.mean_loss);
@@ -122,7 +117,7 @@ pub fn run(a: Args) -> Result<()> {
     );
     let (m, g, c) = f.training_ram_constants;
     println!(
-        "RAM                stack high-water {} B (model {m} B + gradients {g} B + caches {c} B{}, compile-time), static {} B",
+        "RAM                stack high-water {} B (model {m} B + gradients {g} B + caches {c} B{}, from the layers), static {} B",
         f.stack_high_water,
         if f.optimizer_ram > 0 { format!(" + Adam {} B", f.optimizer_ram) } else { String::new() },
         f.static_ram
