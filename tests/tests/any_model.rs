@@ -63,10 +63,15 @@ fn tflm_hello_world_sine_regression_is_bit_exact_on_the_cortex_m4f() {
     let dir = tempfile::tempdir().unwrap();
     let path = save_net(&net, dir.path(), "sine");
     let b = find("mps2-an386").unwrap();
+    let shapes = tinymlp_host::bench::dense_shapes(&net);
     for profile in ["release", "small"] {
         let elf = tinymlp_host::device::build_firmware_profile(b, &path, true, &[], profile).unwrap();
         let s = elf_sizes(&elf).unwrap();
-        println!("hello world (1-16-16-1) on mps2-an386, profile {profile}: {s:?}");
+        let r = tinymlp_host::bench::bench_board(b, &elf, &shapes, 20).expect("the device times its passes");
+        println!(
+            "hello world (1-16-16-1) on mps2-an386, profile {profile}: {s:?}, stack {} B, {:.0} instructions per forward pass ({} MACs)",
+            r.stack_high_water, r.instructions_per_forward, r.macs
+        );
         assert_eq!(s.model, s.model_compile_time);
         assert!(s.ram < 1024, "{s:?}");
     }
