@@ -140,6 +140,21 @@ pub fn load_net(path: &Path) -> Result<Net, String> {
     Net::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// What a JSON model file's metadata says of its data: the label column and the class
+/// names in the order of the outputs (the `label` and `classes` keys `tinymlp train`
+/// writes); `(None, [])` for a binary file or a file without them.
+pub fn file_labels(path: &Path) -> (Option<String>, Vec<String>) {
+    let Ok(bytes) = std::fs::read(path) else { return (None, Vec::new()) };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return (None, Vec::new()) };
+    let meta = &v["metadata"];
+    let label = meta["label"].as_str().map(str::to_owned);
+    let classes = meta["classes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    (label, classes)
+}
+
 /// [`load_net`] for the host's side of a comparison.
 pub fn load_host_model(path: &Path) -> Result<Box<dyn HostModel>, String> {
     Ok(Box::new(load_net(path)?))
@@ -452,5 +467,28 @@ mod tests {
         assert_eq!(ulp_distance(0.0, -0.0), 1);
         assert_eq!(ulp_distance(f32::from_bits(1), -f32::from_bits(1)), 3);
         assert_eq!(ulp_distance(f32::NAN, 1.0), u32::MAX);
+    }
+
+    #[test]
+    fn rows_of_any_width_with_a_named_label() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("d.csv");
+        std::fs::write(&csv, "class,a,b,c\nbeta,1,2,3\nalpha,4,5,6\ngamma,7,8.5,9\n").unwrap();
+        let r = read_rows(&csv, Some("class"), &[]).unwrap();
+        assert_eq!(r.x, vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0], vec![7.0, 8.5, 9.0]]);
+        assert_eq!(
+            (r.target, r.classes),
+            (vec![1.0, 0.0, 2.0], vec!["alpha".into(), "beta".into(), "gamma".into()])
+        );
+        // The model's order of classes wins; numbers without classes are indices or values.
+        let given: Vec<String> = ["gamma", "beta", "alpha"].map(String::from).to_vec();
+        assert_eq!(read_rows(&csv, Some("class"), &given).unwrap().target, vec![1.0, 2.0, 0.0]);
+        assert!(read_rows(&csv, Some("d"), &[]).is_err());
+        assert!(read_rows(&csv, Some("c"), &[]).is_err()); // `class` would be a feature
+        let numbers = dir.path().join("n.csv");
+        std::fs::write(&numbers, "x,y\n0.5,1.25\n1,-2\n").unwrap();
+        let r = read_rows(&numbers, None, &[]).unwrap(); // the last column
+        assert_eq!((r.x, r.target), (vec![vec![0.5], vec![1.0]], vec![1.25, -2.0]));
+        assert!(r.classes.is_empty());
     }
 }

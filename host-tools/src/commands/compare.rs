@@ -18,8 +18,9 @@ pub struct Args {
     /// a label column (see `--label`).
     #[arg(long, default_value = "out/test.csv")]
     data: PathBuf,
-    /// The label column's name (default: the last column). Class names are numbered in
-    /// sorted order; numbers are class indices, or values for regression.
+    /// The label column's name (default: the model file's `label`, else the last column).
+    /// Class names are numbered in the model file's order of `classes`, else sorted;
+    /// numbers are class indices, or values for regression.
     #[arg(long)]
     label: Option<String>,
     /// Use this firmware ELF instead of building one (it must hold the same model).
@@ -34,7 +35,9 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     let b = a.board;
     let m = compare::load_host_model(&a.model).map_err(anyhow::Error::msg)?;
-    let d = compare::read_rows(&a.data, a.label.as_deref(), &[]).map_err(anyhow::Error::msg)?;
+    let (label, classes) = compare::file_labels(&a.model);
+    let label = a.label.clone().or(label);
+    let d = compare::read_rows(&a.data, label.as_deref(), &classes).map_err(anyhow::Error::msg)?;
     super::require_qemu()?;
     let elf = match a.elf {
         Some(e) => e,

@@ -23,8 +23,9 @@ pub struct Args {
     /// Labelled rows to measure accuracy before and after.
     #[arg(long)]
     test_csv: PathBuf,
-    /// The label column's name (default: the last column). Class names are numbered in
-    /// sorted order; numbers are class indices, or values for regression.
+    /// The label column's name (default: the model file's `label`, else the last column).
+    /// Class names are numbered in the model file's order of `classes`, else sorted;
+    /// numbers are class indices, or values for regression.
     #[arg(long)]
     label: Option<String>,
     /// Rotate both sets by this many degrees about the moons' centre (a drifted
@@ -72,7 +73,9 @@ pub fn run(a: Args) -> Result<()> {
     let plan = a.plan();
     super::check_lr(plan.lr)?;
     let m = compare::load_net(&a.model).map_err(anyhow::Error::msg)?;
-    let read = |p: &PathBuf| compare::read_rows(p, a.label.as_deref(), &[]).map_err(anyhow::Error::msg);
+    let (label, classes) = compare::file_labels(&a.model);
+    let label = a.label.clone().or(label);
+    let read = |p: &PathBuf| compare::read_rows(p, label.as_deref(), &classes).map_err(anyhow::Error::msg);
     let (mut train, mut test) = (read(&a.train_csv)?, read(&a.test_csv)?);
     if a.rotate != 0.0 {
         train = finetune::rotate_rows(&train, a.rotate).map_err(anyhow::Error::msg)?;
