@@ -179,8 +179,8 @@ impl Budget {
         let (n, k) = (layers[0].inputs, layers.last().map_or(0, |l| l.outputs));
         // kind, sequence, model id, length (varints), values, CRC: an inference or training
         // request, or an output reply.
-        let frame_payload =
-            MAX_PAYLOAD.max(1 + 1 + 5 + 4 + 3 + f32s(n + k) + 4).max(1 + 1 + 1 + 3 + f32s(k) + 4);
+        // (The reply's values go through a scratch buffer of the payload less 28 bytes.)
+        let frame_payload = MAX_PAYLOAD.max(1 + 1 + 5 + 4 + 3 + f32s(n + k) + 4).max(28 + f32s(k));
         let frames = 3 * (frame_payload + frame_payload / 254 + 2);
         let mut ram_parts = vec![("stack of the serving loop", SERVE_STACK + frames + activations)];
         let mut flash = CODE_FLASH + parameters;
@@ -273,6 +273,9 @@ fn emit<M: Layer>(m: &M, bin: &[u8], path: &Path, build: &Build, out: &Path) -> 
     let layers = layers(m);
     if layers.is_empty() {
         return Err("the model has no layers".into());
+    }
+    if build.last_layer && !matches!(layers[layers.len() - 1].kind, LayerKind::Dense(_)) {
+        return Err("fine-tuning the last layer (`finetune-last`, and `finetune` on the micro:bit) needs a dense last layer".into());
     }
     let budget = Budget::of(&layers, build, bin.len());
     budget.check(build)?;

@@ -166,3 +166,28 @@ fn fine_tuning_any_model_is_bit_exact() {
         assert!(f.bit_exact);
     }
 }
+
+/// 120 softmax outputs: the replies are longer than the protocol's default frame, and every
+/// output is compared.
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn a_model_with_120_outputs_is_bit_exact_on_the_cortex_m3() {
+    use tinymlp::{Init, Train, Xoshiro128PlusPlus};
+    use tinymlp_host::compare::Rows;
+    let layers = [
+        Dense { units: 32, activation: tinymlp::Activation::Tanh },
+        Dense { units: 120, activation: Softmax },
+    ];
+    let mut net = tinymlp_net::Net::new(2, &layers).unwrap();
+    net.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(5));
+    let x: Vec<Vec<f32>> =
+        (0..40).map(|i| vec![(i as f32 * 0.37).sin() * 2.0, (i as f32 * 0.11).cos()]).collect();
+    let rows = Rows { target: (0..40).map(|i| (i % 120) as f32).collect(), x, classes: Vec::new() };
+    let dir = tempfile::tempdir().unwrap();
+    let path = save_net(&net, dir.path(), "k120");
+    let b = find("lm3s6965evb").unwrap();
+    let elf = build_firmware(b, &path, true).expect("the firmware builds");
+    let c = compare(b, &elf, &net, &rows).expect("the device answers");
+    assert_eq!((c.outputs, c.bit_exact_rows, c.rows), (120, 40, 40), "{}", c.table());
+    assert!(c.ok);
+}
