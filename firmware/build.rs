@@ -162,6 +162,8 @@ struct Budget {
     /// Flash needed: parameters, their second copy when the build has one, the binary file
     /// when the self-test loads it, and the firmware's code.
     flash: usize,
+    /// What the flash figure is made of, for the message.
+    flash_parts: Vec<(&'static str, usize)>,
     /// RAM needed: the stack of the serving loop, and with fine-tuning the trainable model,
     /// its gradients, its caches and the optimiser's state.
     ram: usize,
@@ -183,13 +185,16 @@ impl Budget {
         let frame_payload = MAX_PAYLOAD.max(1 + 1 + 5 + 4 + 3 + f32s(n + k) + 4).max(28 + f32s(k));
         let frames = 3 * (frame_payload + frame_payload / 254 + 2);
         let mut ram_parts = vec![("stack of the serving loop", SERVE_STACK + frames + activations)];
-        let mut flash = CODE_FLASH + parameters;
+        let mut flash_parts = vec![("of parameters", parameters)];
         if build.load_check {
-            flash += parameters + bin_len;
+            flash_parts.push(("of their copy for the load check", parameters));
+            flash_parts.push(("of the binary model file", bin_len));
         }
         if build.profile {
-            flash += parameters;
+            flash_parts.push(("of their copy for the profile", parameters));
         }
+        flash_parts.push(("of firmware code", CODE_FLASH));
+        let flash = flash_parts.iter().map(|p| p.1).sum();
         if build.finetune {
             let trained: &[LayerInfo] = if build.last_layer { &layers[layers.len() - 1..] } else { layers };
             let trainable: usize = trained.iter().map(|l| l.trainable).sum();
@@ -206,9 +211,13 @@ impl Budget {
             if build.adam {
                 ram_parts.push(("Adam's moments", 2 * f32s(trainable)));
             }
+            if !build.last_layer && build.board.starts_with("mps2") {
+                // `FlashStore::load` reads the stored file through a buffer on the stack.
+                ram_parts.push(("the store's read buffer", 16 * 1024));
+            }
         }
         let ram = ram_parts.iter().map(|p| p.1).sum();
-        Self { parameters, activations, flash, ram, ram_parts, frame_payload }
+        Self { parameters, activations, flash, flash_parts, ram, ram_parts, frame_payload }
     }
 
     /// Why the model does not fit the board, if it does not.
@@ -216,12 +225,12 @@ impl Budget {
         let (flash, ram) = (build.regions.flash, build.regions.ram);
         let mut why = Vec::new();
         if self.flash > flash {
+            let parts: Vec<String> =
+                self.flash_parts.iter().map(|(what, b)| format!("{b} B {what}")).collect();
             why.push(format!(
-                "flash: needs at least {} B ({} B of parameters{} + {} B of firmware code), {} has {} B",
+                "flash: needs at least {} B ({}), {} has {} B",
                 self.flash,
-                self.parameters,
-                if self.flash - CODE_FLASH > self.parameters { " and their copies" } else { "" },
-                CODE_FLASH,
+                parts.join(" + "),
                 build.board,
                 flash
             ));
