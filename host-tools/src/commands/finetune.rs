@@ -10,7 +10,8 @@ use tinymlp_host::{compare, device};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Board (not the micro:bit: its 16 KiB of RAM hold no trainable copy of this model).
+    /// Board (the micro:bit fine-tunes the last layer only: its 16 KiB of RAM hold no
+    /// trainable copy of a whole model).
     #[arg(long, default_value = "mps2-an386", value_parser = board::parse)]
     board: Board,
     /// Model file (JSON or binary).
