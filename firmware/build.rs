@@ -3,16 +3,20 @@
 //! - Board: exactly one of the cargo features `mps2-an386`, `mps2-an500`, `mps2-an505`,
 //!   `lm3s6965evb`, `microbit`; its `memory/<board>.x` becomes `memory.x`.
 //! - Model: `TINYMLP_MODEL` (a JSON or binary model file written by `tinymlp`; default
-//!   `models/moons-mlp.json`) is read with the core's own reader, checked, and written
-//!   as `const` parameters (`model.rs`), so the weights live in flash and nothing is parsed
-//!   at boot. Its id (the CRC-32 of its binary form) lets the host check it talks to the
-//!   model it expects.
+//!   `models/moons-mlp.json`), of any architecture the readers accept, is read with the
+//!   core's own reader and written as its const-generic type and `const` parameters
+//!   (`model.rs`), so the weights live in flash and nothing is parsed at boot. Its id (the
+//!   CRC-32 of its binary form) lets the host check it talks to the model it expects.
+//! - Budget: a model that cannot fit the board's flash or RAM (`memory/<board>.x`) stops the
+//!   build here, with the bytes needed and available; the generated source repeats the
+//!   check as `const` assertions over the core's [`tinymlp::Footprint`] constants.
+//!
+//! Failures print one message and exit with status 1 (no panic, no backtrace).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use tinymlp::Layer;
-use tinymlp::io::{bin_len, model_id, write_bin, write_rust};
-use tinymlp::zoo;
+use tinymlp::io::{model_id, write_rust};
+use tinymlp::{Activation, Layer, LayerInfo, LayerKind};
 
 const BOARDS: [(&str, &str); 5] = [
     ("mps2-an386", "thumbv7em-none-eabihf"),
@@ -22,23 +26,32 @@ const BOARDS: [(&str, &str); 5] = [
     ("microbit", "thumbv6m-none-eabi"),
 ];
 
+/// Flash the firmware takes besides the model: a lower bound (the smallest build measured,
+/// TensorFlow Lite Micro's hello-world model in the `small` profile on the Cortex-M4F, has
+/// 12.7 KB of code and constants besides its 1.3 KB model).
+const CODE_FLASH: usize = 12 * 1024;
+/// Stack the serving loop takes besides the frame buffers and the activations, and the
+/// static RAM (measured: 2,168 B of stack in all with the seed MLP, 20 B of static RAM).
+const SERVE_STACK: usize = 768;
+/// The longest payload the protocol always accepts (`tinymlp_protocol::MAX_PAYLOAD`).
+const MAX_PAYLOAD: usize = 256;
+
 fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let target = std::env::var("TARGET").unwrap();
-    let chosen: Vec<_> = BOARDS
-        .iter()
-        .filter(|(b, _)| {
-            std::env::var(format!("CARGO_FEATURE_{}", b.to_uppercase().replace('-', "_"))).is_ok()
-        })
-        .collect();
+    let feature =
+        |f: &str| std::env::var(format!("CARGO_FEATURE_{}", f.to_uppercase().replace('-', "_"))).is_ok();
+    let chosen: Vec<_> = BOARDS.iter().filter(|(b, _)| feature(b)).collect();
     let &(board, board_target) = match chosen.as_slice() {
         [one] => *one,
-        _ => panic!("choose exactly one board feature: {:?}", BOARDS.map(|b| b.0)),
+        _ => fail(&format!("choose exactly one board feature: {:?}", BOARDS.map(|b| b.0))),
     };
     if target != board_target {
-        panic!("board {board} needs --target {board_target} (building for {target})");
+        fail(&format!("board {board} needs --target {board_target} (building for {target})"));
     }
-    let memory = std::fs::read(format!("memory/{board}.x")).unwrap();
+    let memory = std::fs::read_to_string(format!("memory/{board}.x"))
+        .unwrap_or_else(|e| fail(&format!("memory/{board}.x: {e}")));
+    let regions = Regions::parse(&memory).unwrap_or_else(|e| fail(&format!("memory/{board}.x: {e}")));
     std::fs::write(out.join("memory.x"), memory).unwrap();
     // cortex-m-rt's `device` feature includes `device.x` for the interrupt handlers' names;
     // the firmware polls its peripherals and names none (see `src/interrupts.rs`).
@@ -51,37 +64,302 @@ fn main() {
     let model =
         std::env::var("TINYMLP_MODEL").map(PathBuf::from).unwrap_or_else(|_| "models/moons-mlp.json".into());
     println!("cargo:rerun-if-changed={}", model.display());
-    let source = generate(&model).unwrap_or_else(|e| panic!("TINYMLP_MODEL={}: {e}", model.display()));
+    let build = Build {
+        board,
+        regions,
+        finetune: feature("finetune"),
+        // The micro:bit always fine-tunes the last layer only (see `src/main.rs`).
+        last_layer: feature("finetune-last") || (feature("finetune") && board == "microbit"),
+        adam: feature("finetune-adam"),
+        load_check: feature("load-check") && board != "microbit",
+        profile: feature("profile"),
+    };
+    let source = generate(&model, &build, &out)
+        .unwrap_or_else(|e| fail(&format!("TINYMLP_MODEL={}: {e}", model.display())));
     std::fs::write(out.join("model.rs"), source).unwrap();
 }
 
-fn emit<M: Layer>(m: &M, path: &Path) -> String {
-    let id = model_id(m).expect("a model that was read is finite");
+/// Prints `message` as the build's error and stops the build (exit status 1, no backtrace).
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(1)
+}
+
+/// What is being built, as far as the model's memory goes.
+struct Build {
+    board: &'static str,
+    regions: Regions,
+    finetune: bool,
+    last_layer: bool,
+    adam: bool,
+    load_check: bool,
+    profile: bool,
+}
+
+/// The lengths of the board's `FLASH` and `RAM` regions, from its linker script.
+struct Regions {
+    flash: usize,
+    ram: usize,
+}
+
+impl Regions {
+    /// Reads `FLASH : ORIGIN = …, LENGTH = 4M - 64K` and the `RAM` line of a `memory.x`.
+    fn parse(script: &str) -> Result<Self, String> {
+        let length = |region: &str| -> Result<usize, String> {
+            let line = script
+                .lines()
+                .find(|l| l.trim_start().split([' ', ':']).next() == Some(region))
+                .ok_or(format!("no {region} region"))?;
+            let expr = line.split("LENGTH").nth(1).ok_or(format!("no LENGTH for {region}"))?;
+            let expr = expr.trim_start_matches([' ', '=']).split("/*").next().unwrap_or("");
+            eval_length(expr).ok_or(format!("cannot read the LENGTH of {region}: {expr}"))
+        };
+        Ok(Self { flash: length("FLASH")?, ram: length("RAM")? })
+    }
+}
+
+/// `4M - 64K`, `256K`, `0x4000`: sums and differences of sizes with K and M suffixes.
+fn eval_length(expr: &str) -> Option<usize> {
+    let mut total: i64 = 0;
+    let mut sign = 1;
+    for token in expr.replace('-', " - ").replace('+', " + ").split_whitespace() {
+        match token {
+            "-" => sign = -1,
+            "+" => sign = 1,
+            t => {
+                let (digits, scale) = match t.as_bytes().last()? {
+                    b'K' | b'k' => (&t[..t.len() - 1], 1024),
+                    b'M' | b'm' => (&t[..t.len() - 1], 1024 * 1024),
+                    _ => (t, 1),
+                };
+                let v = match digits.strip_prefix("0x").or(digits.strip_prefix("0X")) {
+                    Some(hex) => i64::from_str_radix(hex, 16).ok()?,
+                    None => digits.parse::<i64>().ok()?,
+                };
+                total += sign * v * scale;
+                sign = 1;
+            }
+        }
+    }
+    usize::try_from(total).ok()
+}
+
+/// The model's layers as the core describes them.
+fn layers<M: Layer>(m: &M) -> Vec<LayerInfo> {
+    let mut v = Vec::new();
+    m.describe(&mut |i| v.push(i));
+    v
+}
+
+/// The memory a model needs, from its layers, computed as the core's compile-time
+/// [`tinymlp::Footprint`] constants are (parameters, gradients, caches of one row), so that
+/// the build can refuse a model before compiling it.
+struct Budget {
+    /// Parameter bytes (`Footprint::PARAMETER_BYTES`).
+    parameters: usize,
+    /// The activations a forward pass keeps on the stack at once (every layer's output).
+    activations: usize,
+    /// Flash needed: parameters, their second copy when the build has one, the binary file
+    /// when the self-test loads it, and the firmware's code.
+    flash: usize,
+    /// What the flash figure is made of, for the message.
+    flash_parts: Vec<(&'static str, usize)>,
+    /// RAM needed: the stack of the serving loop, and with fine-tuning the trainable model,
+    /// its gradients, its caches and the optimiser's state.
+    ram: usize,
+    /// What the RAM figure is made of, for the message.
+    ram_parts: Vec<(&'static str, usize)>,
+    /// The longest frame the firmware reads (requests with this model's rows).
+    frame_payload: usize,
+}
+
+impl Budget {
+    fn of(layers: &[LayerInfo], build: &Build, bin_len: usize) -> Self {
+        let f32s = |n: usize| 4 * n;
+        let parameters = f32s(layers.iter().map(|l| l.trainable + l.non_trainable).sum());
+        let activations = f32s(layers.iter().map(|l| l.outputs).sum::<usize>() + layers[0].inputs);
+        let (n, k) = (layers[0].inputs, layers.last().map_or(0, |l| l.outputs));
+        // kind, sequence, model id, length (varints), values, CRC: an inference or training
+        // request, or an output reply.
+        // (The reply's values go through a scratch buffer of the payload less 28 bytes.)
+        let frame_payload = MAX_PAYLOAD.max(1 + 1 + 5 + 4 + 3 + f32s(n + k) + 4).max(28 + f32s(k));
+        let frames = 3 * (frame_payload + frame_payload / 254 + 2);
+        let mut ram_parts = vec![("stack of the serving loop", SERVE_STACK + frames + activations)];
+        let mut flash_parts = vec![("of parameters", parameters)];
+        if build.load_check {
+            flash_parts.push(("of their copy for the load check", parameters));
+            flash_parts.push(("of the binary model file", bin_len));
+        }
+        if build.profile {
+            flash_parts.push(("of their copy for the profile", parameters));
+        }
+        flash_parts.push(("of firmware code", CODE_FLASH));
+        let flash = flash_parts.iter().map(|p| p.1).sum();
+        if build.finetune {
+            let trained: &[LayerInfo] = if build.last_layer { &layers[layers.len() - 1..] } else { layers };
+            let trainable: usize = trained.iter().map(|l| l.trainable).sum();
+            let model = f32s(trained.iter().map(|l| l.trainable + l.non_trainable).sum());
+            // What one row's training pass keeps, layer by layer (the core's caches).
+            let cache = |l: &LayerInfo| match l.kind {
+                LayerKind::Dense(_) | LayerKind::Dropout { .. } => f32s(2 * l.outputs),
+                LayerKind::BatchNorm { .. } => f32s(4 * l.outputs),
+                LayerKind::Normalization => f32s(l.outputs),
+            };
+            ram_parts.push(("model", model));
+            ram_parts.push(("gradients", f32s(trainable)));
+            ram_parts.push(("training caches of one row", layers.iter().map(cache).sum()));
+            if build.adam {
+                ram_parts.push(("Adam's moments", 2 * f32s(trainable)));
+            }
+            if !build.last_layer && build.board.starts_with("mps2") {
+                // `FlashStore::load` reads the stored file through a buffer on the stack.
+                ram_parts.push(("the store's read buffer", 16 * 1024));
+            }
+        }
+        let ram = ram_parts.iter().map(|p| p.1).sum();
+        Self { parameters, activations, flash, flash_parts, ram, ram_parts, frame_payload }
+    }
+
+    /// Why the model does not fit the board, if it does not.
+    fn check(&self, build: &Build) -> Result<(), String> {
+        let (flash, ram) = (build.regions.flash, build.regions.ram);
+        let mut why = Vec::new();
+        if self.flash > flash {
+            let parts: Vec<String> =
+                self.flash_parts.iter().map(|(what, b)| format!("{b} B {what}")).collect();
+            why.push(format!(
+                "flash: needs at least {} B ({}), {} has {} B",
+                self.flash,
+                parts.join(" + "),
+                build.board,
+                flash
+            ));
+        }
+        if self.ram > ram {
+            let parts: Vec<String> = self.ram_parts.iter().map(|(what, b)| format!("{b} B {what}")).collect();
+            why.push(format!(
+                "RAM: needs at least {} B ({}), {} has {} B",
+                self.ram,
+                parts.join(" + "),
+                build.board,
+                ram
+            ));
+        }
+        if why.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "the model does not fit the board {}:\n  {}\n  (memory/{}.x; a smaller model, or a board with more memory)",
+                build.board,
+                why.join("\n  "),
+                build.board
+            ))
+        }
+    }
+}
+
+/// Reads the model file and writes the firmware's `model.rs` (and `model.bin`).
+fn generate(path: &Path, build: &Build, out: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let net = tinymlp_net::Net::read(&bytes).map_err(|e| e.to_string())?;
+    let bin = net.to_bin().map_err(|e| e.to_string())?;
+    emit(&net, &bin, path, build, out)
+}
+
+/// The Rust type of one layer, with the kernel `K` (as [`write_rust`] writes it).
+fn type_of(info: &LayerInfo) -> String {
+    let names = info.kind.names();
+    let k = if names.kernel { ", K" } else { "" };
+    match info.kind {
+        LayerKind::Dense(_) => format!("{}<{}, {}{k}>", names.rust, info.inputs, info.outputs),
+        _ => format!("{}<{}{k}>", names.rust, info.outputs),
+    }
+}
+
+/// The firmware's source for `m`: its type and parameters, its id, its loss, the type that
+/// trains its last layer only, and the memory checks.
+fn emit<M: Layer>(m: &M, bin: &[u8], path: &Path, build: &Build, out: &Path) -> Result<String, String> {
+    let layers = layers(m);
+    if layers.is_empty() {
+        return Err("the model has no layers".into());
+    }
+    if build.last_layer && !matches!(layers[layers.len() - 1].kind, LayerKind::Dense(_)) {
+        return Err("fine-tuning the last layer (`finetune-last`, and `finetune` on the micro:bit) needs a dense last layer".into());
+    }
+    let budget = Budget::of(&layers, build, bin.len());
+    budget.check(build)?;
+    let id = model_id(m).map_err(|e| e.to_string())?;
     // The binary form too: the self-test loads it on the device with the core's reader.
-    let mut bin = vec![0u8; bin_len::<M>()];
-    write_bin(m, &mut bin).expect("a model that was read is writable");
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(out.join("model.bin"), bin).unwrap();
     let mut s = String::new();
     write_rust(m, &path.display().to_string(), &mut s).unwrap();
     writeln!(s, "\n/// CRC-32 of the model's binary form: the id the host checks.").unwrap();
     writeln!(s, "pub const MODEL_ID: u32 = {id:#010x};").unwrap();
-    s
-}
 
-/// Reads the model file as one of the tutorial's architectures, with the loader the host
-/// tools use too (`tinymlp::zoo::read_tutorial`).
-fn generate(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    match zoo::read_tutorial(&bytes) {
-        Ok(zoo::Tutorial::Seed(m)) => Ok(emit(&m, path)),
-        Ok(zoo::Tutorial::Plain(m)) => Ok(emit(&m, path)),
-        Ok(zoo::Tutorial::Perceptron(m)) => Ok(emit(&m, path)),
-        Err(why) => Err(zoo::TUTORIAL_ARCHITECTURES
-            .iter()
-            .zip(why)
-            .map(|(name, e)| format!("as the {name}: {e}"))
-            .collect::<Vec<_>>()
-            .join("; ")),
+    // The loss fine-tuning minimises, from the output layer: cross-entropy for a softmax or
+    // sigmoid classifier, mean squared error otherwise (regression).
+    let loss = match m.output_activation() {
+        Some(Activation::Softmax) => "CategoricalCrossEntropy",
+        Some(Activation::Sigmoid) => "BinaryCrossEntropy",
+        _ => "MeanSquaredError",
+    };
+    writeln!(s, "\n/// The loss of fine-tuning on the device (and of the host's mirror of it).").unwrap();
+    writeln!(s, "pub const LOSS: tinymlp::Loss = tinymlp::Loss::{loss};").unwrap();
+
+    // The model with every layer but the last fixed in flash (`finetune-last`).
+    let last = layers.len() - 1;
+    writeln!(s, "\n/// The model with every layer but the last [`tinymlp::Fixed`] in flash: fine-tuning")
+        .unwrap();
+    writeln!(s, "/// trains the last layer only, in RAM.").unwrap();
+    let mut ty: Vec<String> =
+        layers[..last].iter().map(|l| format!("tinymlp::Fixed<{}>", type_of(l))).collect();
+    ty.push(type_of(&layers[last]));
+    writeln!(s, "pub type LastLayer<K = Canonical> = tinymlp::Sequential![{}];", ty.join(", ")).unwrap();
+    writeln!(s, "\n/// `model` with every layer but the last fixed in place; the last layer is copied.")
+        .unwrap();
+    writeln!(s, "pub fn last_layer<K: Kernel>(model: &'static Model<K>) -> LastLayer<K> {{").unwrap();
+    let mut values: Vec<String> =
+        (0..last).map(|i| format!("tinymlp::Fixed(&model{}head)", ".tail".repeat(i) + ".")).collect();
+    values.push(format!("model{}.clone()", ".tail".repeat(last)));
+    writeln!(s, "    tinymlp::sequential![{}]", values.join(", ")).unwrap();
+    writeln!(s, "}}").unwrap();
+
+    // The memory checks again, over the core's compile-time constants: a backstop for the
+    // build script's figures.
+    let (flash, ram) = (build.regions.flash, build.regions.ram);
+    writeln!(s, "\n/// Bytes of the board's flash and RAM regions (`memory/{}.x`).", build.board).unwrap();
+    writeln!(s, "pub const FLASH_BYTES: usize = {flash};").unwrap();
+    writeln!(s, "pub const RAM_BYTES: usize = {ram};").unwrap();
+    writeln!(s, "/// The longest payload of a frame the firmware reads or writes with this model.").unwrap();
+    writeln!(s, "pub const FRAME_PAYLOAD: usize = {};", budget.frame_payload).unwrap();
+    writeln!(
+        s,
+        "const _: () = assert!(\n    <Model as tinymlp::Footprint>::PARAMETER_BYTES + {CODE_FLASH} <= FLASH_BYTES,\n    \"the model's parameters ({} B) and the firmware's code do not fit the flash of {} ({flash} B)\"\n);",
+        budget.parameters, build.board
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "const _: () = assert!(\n    <Model as tinymlp::Footprint>::ACTIVATION_BYTES * {} + {SERVE_STACK} <= RAM_BYTES,\n    \"a forward pass ({} B of activations) does not fit the RAM of {} ({ram} B)\"\n);",
+        layers.len() + 1,
+        budget.activations,
+        build.board
+    )
+    .unwrap();
+    if build.finetune {
+        let tuned = if build.last_layer { "LastLayer" } else { "Model" };
+        let adam = if build.adam {
+            format!(" + <{tuned} as tinymlp::Footprint>::ADAM_BYTES")
+        } else {
+            String::new()
+        };
+        writeln!(
+            s,
+            "const _: () = assert!(\n    <{tuned} as tinymlp::Footprint>::MODEL_BYTES\n        + <{tuned} as tinymlp::Footprint>::GRADS_BYTES{adam}\n        + {SERVE_STACK}\n        <= RAM_BYTES,\n    \"fine-tuning ({} B of training state) does not fit the RAM of {} ({ram} B)\"\n);",
+            budget.ram,
+            build.board
+        )
+        .unwrap();
     }
+    Ok(s)
 }

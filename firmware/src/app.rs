@@ -12,8 +12,8 @@ use tinymlp::numeric::{Signal, Zero};
 #[cfg(feature = "finetune")]
 use tinymlp::{Loss, Trainer, Xoshiro128PlusPlus, layers::Mode};
 use tinymlp_protocol::{
-    ErrorCode, FrameError, FrameReader, MAX_FRAME, MAX_PAYLOAD, Message, Request, Response, encode,
-    read_f32s, write_f32s,
+    ErrorCode, FrameError, FrameReader, Message, Request, Response, encode_long, frame_len, read_f32s,
+    write_f32s,
 };
 
 #[cfg(feature = "finetune")]
@@ -29,10 +29,11 @@ pub struct Tuner<M: Train> {
 
 #[cfg(feature = "finetune")]
 impl<M: Train> Tuner<M> {
-    /// Ready to train; the generator starts from seed 0, as the host's mirror does.
-    pub const fn new() -> Self {
+    /// Ready to train with `loss` (the model's: see `model::LOSS`); the generator starts
+    /// from seed 0, as the host's mirror does.
+    pub const fn new(loss: Loss) -> Self {
         Self {
-            trainer: Trainer::new(Loss::BinaryCrossEntropy).with_mode(Mode::FrozenStatistics),
+            trainer: Trainer::new(loss).with_mode(Mode::FrozenStatistics),
             #[cfg(feature = "finetune-adam")]
             adam: tinymlp::Adam::new(0.001),
             rng: Xoshiro128PlusPlus::new(0),
@@ -106,10 +107,14 @@ enum Outcome {
     Exit(u8),
 }
 
+/// The longest frame the firmware reads and writes: the protocol's `MAX_FRAME`, or longer
+/// when the model's rows need it (`FRAME_PAYLOAD`, from `build.rs`).
+const FRAME: usize = frame_len(crate::model::FRAME_PAYLOAD);
+
 /// Bytes of the values a reply carries (outputs, a piece of the model file, the layers'
 /// timings): what always fits in a frame next to the longest reply's other fields (the
 /// bench reply: kind, sequence number, four u32 varints, the length and the CRC).
-const SCRATCH: usize = MAX_PAYLOAD - 28;
+const SCRATCH: usize = crate::model::FRAME_PAYLOAD - 28;
 
 /// Serves requests until an exit request; returns its exit code. Every malformed or
 /// refused frame gets an error reply, and the next request is served.
@@ -128,7 +133,7 @@ where
     P: OutputPin,
     D: DelayNs,
 {
-    let mut reader = FrameReader::new();
+    let mut reader = FrameReader::<FRAME>::with_capacity();
     let mut byte = [0u8; 1];
     let mut served = 0u32;
     loop {
@@ -144,8 +149,8 @@ where
                 refused(e)
             }
         };
-        let mut wire = [0u8; MAX_FRAME + 1];
-        match encode(&reply, &mut wire) {
+        let mut wire = [0u8; FRAME + 1];
+        match encode_long(&reply, &mut wire) {
             Ok(bytes) => {
                 let _ = serial.write_all(bytes);
                 let _ = serial.flush();
@@ -171,7 +176,7 @@ fn error(seq: u8, code: ErrorCode, detail: u32) -> (Response<'static>, Outcome) 
 /// when only its contents are wrong.
 fn refused(e: FrameError) -> (Response<'static>, Outcome) {
     match e {
-        FrameError::Oversized => error(0, ErrorCode::Oversized, MAX_FRAME as u32),
+        FrameError::Oversized => error(0, ErrorCode::Oversized, FRAME as u32),
         FrameError::UnknownKind { kind, seq } => error(seq, ErrorCode::UnknownKind, kind),
         FrameError::Undecodable { seq } => error(seq, ErrorCode::BadFrame, 0),
         FrameError::BadCobs | FrameError::Truncated | FrameError::BadCrc => error(0, ErrorCode::BadFrame, 0),

@@ -94,7 +94,7 @@ fn main() -> ! {
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     // Evaluated at compile time: the model is copied from flash, not built on the stack.
     let mut model: Model = const { model::model() };
-    let mut tuner = app::Tuner::new();
+    let mut tuner = app::Tuner::new(model::LOSS);
     #[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
     let mut store: board::store_flash::FlashStore = match board::store_flash::FlashStore::new() {
         Some(s) => s,
@@ -114,17 +114,17 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
 }
 
 /// Serves with fine-tuning of the last layer only: the other layers stay in flash (fixed),
-/// so RAM holds one `Dense<16, 1>`, its gradients and the caches of one sample — what fits
-/// the micro:bit's 16 KiB. No store: a fixed model is not loaded from a file.
+/// so RAM holds the last layer, its gradients and the caches of one sample — what fits the
+/// micro:bit's 16 KiB. No store: a fixed model is not loaded from a file.
 #[cfg(all(feature = "finetune", any(feature = "microbit", feature = "finetune-last")))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
-    let mut model = tinymlp::zoo::seed_mlp_last_layer(&MODEL);
-    let mut tuner = app::Tuner::new();
+    let mut model = model::last_layer(&MODEL);
+    let mut tuner = app::Tuner::new(model::LOSS);
     defmt::info!(
         "fine-tuning the last layer: {} B trainable model, {} B gradients, {} B caches",
-        <tinymlp::zoo::SeedMlpLastLayer<kernel::Device> as Footprint>::MODEL_BYTES,
-        <tinymlp::zoo::SeedMlpLastLayer<kernel::Device> as Footprint>::GRADS_BYTES,
-        <tinymlp::zoo::SeedMlpLastLayer<kernel::Device> as Footprint>::cache_bytes::<1>()
+        <model::LastLayer<kernel::Device> as Footprint>::MODEL_BYTES,
+        <model::LastLayer<kernel::Device> as Footprint>::GRADS_BYTES,
+        <model::LastLayer<kernel::Device> as Footprint>::cache_bytes::<1>()
     );
     let mut served = app::Served::Ram(&mut model, &mut tuner);
     app::serve(

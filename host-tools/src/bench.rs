@@ -4,8 +4,7 @@
 use crate::board::Board;
 use crate::device::{Device, DeviceError, Sizes, elf_sizes};
 use std::path::Path;
-use tinymlp::LayerKind;
-use tinymlp::Train;
+use tinymlp::{Layer, LayerKind};
 
 /// QEMU's `-icount` shift: each instruction advances virtual time by 2^SHIFT ns, so the
 /// timer (at the core clock f) advances f·2^SHIFT·10⁻⁹ ticks per instruction (1.6 at 25 MHz).
@@ -63,7 +62,7 @@ pub struct LayerCost {
 }
 
 /// The shapes (inputs, outputs) of a model's dense layers, in order.
-pub fn dense_shapes<M: Train>(m: &M) -> Vec<(usize, usize)> {
+pub fn dense_shapes<M: Layer>(m: &M) -> Vec<(usize, usize)> {
     let mut shapes = Vec::new();
     m.describe(&mut |i| {
         if let LayerKind::Dense(_) = i.kind {
@@ -74,7 +73,7 @@ pub fn dense_shapes<M: Train>(m: &M) -> Vec<(usize, usize)> {
 }
 
 /// Multiply-adds of a model's dense layers.
-pub fn macs<M: Train>(m: &M) -> usize {
+pub fn macs<M: Layer>(m: &M) -> usize {
     dense_shapes(m).iter().map(|(i, o)| i * o).sum()
 }
 

@@ -5,6 +5,9 @@ use crate::data::Labelled;
 use crate::device::{Device, DeviceError, Sizes, elf_sizes};
 use crate::train::Trained;
 use std::path::Path;
+use tinymlp::numeric::{Signal, Zero};
+use tinymlp::{Activation, Layer};
+use tinymlp_net::Net;
 
 /// Distance between two floats in units in the last place (0 when the bits are equal;
 /// +0 and −0 are 1 apart; any NaN is `u32::MAX` from everything).
@@ -20,6 +23,274 @@ pub fn ulp_distance(a: f32, b: f32) -> u32 {
     (key(a) - key(b)).unsigned_abs().min(u32::MAX as u64) as u32
 }
 
+/// The host's side of a comparison: a model of any shape, computed on the host.
+///
+/// Implemented for const-generic models ([`Typed`]) and for the tutorial's models as the
+/// host tools load them ([`Trained`]).
+pub trait HostModel {
+    /// The model's id: the CRC-32 of its binary form (what the firmware reports).
+    fn id(&self) -> u32;
+    /// Values per input row.
+    fn inputs(&self) -> usize;
+    /// Values per output row.
+    fn outputs(&self) -> usize;
+    /// The output layer's activation (softmax: classes; sigmoid: binary; else regression).
+    fn output_activation(&self) -> Option<Activation>;
+    /// The outputs for one row.
+    fn predict_row(&self, x: &[f32]) -> Vec<f32>;
+    /// Flat parameters in visiting order (the model file's order).
+    fn values(&self) -> Vec<f32>;
+    /// The shapes (inputs, outputs) of the model's dense layers, in order.
+    fn dense_shapes(&self) -> Vec<(usize, usize)>;
+}
+
+/// A const-generic model (`Sequential![…]`) as a [`HostModel`].
+pub struct Typed<'a, M>(pub &'a M);
+
+impl<M: Layer> HostModel for Typed<'_, M> {
+    fn id(&self) -> u32 {
+        tinymlp::io::model_id(self.0).expect("a model with finite parameters")
+    }
+    fn inputs(&self) -> usize {
+        <M::Input as Signal>::LEN
+    }
+    fn outputs(&self) -> usize {
+        <M::Output as Signal>::LEN
+    }
+    fn output_activation(&self) -> Option<Activation> {
+        self.0.output_activation()
+    }
+    fn predict_row(&self, x: &[f32]) -> Vec<f32> {
+        let mut input = M::Input::ZERO;
+        input.as_mut_slice().copy_from_slice(x);
+        let mut y = M::Output::ZERO;
+        self.0.forward(&input, &mut y);
+        y.as_slice().to_vec()
+    }
+    fn values(&self) -> Vec<f32> {
+        let mut v = Vec::new();
+        self.0.tensors(&mut |_, t| v.extend_from_slice(t));
+        v
+    }
+    fn dense_shapes(&self) -> Vec<(usize, usize)> {
+        crate::bench::dense_shapes(self.0)
+    }
+}
+
+impl HostModel for Net {
+    fn id(&self) -> u32 {
+        Net::id(self).expect("a model with finite parameters")
+    }
+    fn inputs(&self) -> usize {
+        Net::inputs(self)
+    }
+    fn outputs(&self) -> usize {
+        Net::outputs(self)
+    }
+    fn output_activation(&self) -> Option<Activation> {
+        Layer::output_activation(self)
+    }
+    fn predict_row(&self, x: &[f32]) -> Vec<f32> {
+        self.predict(x)
+    }
+    fn values(&self) -> Vec<f32> {
+        let mut v = Vec::new();
+        self.tensors(&mut |_, t| v.extend_from_slice(t));
+        v
+    }
+    fn dense_shapes(&self) -> Vec<(usize, usize)> {
+        crate::bench::dense_shapes(self)
+    }
+}
+
+impl HostModel for Trained {
+    fn id(&self) -> u32 {
+        self.model_id()
+    }
+    fn inputs(&self) -> usize {
+        2
+    }
+    fn outputs(&self) -> usize {
+        1
+    }
+    fn output_activation(&self) -> Option<Activation> {
+        Some(Activation::Sigmoid)
+    }
+    fn predict_row(&self, x: &[f32]) -> Vec<f32> {
+        vec![self.predict(&[x[0], x[1]])]
+    }
+    fn values(&self) -> Vec<f32> {
+        let mut v = Vec::new();
+        match self {
+            Trained::Perceptron(m) => m.tensors(&mut |_, t| v.extend_from_slice(t)),
+            Trained::Mlp(m) => m.tensors(&mut |_, t| v.extend_from_slice(t)),
+            Trained::Plain(m) => m.tensors(&mut |_, t| v.extend_from_slice(t)),
+        }
+        v
+    }
+    fn dense_shapes(&self) -> Vec<(usize, usize)> {
+        Trained::dense_shapes(self)
+    }
+}
+
+/// Reads a model file (JSON or binary) of any architecture, as the firmware's build does
+/// ([`Net::read`]).
+pub fn load_net(path: &Path) -> Result<Net, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Net::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// What a JSON model file's metadata says of its data: the label column and the class
+/// names in the order of the outputs (the `label` and `classes` keys `tinymlp train`
+/// writes); `(None, [])` for a binary file or a file without them.
+pub fn file_labels(path: &Path) -> (Option<String>, Vec<String>) {
+    let Ok(bytes) = std::fs::read(path) else { return (None, Vec::new()) };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return (None, Vec::new()) };
+    let meta = &v["metadata"];
+    let label = meta["label"].as_str().map(str::to_owned);
+    let classes = meta["classes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    (label, classes)
+}
+
+/// [`load_net`] for the host's side of a comparison.
+pub fn load_host_model(path: &Path) -> Result<Box<dyn HostModel>, String> {
+    Ok(Box::new(load_net(path)?))
+}
+
+/// What a model's outputs mean, from its output layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Task {
+    /// One sigmoid output: class 1 when above 0.5.
+    Binary,
+    /// Several outputs: the class is the largest.
+    Classes,
+    /// Values (regression): no class.
+    Regression,
+}
+
+impl Task {
+    /// The task of `m`'s outputs.
+    pub fn of(m: &dyn HostModel) -> Self {
+        match (m.outputs(), m.output_activation()) {
+            (1, Some(Activation::Sigmoid)) => Task::Binary,
+            (1, _) => Task::Regression,
+            _ => Task::Classes,
+        }
+    }
+
+    /// The class of outputs `y` (0 for regression).
+    pub fn class(self, y: &[f32]) -> usize {
+        match self {
+            Task::Binary => usize::from(y[0] > 0.5),
+            Task::Classes => tinymlp::eval::metrics::argmax(y),
+            Task::Regression => 0,
+        }
+    }
+}
+
+/// Rows to stream: raw features (the model scales them) and each row's target — its class
+/// index, or its value for regression.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rows {
+    /// Feature rows, all of the same length.
+    pub x: Vec<Vec<f32>>,
+    /// The class index (as f32) or the value of each row.
+    pub target: Vec<f32>,
+    /// The class names, in index order (empty for numeric labels and regression).
+    pub classes: Vec<String>,
+}
+
+impl Rows {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    /// `true` when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+}
+
+impl<const N: usize> From<&Labelled<N>> for Rows {
+    fn from(d: &Labelled<N>) -> Self {
+        Rows {
+            x: d.x.iter().map(|r| r.to_vec()).collect(),
+            target: d.label.iter().map(|&l| l as f32).collect(),
+            classes: Vec::new(),
+        }
+    }
+}
+
+/// INTERIM, until `data.rs` has the generic table reader: reads a CSV with a header line,
+/// feature columns and one label column — `label` names it, or else it is the last column.
+/// Labels that are all numbers are class indices (or values); otherwise they are class
+/// names, numbered in sorted order (or in the order of `classes` when given).
+pub fn read_rows(path: &Path, label: Option<&str>, classes: &[String]) -> Result<Rows, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<&str> =
+        lines.next().ok_or(format!("{}: empty", path.display()))?.split(',').map(str::trim).collect();
+    let at = match label {
+        Some(name) => header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or(format!("{}: no column {name:?} in {header:?}", path.display()))?,
+        None => header.len() - 1,
+    };
+    let mut x = Vec::new();
+    let mut labels = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        if cells.len() != header.len() {
+            return Err(format!(
+                "{}: line {}: {} columns, the header has {}",
+                path.display(),
+                i + 2,
+                cells.len(),
+                header.len()
+            ));
+        }
+        let row = cells
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != at)
+            .map(|(_, c)| {
+                c.parse::<f32>().map_err(|e| format!("{}: line {}: {c:?}: {e}", path.display(), i + 2))
+            })
+            .collect::<Result<Vec<f32>, String>>()?;
+        x.push(row);
+        labels.push(cells[at].to_string());
+    }
+    let numeric: Option<Vec<f32>> = labels.iter().map(|l| l.parse::<f32>().ok()).collect();
+    let (target, classes) = match numeric {
+        Some(v) if classes.is_empty() => (v, Vec::new()),
+        _ => {
+            let mut names: Vec<String> = classes.to_vec();
+            if names.is_empty() {
+                names = labels.clone();
+                names.sort();
+                names.dedup();
+            }
+            let target = labels
+                .iter()
+                .map(|l| {
+                    names
+                        .iter()
+                        .position(|n| n == l)
+                        .map(|i| i as f32)
+                        .ok_or(format!("{}: class {l:?} is not one of {names:?}", path.display()))
+                })
+                .collect::<Result<Vec<f32>, String>>()?;
+            (target, names)
+        }
+    };
+    Ok(Rows { x, target, classes })
+}
+
 /// What a comparison found.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Comparison {
@@ -29,6 +300,12 @@ pub struct Comparison {
     pub core: &'static str,
     /// The model's id (CRC-32 of its binary form).
     pub model_id: String,
+    /// What the outputs mean.
+    pub task: Task,
+    /// Values per input row.
+    pub inputs: usize,
+    /// Values per output row.
+    pub outputs: usize,
     /// Rows compared.
     pub rows: usize,
     /// Rows whose outputs have the same bits on both sides.
@@ -37,9 +314,10 @@ pub struct Comparison {
     pub max_abs_diff: f32,
     /// Largest distance in units in the last place.
     pub max_ulp: u32,
-    /// Rows where both sides predict the same class.
+    /// Rows where both sides predict the same class (every row for regression).
     pub class_agreement: usize,
-    /// Device accuracy against the labels.
+    /// Device accuracy against the labels (classification), or the root mean squared error
+    /// of the device's outputs against the targets (regression).
     pub device_accuracy: f32,
     /// Flash and static RAM of the firmware, from the ELF.
     pub sizes: Sizes,
@@ -54,14 +332,21 @@ pub struct Comparison {
 }
 
 /// Streams every row to the firmware `elf` running on `board` and compares each answer with
-/// the host's computation of the same model.
+/// the host's computation of the same model: every output, bit for bit.
 pub fn compare(
     board: Board,
     elf: &Path,
-    model: &Trained,
-    data: &Labelled<2>,
+    model: &dyn HostModel,
+    data: &Rows,
 ) -> Result<Comparison, DeviceError> {
-    let model_id = model.model_id();
+    let model_id = model.id();
+    let (n, k) = (model.inputs(), model.outputs());
+    if let Some(row) = data.x.iter().find(|r| r.len() != n) {
+        return Err(DeviceError::Protocol(format!(
+            "the model takes {n} inputs, the data has rows of {}",
+            row.len()
+        )));
+    }
     let sizes = elf_sizes(elf)?;
     let mut dev = Device::start(board, elf)?;
     let info = dev.info()?;
@@ -71,10 +356,20 @@ pub fn compare(
             info[0]
         )));
     }
+    if (info[1] as usize, info[2] as usize) != (n, k) {
+        return Err(DeviceError::Protocol(format!(
+            "the firmware's model takes {} inputs to {} outputs, the host's {n} to {k}",
+            info[1], info[2]
+        )));
+    }
+    let task = Task::of(model);
     let mut c = Comparison {
         board: board.name,
         core: board.core,
         model_id: format!("{model_id:#010x}"),
+        task,
+        inputs: n,
+        outputs: k,
         rows: data.len(),
         bit_exact_rows: 0,
         max_abs_diff: 0.0,
@@ -87,28 +382,44 @@ pub fn compare(
         exit_status: -1,
         ok: false,
     };
-    let mut correct = 0;
-    for (x, &label) in data.x.iter().zip(&data.label) {
-        let host = model.predict(x);
+    let (mut correct, mut squared) = (0usize, 0.0f64);
+    for (x, &target) in data.x.iter().zip(&data.target) {
+        let host = model.predict_row(x);
         match dev.infer(model_id, x)? {
             Ok((y, class)) => {
-                let d = y.first().copied().unwrap_or(f32::NAN);
-                if d.to_bits() == host.to_bits() {
+                if y.len() == host.len() && y.iter().zip(&host).all(|(d, h)| d.to_bits() == h.to_bits()) {
                     c.bit_exact_rows += 1;
                 }
-                c.max_abs_diff = c.max_abs_diff.max((d - host).abs());
-                c.max_ulp = c.max_ulp.max(ulp_distance(d, host));
-                if class == u8::from(host > 0.5) {
-                    c.class_agreement += 1;
+                for (i, h) in host.iter().enumerate() {
+                    let d = y.get(i).copied().unwrap_or(f32::NAN);
+                    c.max_abs_diff = c.max_abs_diff.max((d - h).abs());
+                    c.max_ulp = c.max_ulp.max(ulp_distance(d, *h));
                 }
-                if class as usize == label {
-                    correct += 1;
+                match task {
+                    Task::Regression => {
+                        c.class_agreement += 1;
+                        let e = f64::from(y.first().copied().unwrap_or(f32::NAN) - target);
+                        squared += e * e;
+                    }
+                    _ => {
+                        if class as usize == task.class(&host) {
+                            c.class_agreement += 1;
+                        }
+                        if class as f32 == target {
+                            correct += 1;
+                        }
+                    }
                 }
             }
             Err(_) => c.refused += 1,
         }
     }
-    c.device_accuracy = correct as f32 / data.len().max(1) as f32;
+    let rows = data.len().max(1) as f64;
+    c.device_accuracy = if task == Task::Regression {
+        (squared / rows).sqrt() as f32
+    } else {
+        (correct as f64 / rows) as f32
+    };
     c.stack_high_water = dev.info()?[5];
     c.exit_status = dev.exit(0)?;
     c.ok = c.bit_exact_rows == c.rows && c.refused == 0 && c.exit_status == 0;
@@ -126,7 +437,11 @@ impl Comparison {
             ("max |difference|", format!("{:e}", self.max_abs_diff)),
             ("max ULP distance", self.max_ulp.to_string()),
             ("class agreement", format!("{} / {}", self.class_agreement, self.rows)),
-            ("device accuracy", format!("{:.4}", self.device_accuracy)),
+            if self.task == Task::Regression {
+                ("device RMSE", format!("{:.4}", self.device_accuracy))
+            } else {
+                ("device accuracy", format!("{:.4}", self.device_accuracy))
+            },
             ("flash used", format!("{} B", self.sizes.flash)),
             ("static RAM used", format!("{} B", self.sizes.ram)),
             ("stack high-water", format!("{} B", self.stack_high_water)),
@@ -152,5 +467,28 @@ mod tests {
         assert_eq!(ulp_distance(0.0, -0.0), 1);
         assert_eq!(ulp_distance(f32::from_bits(1), -f32::from_bits(1)), 3);
         assert_eq!(ulp_distance(f32::NAN, 1.0), u32::MAX);
+    }
+
+    #[test]
+    fn rows_of_any_width_with_a_named_label() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("d.csv");
+        std::fs::write(&csv, "class,a,b,c\nbeta,1,2,3\nalpha,4,5,6\ngamma,7,8.5,9\n").unwrap();
+        let r = read_rows(&csv, Some("class"), &[]).unwrap();
+        assert_eq!(r.x, vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0], vec![7.0, 8.5, 9.0]]);
+        assert_eq!(
+            (r.target, r.classes),
+            (vec![1.0, 0.0, 2.0], vec!["alpha".into(), "beta".into(), "gamma".into()])
+        );
+        // The model's order of classes wins; numbers without classes are indices or values.
+        let given: Vec<String> = ["gamma", "beta", "alpha"].map(String::from).to_vec();
+        assert_eq!(read_rows(&csv, Some("class"), &given).unwrap().target, vec![1.0, 2.0, 0.0]);
+        assert!(read_rows(&csv, Some("d"), &[]).is_err());
+        assert!(read_rows(&csv, Some("c"), &[]).is_err()); // `class` would be a feature
+        let numbers = dir.path().join("n.csv");
+        std::fs::write(&numbers, "x,y\n0.5,1.25\n1,-2\n").unwrap();
+        let r = read_rows(&numbers, None, &[]).unwrap(); // the last column
+        assert_eq!((r.x, r.target), (vec![vec![0.5], vec![1.0]], vec![1.25, -2.0]));
+        assert!(r.classes.is_empty());
     }
 }

@@ -9,8 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tinymlp_protocol::{
-    FrameReader, MAX_FRAME, Request, Response, decode_frame, encode, parse, read_f32s, write_f32s,
+    FrameReader, Request, Response, decode_frame, encode_long, frame_len, parse, read_f32s, write_f32s,
 };
+
+/// The longest frame the host reads: replies of a model with many outputs can be longer
+/// than the protocol's `MAX_FRAME`.
+const HOST_FRAME: usize = frame_len(16 * 1024);
 
 /// Why the device could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +25,7 @@ pub enum DeviceError {
     )]
     NoQemu,
     /// Building the firmware failed.
-    #[error("building the firmware for {board} failed (exit {status}); run `{command}` to see why")]
+    #[error("building the firmware for {board} failed (exit {status}){}; run `{command}` to see all", if message.is_empty() { String::new() } else { format!(":\n{message}\n") })]
     Build {
         /// The board.
         board: &'static str,
@@ -29,6 +33,9 @@ pub enum DeviceError {
         status: i32,
         /// The command to rerun.
         command: String,
+        /// What the firmware's build script said (for example that the model does not fit
+        /// the board), when it said something.
+        message: String,
     },
     /// Starting or talking to QEMU failed.
     #[error("{0}")]
@@ -110,11 +117,34 @@ pub fn build_firmware_profile(
         all_features.join(","),
         target_dir.display()
     );
-    let status = cmd.status()?;
-    if !status.success() {
-        return Err(DeviceError::Build { board: board.name, status: status.code().unwrap_or(-1), command });
+    cmd.stderr(Stdio::piped());
+    let output = cmd.output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !quiet || !output.status.success() {
+        eprint!("{stderr}");
+    }
+    if !output.status.success() {
+        return Err(DeviceError::Build {
+            board: board.name,
+            status: output.status.code().unwrap_or(-1),
+            command,
+            message: build_script_error(&stderr),
+        });
     }
     Ok(target_dir.join(board.target).join(profile).join("tinymlp-firmware"))
+}
+
+/// The firmware build script's own message in cargo's output: its `error:` line and the
+/// lines after it (cargo prints them indented under `--- stderr`).
+pub fn build_script_error(stderr: &str) -> String {
+    let Some((_, after)) = stderr.split_once("--- stderr") else { return String::new() };
+    let lines: Vec<&str> = after
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("error:"))
+        .take_while(|l| l.starts_with("  ") || l.trim_start().starts_with("error:"))
+        .map(str::trim_end)
+        .collect();
+    lines.iter().map(|l| l.strip_prefix("  ").unwrap_or(l)).collect::<Vec<_>>().join("\n")
 }
 
 /// Runs the firmware's self-test (QEMU started with the argument `selftest`, no serial
@@ -147,7 +177,7 @@ pub fn run_self_test(board: Board, elf: &Path) -> Result<i32, DeviceError> {
 pub struct Device {
     child: Child,
     stream: UnixStream,
-    reader: FrameReader,
+    reader: Box<FrameReader<HOST_FRAME>>,
     seq: u8,
     _dir: tempfile::TempDir,
     /// Raw defmt log (semihosting output) of the run.
@@ -192,7 +222,14 @@ impl Device {
             }
         };
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        Ok(Self { child, stream, reader: FrameReader::new(), seq: 0, _dir: dir, log_path })
+        Ok(Self {
+            child,
+            stream,
+            reader: Box::new(FrameReader::with_capacity()),
+            seq: 0,
+            _dir: dir,
+            log_path,
+        })
     }
 
     /// Sends raw bytes (for protocol tests: corrupt or truncated frames).
@@ -201,10 +238,11 @@ impl Device {
         Ok(())
     }
 
-    /// Sends a request, framed.
+    /// Sends a request, framed (longer than the protocol's `MAX_FRAME` when a model's rows
+    /// need it: the firmware built with that model reads them).
     pub fn send(&mut self, request: &Request<'_>) -> Result<(), DeviceError> {
-        let mut wire = [0u8; MAX_FRAME + 1];
-        let bytes = encode(request, &mut wire).map_err(|e| DeviceError::Protocol(e.to_string()))?;
+        let mut wire = vec![0u8; HOST_FRAME + 1];
+        let bytes = encode_long(request, &mut wire).map_err(|e| DeviceError::Protocol(e.to_string()))?;
         self.send_raw(bytes)
     }
 
@@ -370,7 +408,7 @@ impl Device {
         self.stream.set_read_timeout(Some(Duration::from_millis(300)))?;
         let start = Instant::now();
         let result = loop {
-            self.reader = FrameReader::new();
+            self.reader.clear();
             let seq = self.next_seq();
             self.send(&Request::Status { seq })?;
             match self.stored(seq) {
@@ -381,7 +419,7 @@ impl Device {
         };
         // Answers to the earlier status requests may still arrive: read them off.
         while self.receive().is_ok() {}
-        self.reader = FrameReader::new();
+        self.reader.clear();
         self.stream.set_read_timeout(Some(Duration::from_secs(30)))?;
         result
     }

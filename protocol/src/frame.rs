@@ -16,7 +16,14 @@ static CRC: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
 pub const MAX_PAYLOAD: usize = 256;
 /// The longest frame, delimiter excluded: the most [`FrameReader`] accepts and
 /// [`encode`] writes (`MAX_FRAME + 1` bytes with the delimiter).
-pub const MAX_FRAME: usize = cobs::max_encoding_length(MAX_PAYLOAD);
+pub const MAX_FRAME: usize = frame_len(MAX_PAYLOAD);
+
+/// The longest frame (delimiter excluded) a payload of `payload` bytes (message and CRC)
+/// makes: the capacity of a [`FrameReader`] for longer messages than [`MAX_PAYLOAD`]
+/// (a model with many inputs), which [`encode_long`] writes.
+pub const fn frame_len(payload: usize) -> usize {
+    cobs::max_encoding_length(payload)
+}
 
 /// Why a received frame was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,9 +96,9 @@ struct Framer<'b> {
 }
 
 impl<'b> Framer<'b> {
-    /// Frames into `out`, at most `MAX_FRAME + 1` bytes of it.
-    fn new(out: &'b mut [u8]) -> Result<Self, Overflow> {
-        let len = out.len().min(MAX_FRAME + 1);
+    /// Frames into `out`, at most `limit` bytes of it.
+    fn new(out: &'b mut [u8], limit: usize) -> Result<Self, Overflow> {
+        let len = out.len().min(limit);
         let cobs = Cobs::try_new(Slice::new(&mut out[..len])).map_err(|_| Overflow)?;
         Ok(Self { cobs, crc: CRC.digest() })
     }
@@ -117,14 +124,25 @@ impl<'b> Flavor for Framer<'b> {
 /// Encodes `message` as a whole frame, delimiter included, into `out`; returns the bytes to
 /// send (at most `MAX_FRAME + 1`).
 pub fn encode<'b, T: Serialize + ?Sized>(message: &T, out: &'b mut [u8]) -> Result<&'b mut [u8], Overflow> {
-    postcard::serialize_with_flavor(message, Framer::new(out)?).map_err(|_| Overflow)
+    postcard::serialize_with_flavor(message, Framer::new(out, MAX_FRAME + 1)?).map_err(|_| Overflow)
+}
+
+/// [`encode`] for frames longer than [`MAX_FRAME`], up to the length of `out`: the
+/// messages of a model whose rows do not fit [`MAX_PAYLOAD`], for a reader built to hold
+/// them (`FrameReader<N>` with `N` from [`frame_len`]).
+pub fn encode_long<'b, T: Serialize + ?Sized>(
+    message: &T,
+    out: &'b mut [u8],
+) -> Result<&'b mut [u8], Overflow> {
+    let limit = out.len();
+    postcard::serialize_with_flavor(message, Framer::new(out, limit)?).map_err(|_| Overflow)
 }
 
 /// Frames a payload as it is (its CRC, COBS, the delimiter) into `out`; returns the bytes to
 /// send. For tests and tools that need frames no [`Request`](crate::Request) or
 /// [`Response`](crate::Response) makes, such as an unknown kind.
 pub fn encode_payload<'b>(payload: &[u8], out: &'b mut [u8]) -> Result<&'b mut [u8], Overflow> {
-    let mut framer = Framer::new(out)?;
+    let mut framer = Framer::new(out, MAX_FRAME + 1)?;
     for &b in payload {
         framer.try_push(b).map_err(|_| Overflow)?;
     }
@@ -169,8 +187,9 @@ pub fn decode<'a, T: Message<'a>>(frame: &'a mut [u8]) -> Result<T, FrameError> 
 }
 
 /// Splits bytes from a serial line into frames at the zero delimiters, in a buffer of
-/// [`MAX_FRAME`] bytes (its size is known at compile time: a reader can live in a `static`
-/// or on the stack). A frame longer than that is refused ([`FrameError::Oversized`]) and its bytes
+/// `N` bytes, [`MAX_FRAME`] unless chosen otherwise (its size is known at compile time: a
+/// reader can live in a `static` or on the stack; [`FrameReader::with_capacity`] makes a
+/// longer one). A frame longer than that is refused ([`FrameError::Oversized`]) and its bytes
 /// dropped up to the next delimiter, where reading starts afresh; so does it after any
 /// other broken frame. Empty frames (two delimiters in a row) are skipped, so a sender can
 /// start with a delimiter to end whatever noise came before.
@@ -179,8 +198,8 @@ pub fn decode<'a, T: Message<'a>>(frame: &'a mut [u8]) -> Result<T, FrameError> 
 /// straight away: it cannot check the CRC before decoding, nor tell a broken COBS
 /// encoding from a bad CRC or an undecodable message, which the replies tell apart.
 #[derive(Clone, Debug)]
-pub struct FrameReader {
-    buf: [u8; MAX_FRAME],
+pub struct FrameReader<const N: usize = MAX_FRAME> {
+    buf: [u8; N],
     len: usize,
     overflowed: bool,
 }
@@ -192,9 +211,16 @@ impl Default for FrameReader {
 }
 
 impl FrameReader {
-    /// An empty reader.
+    /// An empty reader of frames up to [`MAX_FRAME`] bytes.
     pub const fn new() -> Self {
-        Self { buf: [0; MAX_FRAME], len: 0, overflowed: false }
+        Self::with_capacity()
+    }
+}
+
+impl<const N: usize> FrameReader<N> {
+    /// An empty reader of frames up to `N` bytes (see [`frame_len`]).
+    pub const fn with_capacity() -> Self {
+        Self { buf: [0; N], len: 0, overflowed: false }
     }
 
     /// Forgets the bytes of the frame read so far.

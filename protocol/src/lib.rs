@@ -30,7 +30,8 @@
 //! so a reader finds frames by their delimiters and a lost or garbled byte costs one frame,
 //! never the ones after it. The CRC is CRC-32/ISO-HDLC (zlib's), little-endian. A frame
 //! is at most [`MAX_FRAME`] bytes before its delimiter; [`MAX_PAYLOAD`] bytes of message
-//! and CRC always fit.
+//! and CRC always fit. A firmware whose model's rows make longer messages reads them with
+//! a `FrameReader<N>` sized by [`frame_len`], and the host writes them with [`encode_long`].
 //!
 //! The message is a [`Request`] (host to device) or a [`Response`] (device to host) in
 //! postcard's encoding: the variant's index as a varint, then the fields in order —
@@ -73,8 +74,8 @@ mod frame;
 mod message;
 
 pub use frame::{
-    FrameError, FrameReader, MAX_FRAME, MAX_PAYLOAD, Overflow, decode, decode_frame, encode, encode_payload,
-    parse,
+    FrameError, FrameReader, MAX_FRAME, MAX_PAYLOAD, Overflow, decode, decode_frame, encode, encode_long,
+    encode_payload, frame_len, parse,
 };
 pub use message::{ErrorCode, Message, Request, Response};
 

@@ -356,3 +356,27 @@ fn the_fuzz_seeds_are_valid_frames() {
         Ok(Request::Infer { seq: 2, model_id: 0xC0FFEE, inputs: &inputs })
     );
 }
+
+/// A row of 64 inputs makes a frame longer than `MAX_FRAME`: `encode` refuses it, the
+/// default reader reports it oversized, and a reader sized by `frame_len` reads it whole.
+#[test]
+fn long_frames_need_a_reader_sized_for_them() {
+    use tinymlp_protocol::{encode_long, frame_len, write_f32s};
+    let values: Vec<f32> = (0..64).map(|i| i as f32 * 0.25 - 3.0).collect();
+    let mut inputs = vec![0u8; 4 * values.len()];
+    write_f32s(&values, &mut inputs);
+    let request = Request::Infer { seq: 3, model_id: 0xDEAD_BEEF, inputs: &inputs };
+    let mut short = [0u8; MAX_FRAME + 1];
+    assert!(encode(&request, &mut short).is_err());
+    let mut long = vec![0u8; frame_len(512) + 1];
+    let bytes = encode_long(&request, &mut long).unwrap().to_vec();
+    assert!(bytes.len() > MAX_FRAME + 1 && bytes.len() <= frame_len(512) + 1);
+    assert_eq!(read_all(&mut FrameReader::new(), &bytes), vec![Err(FrameError::Oversized)]);
+    let mut reader = FrameReader::<{ frame_len(512) }>::with_capacity();
+    let (last, rest) = bytes.split_last().unwrap();
+    for &b in rest {
+        assert!(reader.push(b).is_none());
+    }
+    let received: Request = reader.read(*last).unwrap().unwrap();
+    assert_eq!(received, request);
+}

@@ -27,7 +27,7 @@ fn check_board(name: &str) {
         let checked = build_firmware_with(board, &path, true, &["load-check"]).expect("the firmware builds");
         assert_eq!(run_self_test(board, &checked).unwrap(), 0, "{name}: binary model loaded on the device");
     }
-    let c = compare(board, &elf, &model, &test).expect("the device answers");
+    let c = compare(board, &elf, &model, &(&test).into()).expect("the device answers");
     println!("{}", c.table());
     assert_eq!(c.rows, 120);
     assert_eq!(c.refused, 0);

@@ -23,7 +23,7 @@ fn a_plain_mlp_file_runs_bit_exact_on_the_cortex_m4f() {
     assert!(matches!(model, Trained::Plain(_)));
     let board = find("mps2-an386").unwrap();
     let elf = build_firmware(board, &path, true).expect("the firmware builds with the plain MLP");
-    let c = compare(board, &elf, &model, &test).expect("the device answers");
+    let c = compare(board, &elf, &model, &(&test).into()).expect("the device answers");
     assert_eq!(c.rows, test.len());
     assert_eq!(c.bit_exact_rows, c.rows, "{}", c.table());
     assert!(c.ok, "{}", c.table());

@@ -4,8 +4,8 @@ use anyhow::Result;
 use std::path::PathBuf;
 use tinymlp_host::bench::{self, DeviceBench};
 use tinymlp_host::board::{self, BOARDS, Board};
+use tinymlp_host::device;
 use tinymlp_host::report::write_json;
-use tinymlp_host::{device, model_io};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,7 +45,7 @@ fn measure(board: Board, a: &Args, shapes: &[(usize, usize)]) -> Result<DeviceBe
 /// Measures every chosen board and prints the tables.
 pub fn run(a: Args) -> Result<()> {
     let chosen: Vec<Board> = if a.board.is_empty() { BOARDS.to_vec() } else { a.board.clone() };
-    let m = model_io::load_tutorial(&a.model)?;
+    let m = tinymlp_host::compare::load_host_model(&a.model).map_err(anyhow::Error::msg)?;
     let shapes = m.dense_shapes();
     let macs: usize = shapes.iter().map(|(i, o)| i * o).sum();
     super::require_qemu()?;

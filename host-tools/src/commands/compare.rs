@@ -3,9 +3,8 @@
 use anyhow::{Result, bail};
 use std::path::PathBuf;
 use tinymlp_host::board::{self, Board};
-use tinymlp_host::data::read_csv;
 use tinymlp_host::report::write_json;
-use tinymlp_host::{compare, device, model_io};
+use tinymlp_host::{compare, device};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -15,9 +14,15 @@ pub struct Args {
     /// Model file (JSON or binary).
     #[arg(long, default_value = "out/model.json")]
     model: PathBuf,
-    /// Rows to stream: CSV with columns x0, x1, label (raw features: the device scales).
+    /// Rows to stream: CSV with a header, the model's features (raw: the device scales) and
+    /// a label column (see `--label`).
     #[arg(long, default_value = "out/test.csv")]
     data: PathBuf,
+    /// The label column's name (default: the model file's `label`, else the last column).
+    /// Class names are numbered in the model file's order of `classes`, else sorted;
+    /// numbers are class indices, or values for regression.
+    #[arg(long)]
+    label: Option<String>,
     /// Use this firmware ELF instead of building one (it must hold the same model).
     #[arg(long)]
     elf: Option<PathBuf>,
@@ -29,8 +34,10 @@ pub struct Args {
 /// Builds the firmware (unless given), streams the rows, prints the comparison.
 pub fn run(a: Args) -> Result<()> {
     let b = a.board;
-    let m = model_io::load_tutorial(&a.model)?;
-    let d = read_csv::<2>(&a.data, 2)?;
+    let m = compare::load_host_model(&a.model).map_err(anyhow::Error::msg)?;
+    let (label, classes) = compare::file_labels(&a.model);
+    let label = a.label.clone().or(label);
+    let d = compare::read_rows(&a.data, label.as_deref(), &classes).map_err(anyhow::Error::msg)?;
     super::require_qemu()?;
     let elf = match a.elf {
         Some(e) => e,
@@ -40,7 +47,7 @@ pub fn run(a: Args) -> Result<()> {
         }
     };
     println!("running {} rows on QEMU {} ...", d.len(), b.name);
-    let c = compare::compare(b, &elf, &m, &d)?;
+    let c = compare::compare(b, &elf, &*m, &d)?;
     print!("{}", c.table());
     if let Some(j) = &a.json {
         write_json(j, &c)?;

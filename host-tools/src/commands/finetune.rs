@@ -1,31 +1,36 @@
 //! `tinymlp finetune`: fine-tuning on the emulated board, mirrored on the host, compared bit
 //! for bit.
 
-use anyhow::{Result, bail, ensure};
+use anyhow::{Result, ensure};
 use std::path::PathBuf;
 use tinymlp_host::board::{self, Board};
-use tinymlp_host::data::read_csv;
 use tinymlp_host::finetune::{self, Plan};
 use tinymlp_host::report::write_json;
-use tinymlp_host::train::{ModelKind, Trained};
-use tinymlp_host::{device, model_io};
+use tinymlp_host::{compare, device};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Board (not the micro:bit: its 16 KiB of RAM hold no trainable copy of this model).
+    /// Board (the micro:bit fine-tunes the last layer only: its 16 KiB of RAM hold no
+    /// trainable copy of a whole model).
     #[arg(long, default_value = "mps2-an386", value_parser = board::parse)]
     board: Board,
-    /// Model file (JSON or binary) of the tutorial's MLP.
+    /// Model file (JSON or binary).
     #[arg(long, default_value = "out/model.json")]
     model: PathBuf,
-    /// Labelled samples to fine-tune on (raw coordinates).
+    /// Labelled samples to fine-tune on: CSV with a header, the model's features (raw) and a
+    /// label column (see `--label`).
     #[arg(long)]
     train_csv: PathBuf,
     /// Labelled rows to measure accuracy before and after.
     #[arg(long)]
     test_csv: PathBuf,
+    /// The label column's name (default: the model file's `label`, else the last column).
+    /// Class names are numbered in the model file's order of `classes`, else sorted;
+    /// numbers are class indices, or values for regression.
+    #[arg(long)]
+    label: Option<String>,
     /// Rotate both sets by this many degrees about the moons' centre (a drifted
-    /// distribution).
+    /// distribution; rows of 2 features only).
     #[arg(long, default_value_t = 0.0)]
     rotate: f32,
     /// SGD learning rate.
@@ -68,12 +73,15 @@ pub fn run(a: Args) -> Result<()> {
     let b = a.board;
     let plan = a.plan();
     super::check_lr(plan.lr)?;
-    let m = match model_io::load_kind(&a.model, ModelKind::Mlp)? {
-        Trained::Mlp(m) => m,
-        Trained::Perceptron(_) | Trained::Plain(_) => bail!("fine-tuning needs the MLP"),
-    };
-    let (train, test) = (read_csv::<2>(&a.train_csv, 2)?, read_csv::<2>(&a.test_csv, 2)?);
-    let (train, test) = (finetune::rotate(&train, a.rotate), finetune::rotate(&test, a.rotate));
+    let m = compare::load_net(&a.model).map_err(anyhow::Error::msg)?;
+    let (label, classes) = compare::file_labels(&a.model);
+    let label = a.label.clone().or(label);
+    let read = |p: &PathBuf| compare::read_rows(p, label.as_deref(), &classes).map_err(anyhow::Error::msg);
+    let (mut train, mut test) = (read(&a.train_csv)?, read(&a.test_csv)?);
+    if a.rotate != 0.0 {
+        train = finetune::rotate_rows(&train, a.rotate).map_err(anyhow::Error::msg)?;
+        test = finetune::rotate_rows(&test, a.rotate).map_err(anyhow::Error::msg)?;
+    }
     super::require_qemu()?;
     println!("building the firmware for {} with {}", b.name, a.model.display());
     let mut features = vec!["finetune"];
@@ -113,7 +121,7 @@ pub fn run(a: Args) -> Result<()> {
     );
     let (m, g, c) = f.training_ram_constants;
     println!(
-        "RAM                stack high-water {} B (model {m} B + gradients {g} B + caches {c} B{}, compile-time), static {} B",
+        "RAM                stack high-water {} B (model {m} B + gradients {g} B + caches {c} B{}, from the layers), static {} B",
         f.stack_high_water,
         if f.optimizer_ram > 0 { format!(" + Adam {} B", f.optimizer_ram) } else { String::new() },
         f.static_ram
