@@ -20,6 +20,7 @@ pub struct Args {
 /// Prints the summary and the memory figures.
 pub fn run(a: Args) -> Result<()> {
     let m = model_io::load(&a.model)?;
+    super::eval::warn_overflow(&m, &a.model);
     // The counts come from the network's description (a run-time network has no
     // compile-time footprint).
     let (mut trainable, mut non_trainable) = (0usize, 0usize);
