@@ -152,7 +152,9 @@ pub struct Scorer {
     accuracy: Accuracy,
     auc: AucApprox,
     confusion: Vec<Vec<usize>>,
-    /// Binary: the probability of class 1 per row; K classes: K probabilities per row.
+    /// Binary: the probability of class 1 of each row and whether it is class 1.
+    pairs: Vec<(f32, bool)>,
+    /// K classes: K probabilities per row, and each row's class.
     scores: Vec<f32>,
     truth: Vec<u32>,
     se: f64,
@@ -174,6 +176,7 @@ impl Scorer {
             accuracy: Accuracy::new(),
             auc: AucApprox::new(),
             confusion: vec![vec![0; k]; k],
+            pairs: Vec::new(),
             scores: Vec::new(),
             truth: Vec::new(),
             se: 0.0,
@@ -205,10 +208,12 @@ impl Scorer {
                 let predicted = metrics::predicted_class(y);
                 self.confusion[c][predicted.min(k - 1)] += 1;
                 match self.task {
-                    Task::Binary => self.scores.push(y[0]),
-                    _ => self.scores.extend_from_slice(&y[..k]),
+                    Task::Binary => self.pairs.push((y[0], c == 1)),
+                    _ => {
+                        self.scores.extend_from_slice(&y[..k]);
+                        self.truth.push(c as u32);
+                    }
                 }
-                self.truth.push(c as u32);
             }
             Answer::Value(t) => {
                 let d = y[0] as f64 - t as f64;
@@ -249,9 +254,7 @@ impl Scorer {
         }
         let k = self.classes.len();
         let auc = if self.task == Task::Binary {
-            let mut pairs: Vec<(f32, bool)> =
-                self.scores.iter().zip(&self.truth).map(|(&s, &t)| (s, t == 1)).collect();
-            exact_auc(&mut pairs)
+            exact_auc(&mut self.pairs)
         } else {
             let mut pairs = Vec::with_capacity(n);
             let mut aucs = Vec::new();

@@ -70,7 +70,8 @@ pub struct Args {
     /// Generated moons: number of samples.
     #[arg(long, default_value_t = 2000)]
     samples: usize,
-    /// Generated moons: noise.
+    /// Generated moons: the standard deviation of the Gaussian noise added to each
+    /// coordinate, in [0, 10].
     #[arg(long, default_value_t = 0.2)]
     noise: f32,
 }
