@@ -208,7 +208,8 @@ pub fn parse_csv<const N: usize>(
 /// Writes rows as CSV with the header `x0,…,label`, floats with enough digits to read back
 /// the same f32.
 pub fn write_csv<const N: usize>(path: &Path, data: &Labelled<N>) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
+    let mut file = crate::report::AtomicFile::create(path)?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file.file()));
     let mut header: Vec<String> = (0..N).map(|j| format!("x{j}")).collect();
     header.push("label".into());
     w.write_record(&header)?;
@@ -217,7 +218,9 @@ pub fn write_csv<const N: usize>(path: &Path, data: &Labelled<N>) -> std::io::Re
         rec.push(label.to_string());
         w.write_record(&rec)?;
     }
-    w.flush()
+    w.flush()?;
+    drop(w);
+    file.commit()
 }
 
 #[cfg(test)]

@@ -18,5 +18,6 @@ pub mod report;
 pub mod score;
 pub mod spec;
 pub mod speed;
+pub mod stream;
 pub mod table;
 pub mod train;

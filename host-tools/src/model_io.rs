@@ -188,7 +188,7 @@ pub fn save(
     let p = path.display().to_string();
     let bytes = encode(model, format, meta, source)
         .map_err(|source| ModelFileError::Model { path: p.clone(), source })?;
-    std::fs::write(path, bytes).map_err(|source| ModelFileError::Io { path: p, source })
+    crate::report::write_atomic(path, &bytes).map_err(|source| ModelFileError::Io { path: p, source })
 }
 
 /// Rust source declaring the model's type as `Model` and its parameters as a `const`
@@ -315,7 +315,7 @@ impl Model {
         let bytes = self
             .encode(format, metadata, source)
             .map_err(|source| ModelFileError::Model { path: p.clone(), source })?;
-        std::fs::write(path, bytes).map_err(|source| ModelFileError::Io { path: p, source })
+        crate::report::write_atomic(path, &bytes).map_err(|source| ModelFileError::Io { path: p, source })
     }
 }
 

@@ -26,6 +26,35 @@ pub enum PlotError {
     /// Nothing to draw.
     #[error("nothing to plot: {0}")]
     Empty(&'static str),
+    /// An axis whose range is not finite in f32.
+    #[error(
+        "cannot draw {what}: its values span {lo:e} to {hi:e}, a range beyond f32 (at most ±3.4e38, with a margin); rescale the data"
+    )]
+    Range {
+        /// The axis.
+        what: String,
+        /// The smallest value.
+        lo: f64,
+        /// The largest value.
+        hi: f64,
+    },
+}
+
+/// An axis from `lo` to `hi` (the values' extremes) widened by `margin` of its span on each
+/// side (at least a little, so it is never empty), or an error when the axis does not fit
+/// f32: plotting libraries do not stop on infinite or overflowing ranges.
+pub fn axis(lo: f32, hi: f32, margin: f64, what: &str) -> Result<(f32, f32), PlotError> {
+    let err = || PlotError::Range { what: what.into(), lo: lo as f64, hi: hi as f64 };
+    if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+        return Err(err());
+    }
+    let (l, h) = (lo as f64, hi as f64);
+    let pad = ((h - l) * margin).max(1e-3 * l.abs().max(h.abs()).max(1.0));
+    let (a, b) = ((l - pad) as f32, (h + pad) as f32);
+    if !(a.is_finite() && b.is_finite() && a < b && ((b as f64 - a as f64) as f32).is_finite()) {
+        return Err(err());
+    }
+    Ok((a, b))
 }
 
 const FONT_PATHS: [&str; 4] = [
@@ -138,14 +167,15 @@ pub fn history(h: &[EpochRecord], path: &Path) -> Result<(), PlotError> {
             h.iter().flat_map(|r| [train(r), val(r)]).flatten().filter(|v| v.is_finite()).collect();
         let (lo, hi) =
             values.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-        let pad = ((hi - lo) * 0.08).max(1e-3);
+        let (lo, hi) = if values.is_empty() { (0.0, 1.0) } else { (lo, hi) };
+        let (lo, hi) = axis(lo, hi, 0.08, &format!("{} ({title})", path.display()))?;
         let mut chart = tri!(
             ChartBuilder::on(panel)
                 .caption(title, ("sans-serif", 24))
                 .margin(12)
                 .x_label_area_size(35)
                 .y_label_area_size(55)
-                .build_cartesian_2d(1.0f32..last.max(2.0), (lo - pad)..(hi + pad)),
+                .build_cartesian_2d(1.0f32..last.max(2.0), lo..hi),
             path
         );
         tri!(chart.configure_mesh().x_desc("epoch").draw(), path);
@@ -189,7 +219,7 @@ pub fn boundary_fn(
         return Err(PlotError::Empty("no points or no model"));
     }
     font()?;
-    let (x0, x1, y0, y1) = padded_bounds(data);
+    let (x0, x1, y0, y1) = padded_bounds(data, path)?;
     let width = 560 * models.len() as u32;
     let root = BitMapBackend::new(path, (width, 520)).into_drawing_area();
     tri!(root.fill(&WHITE), path);
@@ -249,15 +279,17 @@ pub fn boundary_fn(
     Ok(())
 }
 
-/// The points' bounding box, widened by a tenth on each side.
-fn padded_bounds(data: &Labelled<2>) -> (f32, f32, f32, f32) {
+/// The points' bounding box, widened by a tenth on each side; an error when it does not fit
+/// f32 (see [`axis`]).
+fn padded_bounds(data: &Labelled<2>, path: &Path) -> Result<(f32, f32, f32, f32), PlotError> {
     let (mut x0, mut x1, mut y0, mut y1) =
         (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY);
     for p in &data.x {
         (x0, x1, y0, y1) = (x0.min(p[0]), x1.max(p[0]), y0.min(p[1]), y1.max(p[1]));
     }
-    let (px, py) = ((x1 - x0) * 0.1, (y1 - y0) * 0.1);
-    (x0 - px, x1 + px, y0 - py, y1 + py)
+    let (x0, x1) = axis(x0, x1, 0.1, &format!("{} (first feature)", path.display()))?;
+    let (y0, y1) = axis(y0, y1, 0.1, &format!("{} (second feature)", path.display()))?;
+    Ok((x0, x1, y0, y1))
 }
 
 /// One panel of a line figure.
@@ -372,7 +404,7 @@ pub fn regions(
         return Err(PlotError::Empty("no points"));
     }
     font()?;
-    let (x0, x1, y0, y1) = padded_bounds(data);
+    let (x0, x1, y0, y1) = padded_bounds(data, path)?;
     let root = BitMapBackend::new(path, (600, 560)).into_drawing_area();
     tri!(root.fill(&WHITE), path);
     let mut chart = tri!(
@@ -421,7 +453,7 @@ pub fn class_regions(
     }
     font()?;
     let data = Labelled { x: points.to_vec(), label: vec![0; points.len()] };
-    let (x0, x1, y0, y1) = padded_bounds(&data);
+    let (x0, x1, y0, y1) = padded_bounds(&data, path)?;
     let root = BitMapBackend::new(path, (700, 560)).into_drawing_area();
     tri!(root.fill(&WHITE), path);
     let mut chart = tri!(

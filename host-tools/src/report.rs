@@ -67,9 +67,58 @@ impl<'a> Report<'a> {
 pub const HISTORY_COLUMNS: [&str; 8] =
     ["epoch", "loss", "accuracy", "auc", "val_loss", "val_accuracy", "val_auc", "lr"];
 
+/// A file written under a temporary name in its directory, then renamed over `path` by
+/// [`AtomicFile::commit`]: a crash, an error or a full disk never leaves `path` truncated
+/// (it keeps its old contents, or does not exist). Dropped without `commit`, the temporary
+/// file is deleted.
+pub struct AtomicFile {
+    temp: tempfile::NamedTempFile,
+    path: std::path::PathBuf,
+}
+
+impl AtomicFile {
+    /// A temporary file next to `path`.
+    pub fn create(path: &Path) -> io::Result<Self> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let prefix = format!(".{name}.");
+        let mut b = tempfile::Builder::new();
+        b.prefix(&prefix).suffix(".tmp");
+        // Readable by all, as a file created directly would be (a temporary file is
+        // private by default).
+        #[cfg(unix)]
+        b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let temp = b.tempfile_in(dir)?;
+        Ok(AtomicFile { temp, path: path.to_path_buf() })
+    }
+
+    /// The temporary file, to write.
+    pub fn file(&mut self) -> &mut std::fs::File {
+        self.temp.as_file_mut()
+    }
+
+    /// Flushes the file to disk and renames it to its path.
+    pub fn commit(self) -> io::Result<()> {
+        self.temp.as_file().sync_all()?;
+        self.temp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to `path` through an [`AtomicFile`].
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use io::Write;
+    let mut f = AtomicFile::create(path)?;
+    f.file().write_all(bytes)?;
+    f.commit()
+}
+
 /// Writes the history as CSV (one row per epoch; empty cells for missing values).
 pub fn write_history_csv(path: &Path, history: &[EpochRecord]) -> io::Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
     if history.is_empty() {
         // serde names the columns with the first row; without rows, name them here.
         w.write_record(HISTORY_COLUMNS)?;
@@ -77,7 +126,8 @@ pub fn write_history_csv(path: &Path, history: &[EpochRecord]) -> io::Result<()>
     for h in history {
         w.serialize(h)?;
     }
-    w.flush()
+    let bytes = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+    write_atomic(path, &bytes)
 }
 
 /// Why a history CSV could not be read.
@@ -100,7 +150,7 @@ pub fn read_history_csv(path: &Path) -> Result<Vec<EpochRecord>, HistoryError> {
 /// Writes a value as pretty JSON.
 pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> io::Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
-    std::fs::write(path, text + "\n")
+    write_atomic(path, (text + "\n").as_bytes())
 }
 
 #[cfg(test)]
@@ -133,6 +183,30 @@ mod tests {
         write_history_csv(&path, &[]).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap().trim_end(), HISTORY_COLUMNS.join(","));
         assert_eq!(read_history_csv(&path).unwrap(), vec![]);
+    }
+
+    /// An atomic file replaces its target only when committed: dropped half-written, the
+    /// old contents stay and no temporary file is left.
+    #[test]
+    fn an_atomic_file_is_all_or_nothing() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.json");
+        write_atomic(&path, b"old").unwrap();
+        let mut f = AtomicFile::create(&path).unwrap();
+        f.file().write_all(b"half").unwrap();
+        drop(f);
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        write_atomic(&path, b"new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644);
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

@@ -303,10 +303,66 @@ pub fn parse_table(
     path: &Path,
     columns: Columns<'_>,
 ) -> Result<Table, TableError> {
-    let p = || path.to_path_buf();
-    let mut rdr =
-        csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(reader);
-    let csv_err = |e: csv::Error| {
+    let mut rows = Rows::new(reader, path, columns)?;
+    let mut t = Table {
+        path: path.to_path_buf(),
+        features: rows.features.clone(),
+        x: Vec::new(),
+        label: rows.label.clone().map(|name| LabelColumn { name, values: Vec::new() }),
+        lines: Vec::new(),
+    };
+    while let Some(r) = rows.next_row()? {
+        if let (Some(v), Some(col)) = (r.label, t.label.as_mut()) {
+            col.values.push(v);
+        }
+        t.x.push(r.x);
+        t.lines.push(r.line);
+    }
+    if t.x.is_empty() {
+        return Err(TableError::Empty { path: path.to_path_buf() });
+    }
+    Ok(t)
+}
+
+/// One data row of a CSV file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// 1-based line in the file.
+    pub line: u64,
+    /// The feature values, in the order of [`Rows::features`].
+    pub x: Vec<f32>,
+    /// The label cell, trimmed, when the file has the label column.
+    pub label: Option<String>,
+}
+
+/// A CSV file read one row at a time (see [`Columns`]), in constant memory: the header is
+/// resolved when it opens, each row is checked as it is read.
+pub struct Rows<R: std::io::Read> {
+    rdr: csv::Reader<R>,
+    path: PathBuf,
+    header: Vec<String>,
+    feature_cols: Vec<usize>,
+    label_col: Option<usize>,
+    training_default_label: bool,
+    record: csv::StringRecord,
+    /// Feature column names, in the order of each row's values.
+    pub features: Vec<String>,
+    /// The label column's name, when the file has it.
+    pub label: Option<String>,
+}
+
+impl Rows<std::fs::File> {
+    /// Opens a CSV file.
+    pub fn open(path: &Path, columns: Columns<'_>) -> Result<Self, TableError> {
+        let file =
+            std::fs::File::open(path).map_err(|source| TableError::Io { path: path.into(), source })?;
+        Rows::new(file, path, columns)
+    }
+}
+
+impl<R: std::io::Read> Rows<R> {
+    fn csv_err(path: &Path, e: csv::Error) -> TableError {
+        let p = || path.to_path_buf();
         let line = e.position().map(|p| p.line()).unwrap_or(0);
         match e.into_kind() {
             csv::ErrorKind::Io(source) => TableError::Io { path: p(), source },
@@ -315,115 +371,141 @@ pub fn parse_table(
             }
             other => TableError::Csv { path: p(), line, message: format!("{other:?}") },
         }
-    };
-    let mut header: Vec<String> = rdr.headers().map_err(csv_err)?.iter().map(str::to_owned).collect();
-    if let Some(first) = header.first_mut() {
-        // A byte-order mark, as spreadsheets write one, is not part of the name.
-        *first = first.trim_start_matches('\u{feff}').trim().to_owned();
     }
-    let mut seen = BTreeSet::new();
-    for h in &header {
-        if !seen.insert(h.as_str()) {
-            return Err(TableError::DuplicateColumn { path: p(), name: h.clone() });
+
+    /// Reads the header of `reader` and chooses the columns (`path` only names it in
+    /// messages).
+    pub fn new(reader: R, path: &Path, columns: Columns<'_>) -> Result<Self, TableError> {
+        let p = || path.to_path_buf();
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(reader);
+        let mut header: Vec<String> =
+            rdr.headers().map_err(|e| Self::csv_err(path, e))?.iter().map(str::to_owned).collect();
+        if let Some(first) = header.first_mut() {
+            // A byte-order mark, as spreadsheets write one, is not part of the name.
+            *first = first.trim_start_matches('\u{feff}').trim().to_owned();
         }
-    }
-    let find = |name: &str| header.iter().position(|h| h == name);
-    let (feature_cols, label_col) = match columns {
-        Columns::Training { label } => {
-            let l = match label {
-                Some(name) => find(name).ok_or_else(|| TableError::NoLabelColumn {
-                    path: p(),
-                    name: name.into(),
-                    header: header.clone(),
-                })?,
-                None => match find("label") {
-                    Some(i) => i,
-                    None if header.is_empty() => return Err(TableError::Empty { path: p() }),
-                    None => header.len() - 1,
-                },
-            };
-            let f: Vec<usize> = (0..header.len()).filter(|&j| j != l).collect();
-            if f.is_empty() {
-                return Err(TableError::NoFeatures { path: p(), label: header[l].clone() });
+        let mut seen = BTreeSet::new();
+        for h in &header {
+            if !seen.insert(h.as_str()) {
+                return Err(TableError::DuplicateColumn { path: p(), name: h.clone() });
             }
-            (f, Some(l))
         }
-        Columns::Model { features, model_label, label_flag, need_label } => {
-            let l = match label_flag {
-                Some(name) => Some(find(name).ok_or_else(|| TableError::NoLabelColumn {
-                    path: p(),
-                    name: name.into(),
-                    header: header.clone(),
-                })?),
-                None => find(model_label)
-                    .or_else(|| find("label"))
-                    .filter(|&l| !features.contains(&header[l]))
-                    .or_else(|| (need_label && header.len() == features.len() + 1).then(|| header.len() - 1)),
-            };
-            if need_label && l.is_none() {
-                return Err(TableError::NoLabel {
-                    path: p(),
-                    name: model_label.into(),
-                    header: header.clone(),
-                });
-            }
-            let by_name: Option<Vec<usize>> =
-                features.iter().map(|f| find(f).filter(|&j| Some(j) != l)).collect();
-            let f = match by_name {
-                Some(f) => f,
-                None => {
-                    let f: Vec<usize> = (0..header.len()).filter(|&j| Some(j) != l).collect();
-                    if f.len() != features.len() {
-                        return Err(TableError::FeatureCount {
-                            path: p(),
-                            expected: features.len(),
-                            model_features: features.to_vec(),
-                            found: f.len(),
-                            file_features: f.iter().map(|&j| header[j].clone()).collect(),
-                        });
-                    }
-                    f
+        let find = |name: &str| header.iter().position(|h| h == name);
+        let (feature_cols, label_col) = match columns {
+            Columns::Training { label } => {
+                let l = match label {
+                    Some(name) => find(name).ok_or_else(|| TableError::NoLabelColumn {
+                        path: p(),
+                        name: name.into(),
+                        header: header.clone(),
+                    })?,
+                    None => match find("label") {
+                        Some(i) => i,
+                        None if header.is_empty() => return Err(TableError::Empty { path: p() }),
+                        None => header.len() - 1,
+                    },
+                };
+                let f: Vec<usize> = (0..header.len()).filter(|&j| j != l).collect();
+                if f.is_empty() {
+                    return Err(TableError::NoFeatures { path: p(), label: header[l].clone() });
                 }
-            };
-            if f.is_empty() {
-                return Err(TableError::NoFeatures {
-                    path: p(),
-                    label: l.map(|l| header[l].clone()).unwrap_or_default(),
-                });
+                (f, Some(l))
             }
-            (f, l)
+            Columns::Model { features, model_label, label_flag, need_label } => {
+                let l = match label_flag {
+                    Some(name) => Some(find(name).ok_or_else(|| TableError::NoLabelColumn {
+                        path: p(),
+                        name: name.into(),
+                        header: header.clone(),
+                    })?),
+                    None => find(model_label)
+                        .or_else(|| find("label"))
+                        .filter(|&l| !features.contains(&header[l]))
+                        .or_else(|| {
+                            (need_label && header.len() == features.len() + 1).then(|| header.len() - 1)
+                        }),
+                };
+                if need_label && l.is_none() {
+                    return Err(TableError::NoLabel {
+                        path: p(),
+                        name: model_label.into(),
+                        header: header.clone(),
+                    });
+                }
+                let by_name: Option<Vec<usize>> =
+                    features.iter().map(|f| find(f).filter(|&j| Some(j) != l)).collect();
+                let f = match by_name {
+                    Some(f) => f,
+                    None => {
+                        let f: Vec<usize> = (0..header.len()).filter(|&j| Some(j) != l).collect();
+                        if f.len() != features.len() {
+                            return Err(TableError::FeatureCount {
+                                path: p(),
+                                expected: features.len(),
+                                model_features: features.to_vec(),
+                                found: f.len(),
+                                file_features: f.iter().map(|&j| header[j].clone()).collect(),
+                            });
+                        }
+                        f
+                    }
+                };
+                if f.is_empty() {
+                    return Err(TableError::NoFeatures {
+                        path: p(),
+                        label: l.map(|l| header[l].clone()).unwrap_or_default(),
+                    });
+                }
+                (f, l)
+            }
+        };
+        if feature_cols.len() > MAX_FEATURES {
+            return Err(TableError::TooManyFeatures { path: p(), found: feature_cols.len() });
         }
-    };
-    if feature_cols.len() > MAX_FEATURES {
-        return Err(TableError::TooManyFeatures { path: p(), found: feature_cols.len() });
+        Ok(Rows {
+            rdr,
+            path: p(),
+            features: feature_cols.iter().map(|&j| header[j].clone()).collect(),
+            label: label_col.map(|l| header[l].clone()),
+            training_default_label: matches!(columns, Columns::Training { label: None }),
+            header,
+            feature_cols,
+            label_col,
+            record: csv::StringRecord::new(),
+        })
     }
-    let mut t = Table {
-        path: p(),
-        features: feature_cols.iter().map(|&j| header[j].clone()).collect(),
-        x: Vec::new(),
-        label: label_col.map(|l| LabelColumn { name: header[l].clone(), values: Vec::new() }),
-        lines: Vec::new(),
-    };
-    for record in rdr.records() {
-        let record = record.map_err(csv_err)?;
+
+    /// The next row, checked (cells, numbers, finite values, a label), or `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<Record>, TableError> {
+        let p = || self.path.clone();
+        if !self.rdr.read_record(&mut self.record).map_err(|e| Self::csv_err(&self.path, e))? {
+            return Ok(None);
+        }
+        let record = &self.record;
+        let header = &self.header;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         if record.len() != header.len() {
             return Err(TableError::Columns { path: p(), line, expected: header.len(), found: record.len() });
         }
-        let mut row = Vec::with_capacity(feature_cols.len());
-        for &j in &feature_cols {
+        let mut row = Vec::with_capacity(self.feature_cols.len());
+        for &j in &self.feature_cols {
             let cell = &record[j];
             let column = || header[j].clone();
-            let value: f64 = cell.parse().map_err(|_| match (columns, label_col) {
-                (Columns::Training { label: None }, Some(l)) => TableError::TextFeature {
-                    path: p(),
-                    line,
-                    column: column(),
-                    value: cell.to_owned(),
-                    label: header[l].clone(),
-                },
-                _ => TableError::NotANumber { path: p(), line, column: column(), value: cell.to_owned() },
-            })?;
+            let value: f64 =
+                cell.parse().map_err(|_| match (self.training_default_label, self.label_col) {
+                    (true, Some(l)) => TableError::TextFeature {
+                        path: p(),
+                        line,
+                        column: column(),
+                        value: cell.to_owned(),
+                        label: header[l].clone(),
+                    },
+                    _ => TableError::NotANumber { path: p(), line, column: column(), value: cell.to_owned() },
+                })?;
             if !value.is_finite() || !(value as f32).is_finite() {
                 return Err(TableError::NotFinite {
                     path: p(),
@@ -434,20 +516,18 @@ pub fn parse_table(
             }
             row.push(value as f32);
         }
-        if let (Some(l), Some(col)) = (label_col, t.label.as_mut()) {
-            let cell = &record[l];
-            if cell.is_empty() {
-                return Err(TableError::EmptyLabel { path: p(), line, column: header[l].clone() });
+        let label = match self.label_col {
+            Some(l) => {
+                let cell = &record[l];
+                if cell.is_empty() {
+                    return Err(TableError::EmptyLabel { path: p(), line, column: header[l].clone() });
+                }
+                Some(cell.to_owned())
             }
-            col.values.push(cell.to_owned());
-        }
-        t.x.push(row);
-        t.lines.push(line);
+            None => None,
+        };
+        Ok(Some(Record { line, x: row, label }))
     }
-    if t.x.is_empty() {
-        return Err(TableError::Empty { path: p() });
-    }
-    Ok(t)
 }
 
 /// What the label column holds.
@@ -665,16 +745,71 @@ pub fn drift_warnings(
     mean: &[f32],
     scale: &[f32],
 ) -> Vec<String> {
-    let n = x.len();
-    if n < 2 || mean.len() != features.len() || scale.len() != features.len() {
+    let mut stats = ColumnStats::new(features.len());
+    for r in x {
+        stats.add(r);
+    }
+    drift_warnings_of(path, features, &stats, mean, scale)
+}
+
+/// Each column's running mean and spread (Welford's method, f64), for data read one row at
+/// a time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnStats {
+    n: usize,
+    mean: Vec<f64>,
+    m2: Vec<f64>,
+}
+
+impl ColumnStats {
+    /// No rows yet, `columns` columns.
+    pub fn new(columns: usize) -> Self {
+        ColumnStats { n: 0, mean: vec![0.0; columns], m2: vec![0.0; columns] }
+    }
+
+    /// Adds one row.
+    pub fn add(&mut self, row: &[f32]) {
+        self.n += 1;
+        let n = self.n as f64;
+        for ((m, s), &v) in self.mean.iter_mut().zip(&mut self.m2).zip(row) {
+            let d = v as f64 - *m;
+            *m += d / n;
+            *s += d * (v as f64 - *m);
+        }
+    }
+
+    /// Rows added.
+    pub fn rows(&self) -> usize {
+        self.n
+    }
+
+    /// Column `j`'s mean and (population) standard deviation.
+    pub fn column(&self, j: usize) -> (f64, f64) {
+        (self.mean[j], (self.m2[j] / self.n.max(1) as f64).sqrt())
+    }
+}
+
+/// [`drift_warnings`] from the columns' statistics.
+pub fn drift_warnings_of(
+    path: &Path,
+    features: &[String],
+    stats: &ColumnStats,
+    mean: &[f32],
+    scale: &[f32],
+) -> Vec<String> {
+    let n = stats.rows();
+    if n < 2
+        || mean.len() != features.len()
+        || scale.len() != features.len()
+        || stats.mean.len() != features.len()
+    {
         return Vec::new();
     }
     let mut warnings = Vec::new();
     let mut standardised = 0;
     let mut identity = 0;
     for (j, name) in features.iter().enumerate() {
-        let m = x.iter().map(|r| r[j] as f64).sum::<f64>() / n as f64;
-        let sd = (x.iter().map(|r| (r[j] as f64 - m).powi(2)).sum::<f64>() / n as f64).sqrt();
+        let (m, sd) = stats.column(j);
         let (mu, s) = (mean[j] as f64, scale[j] as f64);
         if (mu.abs() < 1e-3 && (s - 1.0).abs() < 1e-3) || s <= 0.0 {
             identity += 1;
@@ -735,7 +870,8 @@ pub fn write_table(
     label_name: &str,
     labels: &[String],
 ) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
+    let mut file = crate::report::AtomicFile::create(path)?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file.file()));
     let mut header: Vec<&str> = features.iter().map(String::as_str).collect();
     header.push(label_name);
     w.write_record(&header)?;
@@ -744,7 +880,9 @@ pub fn write_table(
         rec.push(label.clone());
         w.write_record(&rec)?;
     }
-    w.flush()
+    w.flush()?;
+    drop(w);
+    file.commit()
 }
 
 #[cfg(test)]

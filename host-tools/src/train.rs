@@ -536,12 +536,72 @@ fn slice_l2(specs: &[LayerSpec], dense_l2: &[f32]) -> Vec<f32> {
 /// What [`fit`] produced.
 #[derive(Clone, Debug)]
 pub struct NetOutcome {
-    /// The final network (the best epoch's weights when early stopping restores them).
+    /// The final network (the best epoch's weights when early stopping restores them). When
+    /// training failed ([`NetOutcome::failure`]), the last finite weights: the best epoch's
+    /// when early stopping restored them, else the weights before the failing step.
     pub net: Net,
     /// The checkpoint's network, when it ran.
     pub checkpoint: Option<Net>,
     /// How the run went.
     pub run: RunStats,
+    /// The regression targets' standardisation (mean, standard deviation per output), fitted
+    /// on the training rows, trained on, and folded into the output layer of `net` and
+    /// `checkpoint`, which therefore answer in the target's own units. `None` for a
+    /// classifier.
+    pub target_scaler: Option<(Vec<f64>, Vec<f64>)>,
+    /// Why training stopped early with an error (a non-finite loss, gradient, update or
+    /// BatchNorm statistics), naming the epoch and batch; the networks are still finite.
+    pub failure: Option<FitError>,
+}
+
+/// The mean and standard deviation (population, as scikit-learn's `StandardScaler`) of each
+/// column of `t`; a constant column has standard deviation 1.
+pub fn target_statistics(t: &[Vec<f32>]) -> (Vec<f64>, Vec<f64>) {
+    let k = t.first().map_or(0, Vec::len);
+    let n = t.len().max(1) as f64;
+    let mut mean = vec![0.0f64; k];
+    for r in t {
+        for (m, &v) in mean.iter_mut().zip(r) {
+            *m += v as f64;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n);
+    let mut var = vec![0.0f64; k];
+    for r in t {
+        for ((s, &v), m) in var.iter_mut().zip(r).zip(&mean) {
+            *s += (v as f64 - m).powi(2);
+        }
+    }
+    let std =
+        var.iter().map(|s| (s / n).sqrt()).map(|s| if s > 0.0 && s.is_finite() { s } else { 1.0 }).collect();
+    (mean, std)
+}
+
+/// The trainable slices of the network's output layer (the last dense layer): weights
+/// (outputs × inputs, row by row) and biases.
+fn output_slices(net: &Net) -> Option<(usize, usize)> {
+    let last = (0..Net::SLICES).rev().find(|&i| !net.slice(i).is_empty())?;
+    (last >= 1 && net.is_weight(last - 1)).then_some((last - 1, last))
+}
+
+/// Folds the inverse of a target standardisation into the output layer: `y = s·z + m` for
+/// each output, with `z` the layer's linear output, becomes the layer itself (`W' = s·W`
+/// row by row, `b' = s·b + m`). Computed in f64, rounded once to f32. With `inverse`, the
+/// opposite (`W = W'/s`, `b = (b' − m)/s`): a saved model back into standardised units.
+pub fn fold_target_scale(net: &mut Net, mean: &[f64], std: &[f64], inverse: bool) {
+    let Some((w, b)) = output_slices(net) else { return };
+    let outs = mean.len();
+    if outs == 0 || net.slice(b).len() != outs {
+        return;
+    }
+    let ins = net.slice(w).len() / outs;
+    for (o, (&m, &s)) in mean.iter().zip(std).enumerate() {
+        for v in &mut net.slice_mut(w)[o * ins..(o + 1) * ins] {
+            *v = if inverse { (*v as f64 / s) as f32 } else { (s * *v as f64) as f32 };
+        }
+        let v = &mut net.slice_mut(b)[o];
+        *v = if inverse { ((*v as f64 - m) / s) as f32 } else { (s * *v as f64 + m) as f32 };
+    }
 }
 
 /// Why [`fit`] failed.
@@ -578,7 +638,26 @@ pub fn fit(
     let specs = layer_specs(plan, task, outputs);
     let mut rng = Xoshiro128PlusPlus::new(plan.seed);
     let mut xs: Vec<Row> = x.iter().map(|r| Row::from_slice(r)).collect();
-    let mut ts: Vec<Row> = t.iter().map(|r| Row::from_slice(r)).collect();
+    // A regression learns standardised targets (mean 0, standard deviation 1 over the
+    // training rows); the inverse is folded into the output layer afterwards.
+    let target_scaler = (task == Task::Regression).then(|| target_statistics(t));
+    let mut ts: Vec<Row> = match &target_scaler {
+        Some((mean, std)) => t
+            .iter()
+            .map(|r| {
+                let z: Vec<f32> =
+                    r.iter().zip(mean).zip(std).map(|((&v, m), s)| ((v as f64 - m) / s) as f32).collect();
+                Row::from_slice(&z)
+            })
+            .collect(),
+        None => t.iter().map(|r| Row::from_slice(r)).collect(),
+    };
+    let start = start.map(|mut n| {
+        if let Some((mean, std)) = &target_scaler {
+            fold_target_scale(&mut n, mean, std, true);
+        }
+        n
+    });
     let mut net = match start {
         Some(n) => {
             if n.specs() != specs || n.inputs() != inputs {
@@ -686,20 +765,34 @@ pub fn fit(
             weight_decay: o.weight_decay,
             decay_biases: o.decay_biases,
         })),
-    }?;
+    };
+    let (epochs_run, stopped_early, failure) = match report {
+        Ok(r) => (r.epochs_run, r.stopped_early, None),
+        Err(e @ FitError::BadData { .. }) => return Err(e.into()),
+        Err(e) => (history.len() as u32, false, Some(e)),
+    };
     let seconds = started.elapsed().as_secs_f64();
     let checkpoint = checkpoint.0;
+    let mut best_checkpoint = checkpoint.as_ref().and_then(|c| c.best_model().cloned());
+    if let Some((mean, std)) = &target_scaler {
+        fold_target_scale(&mut net, mean, std, false);
+        if let Some(c) = &mut best_checkpoint {
+            fold_target_scale(c, mean, std, false);
+        }
+    }
     Ok(NetOutcome {
         net,
-        checkpoint: checkpoint.as_ref().and_then(|c| c.best_model().cloned()),
+        checkpoint: best_checkpoint,
         run: RunStats {
             history,
-            epochs_run: report.epochs_run,
+            epochs_run,
             best_epoch: early.0.as_ref().and_then(|e| e.best()).map(|(e, _)| e + 1),
             checkpoint_epoch: checkpoint.as_ref().and_then(|c| c.best()).map(|(e, _)| e + 1),
-            stopped_early: report.stopped_early,
+            stopped_early,
             seconds,
         },
+        target_scaler,
+        failure,
     })
 }
 
@@ -753,6 +846,43 @@ mod tests {
                 _ => panic!("{kind:?}: one checkpoint only"),
             }
         }
+    }
+
+    /// Folding the target scaler into the output layer answers `s·z + m`, and the inverse
+    /// undoes it; a regression on targets far from 0 trains to them in their own units.
+    #[test]
+    fn a_regression_trains_on_standardised_targets_and_answers_in_its_units() {
+        let specs = [
+            LayerSpec::Dense { units: 3, activation: tinymlp::Activation::Tanh },
+            LayerSpec::Dense { units: 1, activation: tinymlp::Activation::Linear },
+        ];
+        let mut net = Net::new(2, &specs).unwrap();
+        net.init(
+            |_: usize, _: &tinymlp::layers::LayerInfo| Init::GlorotUniform,
+            &mut Xoshiro128PlusPlus::new(1),
+        );
+        let mut folded = net.clone();
+        fold_target_scale(&mut folded, &[200.0], &[50.0], false);
+        for x in [[0.5f32, -1.0], [2.0, 0.25]] {
+            let (z, y) = (net.predict(&x)[0] as f64, folded.predict(&x)[0] as f64);
+            assert!((y - (50.0 * z + 200.0)).abs() < 1e-3, "{y} vs {z}");
+        }
+        fold_target_scale(&mut folded, &[200.0], &[50.0], true);
+        for x in [[0.5f32, -1.0], [2.0, 0.25]] {
+            assert!((folded.predict(&x)[0] - net.predict(&x)[0]).abs() < 1e-5);
+        }
+        let x: Vec<Vec<f32>> = (0..200).map(|i| vec![(i % 20) as f32, (i / 20) as f32]).collect();
+        let t: Vec<Vec<f32>> = x.iter().map(|r| vec![1000.0 + 300.0 * r[0] - 50.0 * r[1]]).collect();
+        let mut plan = Plan::recipe(ModelKind::Perceptron, 1);
+        plan.for_task(Task::Regression);
+        plan.epochs = 100;
+        let out = fit(&plan, Task::Regression, &x, &t, None, &mut |_, _| {}).unwrap();
+        let (m, s) = out.target_scaler.clone().unwrap();
+        assert!((m[0] - t.iter().map(|r| r[0] as f64).sum::<f64>() / 200.0).abs() < 1e-6 && s[0] > 1000.0);
+        let predicted: Vec<f32> = x.iter().map(|r| out.net.predict(r)[0]).collect();
+        let truth: Vec<f32> = t.iter().map(|r| r[0]).collect();
+        let r2 = crate::metrics::regression(&predicted, &truth).r2.unwrap();
+        assert!(r2 > 0.99, "R² {r2}");
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! `tinymlp eval`: a saved model's figures on a labelled CSV.
+//! `tinymlp eval`: a saved model's figures on a labelled CSV, read row by row.
 
 use anyhow::Result;
 use std::path::PathBuf;
 use tinymlp_host::model_io::{self, Model};
-use tinymlp_host::score::{self, Truth, figures_json, figures_text};
-use tinymlp_host::table::{self, Columns, Table, read_table};
+use tinymlp_host::score::{figures_json, figures_text};
+use tinymlp_host::stream::{self, Scorer};
+use tinymlp_host::table::{self, ColumnStats, Columns, Rows, Table, read_table};
+use tinymlp_net::Row;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,23 +25,15 @@ pub struct Args {
     json: bool,
 }
 
-/// Reads `data` for `model`, warning (on standard error) when its columns look unlike the
-/// rows the model's scaler was fitted on.
+/// Reads `data` for `model` into memory, warning (on standard error) when its columns look
+/// unlike the rows the model's scaler was fitted on.
 pub fn read_for(
     model: &Model,
     data: &std::path::Path,
     label: Option<&str>,
     need_label: bool,
 ) -> Result<Table> {
-    let t = read_table(
-        data,
-        Columns::Model {
-            features: &model.features,
-            model_label: &model.label,
-            label_flag: label,
-            need_label,
-        },
-    )?;
+    let t = read_table(data, columns(model, label, need_label))?;
     let (mean, scale) = model.net.scaler();
     for w in table::drift_warnings(&t.path, &t.features, &t.x, mean, scale) {
         eprintln!("warning: {w}");
@@ -47,17 +41,59 @@ pub fn read_for(
     Ok(t)
 }
 
-/// Prints the model's figures on the data.
+/// The columns a data file for `model` holds.
+pub fn columns<'a>(model: &'a Model, label: Option<&'a str>, need_label: bool) -> Columns<'a> {
+    Columns::Model { features: &model.features, model_label: &model.label, label_flag: label, need_label }
+}
+
+/// Warns (on standard error) about weights that can overflow `f32`.
+pub fn warn_overflow(model: &Model, path: &std::path::Path) {
+    for w in stream::overflow_warnings(&model.net) {
+        eprintln!("warning: {}: {w}", path.display());
+    }
+}
+
+/// Warns (on standard error) when the rows read look unlike the training rows.
+pub fn warn_drift(model: &Model, path: &std::path::Path, features: &[String], stats: &ColumnStats) {
+    let (mean, scale) = model.net.scaler();
+    for w in table::drift_warnings_of(path, features, stats, mean, scale) {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// Prints the model's figures on the data, read in chunks (constant memory but for the
+/// exact AUC's one score and class per row).
 pub fn run(a: Args) -> Result<()> {
     let m = model_io::load(&a.model)?;
-    let d = read_for(&m, &a.data, a.label.as_deref(), true)?;
-    let truth = Truth::of(&d, m.task, &m.classes)?;
-    let f = score::score(&m.net, m.task, &m.classes, &d.x, &truth);
+    warn_overflow(&m, &a.model);
+    let mut rows = Rows::open(&a.data, columns(&m, a.label.as_deref(), true))?;
+    let features = rows.features.clone();
+    let label = rows.label.clone().unwrap_or_default();
+    let mut stats = ColumnStats::new(features.len());
+    let mut scorer = Scorer::new(m.task, &m.classes);
+    let (mut zs, mut ys) = (Vec::new(), Vec::new());
+    let path = a.data.clone();
+    stream::for_each_chunk(&mut rows, &a.data, &mut stats, |chunk| -> Result<()> {
+        let xs: Vec<Row> = chunk.iter().map(|r| Row::from_slice(&r.x)).collect();
+        let name = |i: usize| format!("{}, line {}", path.display(), chunk[i].line);
+        stream::run_chunk(&m.net, &xs, &mut zs, &mut ys, &name)?;
+        for ((r, z), y) in chunk.iter().zip(&zs).zip(&ys) {
+            let cell = r.label.as_deref().unwrap_or("");
+            let answer = stream::answer(m.task, &m.classes, cell, &path, r.line, &label)?;
+            scorer.add(tinymlp::numeric::Signal::as_slice(z), tinymlp::numeric::Signal::as_slice(y), answer);
+        }
+        Ok(())
+    })?;
+    warn_drift(&m, &a.data, &features, &stats);
+    let f = scorer.figures().expect("rows were read");
     if a.json {
         let mut j = serde_json::Map::new();
         j.insert("rows".into(), f.rows.into());
         j.insert("task".into(), m.task.name().into());
         j.extend(figures_json(m.task, Some(&f), ""));
+        if f.classification.as_ref().is_some_and(|c| c.auc.is_none()) {
+            j.insert("auc_note".into(), "undefined: the rows hold fewer than two classes".into());
+        }
         println!("{}", serde_json::to_string_pretty(&j)?);
     } else {
         print!("{}", figures_text(&f));

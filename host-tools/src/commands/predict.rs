@@ -1,11 +1,16 @@
-//! `tinymlp predict`: a saved model's answer for each row of a CSV.
+//! `tinymlp predict`: a saved model's answer for each row of a CSV, read and written row by
+//! row.
 
 use anyhow::{Context, Result};
+use std::io::Write;
 use std::path::PathBuf;
+use tinymlp::numeric::Signal;
 use tinymlp_host::metrics::{class_probabilities, predicted_class};
 use tinymlp_host::model_io;
-use tinymlp_host::score::outputs;
-use tinymlp_host::table::Task;
+use tinymlp_host::report::AtomicFile;
+use tinymlp_host::stream;
+use tinymlp_host::table::{ColumnStats, Rows, Task};
+use tinymlp_net::Row;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -26,11 +31,15 @@ pub struct Args {
 
 /// Writes one prediction per row, as CSV: the features, then for a classifier the class
 /// name and each class's probability (`p_<class>`), for a regression the predicted value.
+/// Rows are read, run and written in chunks: memory stays constant whatever the file's
+/// size. A row whose output is not finite stops the run with an error naming it (and
+/// `--out` is not written).
 pub fn run(a: Args) -> Result<()> {
     let m = model_io::load(&a.model)?;
-    let d = super::eval::read_for(&m, &a.data, a.label.as_deref(), false)?;
-    let ys = outputs(&m.net, &d.x);
-    let mut header: Vec<String> = d.features.clone();
+    super::eval::warn_overflow(&m, &a.model);
+    let mut rows = Rows::open(&a.data, super::eval::columns(&m, a.label.as_deref(), false))?;
+    let features = rows.features.clone();
+    let mut header: Vec<String> = features.clone();
     match m.task {
         Task::Regression => header.push(format!("predicted_{}", m.label)),
         _ => {
@@ -38,30 +47,44 @@ pub fn run(a: Args) -> Result<()> {
             header.extend(m.classes.iter().map(|c| format!("p_{c}")));
         }
     }
-    let write = |w: &mut dyn std::io::Write| -> Result<()> {
+    let mut stats = ColumnStats::new(features.len());
+    let path = a.data.clone();
+    let write = |w: &mut dyn Write, stats: &mut ColumnStats, rows: &mut Rows<std::fs::File>| -> Result<()> {
         let mut w = csv::Writer::from_writer(w);
         w.write_record(&header)?;
-        for (x, y) in d.x.iter().zip(&ys) {
-            let mut rec: Vec<String> = x.iter().map(|v| format!("{v:?}")).collect();
-            match m.task {
-                Task::Regression => rec.push(format!("{:?}", y[0])),
-                _ => {
-                    rec.push(m.classes[predicted_class(y)].clone());
-                    rec.extend(class_probabilities(y, m.classes.len()).iter().map(|p| format!("{p:?}")));
+        let (mut zs, mut ys) = (Vec::new(), Vec::new());
+        let mut rec: Vec<String> = Vec::new();
+        stream::for_each_chunk(rows, &path, stats, |chunk| -> Result<()> {
+            let xs: Vec<Row> = chunk.iter().map(|r| Row::from_slice(&r.x)).collect();
+            let name = |i: usize| format!("{}, line {}", path.display(), chunk[i].line);
+            stream::run_chunk(&m.net, &xs, &mut zs, &mut ys, &name)?;
+            for (r, y) in chunk.iter().zip(&ys) {
+                let y = y.as_slice();
+                rec.clear();
+                rec.extend(r.x.iter().map(|v| format!("{v:?}")));
+                match m.task {
+                    Task::Regression => rec.push(format!("{:?}", y[0])),
+                    _ => {
+                        rec.push(m.classes[predicted_class(y)].clone());
+                        rec.extend(class_probabilities(y, m.classes.len()).iter().map(|p| format!("{p:?}")));
+                    }
                 }
+                w.write_record(&rec)?;
             }
-            w.write_record(&rec)?;
-        }
+            Ok(())
+        })?;
         w.flush()?;
         Ok(())
     };
     match &a.out {
         Some(p) => {
             let cannot = || format!("cannot write {}", p.display());
-            let mut file = std::fs::File::create(p).with_context(cannot)?;
-            write(&mut file).with_context(cannot)?;
+            let mut file = AtomicFile::create(p).with_context(cannot)?;
+            write(&mut std::io::BufWriter::new(file.file()), &mut stats, &mut rows)?;
+            file.commit().with_context(cannot)?;
         }
-        None => write(&mut std::io::stdout().lock())?,
+        None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()), &mut stats, &mut rows)?,
     }
+    super::eval::warn_drift(&m, &a.data, &features, &stats);
     Ok(())
 }

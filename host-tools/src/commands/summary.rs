@@ -20,10 +20,15 @@ pub struct Args {
 /// Prints the summary and the memory figures.
 pub fn run(a: Args) -> Result<()> {
     let m = model_io::load(&a.model)?;
-    let (trainable, non_trainable) = tinymlp::io::counts(&m.net);
+    super::eval::warn_overflow(&m, &a.model);
+    // The counts come from the network's description (a run-time network has no
+    // compile-time footprint).
+    let (mut trainable, mut non_trainable) = (0usize, 0usize);
     let mut layers = Vec::new();
     let mut widest = m.net.inputs();
     m.net.describe(&mut |info| {
+        trainable += info.trainable;
+        non_trainable += info.non_trainable;
         widest = widest.max(info.outputs);
         let mut l = json!({
             "kind": info.kind.names().file,

@@ -10,6 +10,7 @@ use tinymlp_host::plan::Plan;
 use tinymlp_host::report::{write_history_csv, write_json};
 use tinymlp_host::score::{self, Truth, figures_json};
 use tinymlp_host::spec::{SpecFile, parse_layers};
+use tinymlp_host::stream::{self, Answer};
 use tinymlp_host::table::{self, Columns, LabelColumn, Table, Task, TaskKind, read_table};
 use tinymlp_host::train::{EpochRecord, ModelKind, OptimizerKind, describe_specs, fit, layer_specs};
 use tinymlp_net::Net;
@@ -69,10 +70,15 @@ pub struct Args {
     /// Generated moons: number of samples.
     #[arg(long, default_value_t = 2000)]
     samples: usize,
-    /// Generated moons: noise.
+    /// Generated moons: the standard deviation of the Gaussian noise added to each
+    /// coordinate, in [0, 10].
     #[arg(long, default_value_t = 0.2)]
     noise: f32,
 }
+
+/// The largest `--noise` of generated moons: the moons are 1 apart, so beyond this the
+/// data is noise.
+const MAX_NOISE: f32 = 10.0;
 
 /// One epoch's figures, as the progress shows them.
 fn epoch_line(r: &EpochRecord) -> String {
@@ -164,6 +170,11 @@ pub fn run(a: Args) -> Result<()> {
         }
         None => {
             ensure!(a.samples >= 10, "--samples must be at least 10");
+            ensure!(
+                a.noise.is_finite() && (0.0..=MAX_NOISE).contains(&a.noise),
+                "--noise must be a number in [0, {MAX_NOISE}] (the standard deviation of the Gaussian noise added to each coordinate), got {}",
+                a.noise
+            );
             let (tr, te) = moons_tables(a.samples, a.noise, plan.seed);
             (tr, Some(te))
         }
@@ -274,19 +285,36 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    if out.failure.is_none() {
+        for w in convergence_warnings(&out.run.history, &train_truth) {
+            eprintln!("warning: {w}");
+        }
+    }
     if let Some(t) = &test_set {
         let (mean, scale) = out.net.scaler();
         for w in table::drift_warnings(&t.path, &t.features, &t.x, mean, scale) {
             eprintln!("warning: {w}");
         }
     }
-    let test = match (&test_set, &test_truth) {
-        (Some(t), Some(truth)) => Some(score::score(&out.net, task, &classes, &t.x, truth)),
-        _ => None,
+    let score_on_test = |net: &Net, what: &str| -> Result<Option<score::Figures>> {
+        let (Some(t), Some(truth)) = (&test_set, &test_truth) else { return Ok(None) };
+        let answers: Vec<Answer> = match truth {
+            Truth::Classes(y) => y.iter().map(|&c| Answer::Class(c)).collect(),
+            Truth::Values(v) => v.iter().map(|&v| Answer::Value(v)).collect(),
+        };
+        match stream::score_rows(net, task, &classes, &t.x, &answers, &t.path, &t.lines) {
+            Ok(f) => Ok(f),
+            Err(e) if out.failure.is_some() => {
+                eprintln!("warning: no test figures for the {what}: {e}");
+                Ok(None)
+            }
+            Err(e) => Err(anyhow::Error::new(e).context(format!("scoring the {what} on the test rows"))),
+        }
     };
-    let checkpoint_figures = match (&out.checkpoint, &test_set, &test_truth) {
-        (Some(c), Some(t), Some(truth)) => Some(score::score(c, task, &classes, &t.x, truth)),
-        _ => None,
+    let test = score_on_test(&out.net, "model")?;
+    let checkpoint_figures = match &out.checkpoint {
+        Some(c) => score_on_test(c, "checkpoint")?,
+        None => None,
     };
 
     // The files.
@@ -352,6 +380,11 @@ pub fn run(a: Args) -> Result<()> {
         }),
     );
     report.insert("stopped_early".into(), json!(r.stopped_early));
+    report.insert("failure".into(), out.failure.map_or(Value::Null, |e| json!(e.to_string())));
+    report.insert(
+        "target_scaler".into(),
+        out.target_scaler.as_ref().map_or(Value::Null, |(m, s)| json!({"mean": m, "std": s})),
+    );
     report.insert("train_seconds".into(), json!(r.seconds));
     let ms_per_epoch = r.seconds * 1000.0 / r.epochs_run.max(1) as f64;
     report.insert("ms_per_epoch".into(), json!(ms_per_epoch));
@@ -398,5 +431,42 @@ pub fn run(a: Args) -> Result<()> {
         files.push("test.csv");
     }
     println!("wrote {}/{{{}}}", a.out.display(), files.join(", "));
+    if let Some(e) = out.failure {
+        let kept = match (r.best_epoch, out.checkpoint.is_some()) {
+            (Some(b), _) => format!("the best epoch's weights (epoch {b})"),
+            (None, true) => {
+                "the weights before the failing step (the best epoch's are in checkpoint.json)".into()
+            }
+            (None, false) => "the weights before the failing step".into(),
+        };
+        bail!("{e}; the last finite model, {kept}, was written to {}", a.out.join("model.json").display());
+    }
     Ok(())
+}
+
+/// Warnings when a run ended without learning: the last epoch's training loss not below
+/// the first's, or a classifier's training accuracy no better than always answering the
+/// most frequent class.
+fn convergence_warnings(history: &[EpochRecord], truth: &Truth) -> Vec<String> {
+    let mut w = Vec::new();
+    let (Some(first), Some(last)) = (history.first(), history.last()) else { return w };
+    if history.len() >= 2 && last.loss >= first.loss {
+        w.push(format!(
+            "the last epoch's training loss {:.6} is not below the first epoch's {:.6}: training did not converge (lower the learning rate)",
+            last.loss, first.loss
+        ));
+    }
+    if let (Truth::Classes(y), Some(acc)) = (truth, last.accuracy) {
+        let mut counts = std::collections::BTreeMap::new();
+        for c in y {
+            *counts.entry(c).or_insert(0usize) += 1;
+        }
+        let majority = counts.values().max().copied().unwrap_or(0) as f32 / y.len().max(1) as f32;
+        if acc <= majority + 0.005 {
+            w.push(format!(
+                "the last epoch's training accuracy {acc:.4} is no better than always answering the most frequent class ({majority:.4}): the model learnt nothing"
+            ));
+        }
+    }
+    w
 }
