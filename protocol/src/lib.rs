@@ -79,6 +79,27 @@ pub use frame::{
 };
 pub use message::{ErrorCode, Message, Request, Response};
 
+/// The most forward passes one [`Request::Bench`] may ask for; more get an
+/// [`ErrorCode::OutOfRange`] reply whose detail is this limit. The firmware serves nothing
+/// else while it times: at this limit the seed MLP keeps the slowest board (the micro:bit,
+/// about 758,000 instructions per pass at 16 MHz) busy for about 8 minutes.
+pub const MAX_BENCH_REPS: u32 = 10_000;
+
+/// The most flash operations a [`Request::Cut`] may let through before its reset; more get
+/// an [`ErrorCode::OutOfRange`] reply whose detail is this limit.
+pub const MAX_CUT_OPS: u32 = 1 << 20;
+
+/// The largest learning rate a [`Request::Train`] may carry: it must be finite, above 0 and
+/// at most this. Another gets an [`ErrorCode::OutOfRange`] reply whose detail is the
+/// learning rate's index (after the inputs and the targets).
+pub const MAX_LEARNING_RATE: f32 = 10.0;
+
+/// How far a cross-entropy target may stray from `[0, 1]` (rounding), and a categorical
+/// cross-entropy's targets' sum from 1: a [`Request::Train`] beyond gets an
+/// [`ErrorCode::OutOfRange`] reply whose detail is the target's index (the first target of
+/// a row whose sum is wrong).
+pub const TARGET_TOLERANCE: f32 = 1e-3;
+
 /// Reads little-endian f32 values (4 bytes each, as in [`Request::Infer`]'s inputs) from
 /// `bytes` into `out`, as many as the shorter of the two holds.
 pub fn read_f32s(bytes: &[u8], out: &mut [f32]) {
