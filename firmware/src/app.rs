@@ -54,6 +54,8 @@ pub trait Store<M> {
     fn save(&mut self, model: &M) -> Option<[u32; 3]>;
     /// The newest valid model: slot, sequence number, model id.
     fn newest(&mut self) -> Option<[u32; 3]>;
+    /// Confirms the model the boot loaded on trial; `false` when there is none.
+    fn confirm(&mut self) -> bool;
     /// Resets the core during the next save, after `ops` flash operations (power-cut tests).
     fn arm_cut(&mut self, ops: u32);
     /// Whether there is a store at all.
@@ -75,6 +77,9 @@ impl<M> Store<M> for NoStore {
     }
     fn newest(&mut self) -> Option<[u32; 3]> {
         None
+    }
+    fn confirm(&mut self) -> bool {
+        false
     }
     fn arm_cut(&mut self, _: u32) {}
     fn present(&self) -> bool {
@@ -107,6 +112,7 @@ impl<M: Train> Served<'_, M> {
 enum Outcome {
     Reply,
     Exit(u8),
+    Reset,
 }
 
 /// The longest frame the firmware reads and writes: the protocol's `MAX_FRAME`, or longer
@@ -161,6 +167,11 @@ where
             Err(e) => defmt::error!("reply not sent: {}", e),
         }
         served += 1;
+        if let Outcome::Reset = outcome {
+            defmt::info!("served {} requests; resetting", served);
+            delay.delay_ms(1);
+            cortex_m::peripheral::SCB::sys_reset();
+        }
         if let Outcome::Exit(code) = outcome {
             defmt::info!("served {} requests; exiting with {}", served, code);
             delay.delay_ms(1);
@@ -297,12 +308,27 @@ fn handle<'s, M: Train, P: OutputPin>(
         #[cfg(not(feature = "finetune"))]
         Request::Fetch { seq, .. } => error(seq, ErrorCode::UnknownKind, request.kind()),
         #[cfg(feature = "finetune")]
-        Request::Save { .. } | Request::Cut { .. } | Request::Status { .. } => {
+        Request::Save { .. } | Request::Cut { .. } | Request::Status { .. } | Request::Confirm { .. } => {
             store_request(&request, served, store)
         }
         #[cfg(not(feature = "finetune"))]
-        Request::Save { seq } | Request::Cut { seq, .. } | Request::Status { seq } => {
-            error(seq, ErrorCode::UnknownKind, request.kind())
+        Request::Save { seq }
+        | Request::Cut { seq, .. }
+        | Request::Status { seq }
+        | Request::Confirm { seq } => error(seq, ErrorCode::UnknownKind, request.kind()),
+        Request::Reset { seq } => {
+            let (stack_used, stack_size) = crate::stack::high_water();
+            let info = Response::Info {
+                seq,
+                model_id,
+                inputs: 0,
+                outputs: 0,
+                trainable: 0,
+                non_trainable: 0,
+                stack_used,
+                stack_size,
+            };
+            (info, Outcome::Reset)
         }
         Request::Bench { seq, reps } => {
             let (passes, empty) = bench(model, reps, cycles);
@@ -439,6 +465,13 @@ fn store_request<M: Train>(
             stored(seq, served.model(), newest, store)
         }
         Request::Status { seq } => {
+            let newest = store.newest();
+            stored(seq, served.model(), newest, store)
+        }
+        Request::Confirm { seq } => {
+            if !store.confirm() {
+                return error(seq, ErrorCode::NothingOnTrial, 0);
+            }
             let newest = store.newest();
             stored(seq, served.model(), newest, store)
         }

@@ -45,12 +45,14 @@
 //! | 0 | [`Infer`](Request::Infer) | `model_id`, `inputs` (f32 little-endian each) | `Output` |
 //! | 1 | [`Info`](Request::Info) | — | `Info` |
 //! | 2 | [`Exit`](Request::Exit) | `code` (u8) | `Info` (model id, zeros), then the device stops |
-//! | 3 | [`Bench`](Request::Bench) | `reps` | `Bench` |
+//! | 3 | [`Bench`](Request::Bench) | `reps` (at most [`MAX_BENCH_REPS`]) | `Bench` |
 //! | 4 | [`Train`](Request::Train) | `model_id`, `lr` (f32), `values` (inputs then targets, f32 each) | `Trained` |
 //! | 5 | [`Fetch`](Request::Fetch) | `offset` into the model's binary file | `Chunk` |
 //! | 6 | [`Save`](Request::Save) | — | `Stored` |
 //! | 7 | [`Cut`](Request::Cut) | `ops`: flash operations before the next save "loses power" | `Stored` |
 //! | 8 | [`Status`](Request::Status) | — | `Stored` |
+//! | 9 | [`Confirm`](Request::Confirm) | — | `Stored` |
+//! | 10 | [`Reset`](Request::Reset) | — | `Info`, then the reset |
 //!
 //! | kind | response | fields after `seq` |
 //! |---|---|---|

@@ -87,10 +87,24 @@ pub enum Request<'a> {
         /// Sequence number, echoed in the answer.
         seq: u8,
     },
+    /// Keep the model the device booted on trial: a saved model is loaded on trial at the
+    /// next boot, and kept only once confirmed (a model tried and never confirmed is never
+    /// loaded again; the device falls back to the previous one). Answered by
+    /// [`Response::Stored`], or [`ErrorCode::NothingOnTrial`].
+    Confirm {
+        /// Sequence number, echoed in the answer.
+        seq: u8,
+    },
+    /// Reset the device (it boots again from its store). Answered by [`Response::Stored`]
+    /// before the reset.
+    Reset {
+        /// Sequence number, echoed in the answer.
+        seq: u8,
+    },
 }
 
 impl<'a> Message<'a> for Request<'a> {
-    const KINDS: u32 = 9;
+    const KINDS: u32 = 11;
 
     fn kind(&self) -> u32 {
         match self {
@@ -103,6 +117,8 @@ impl<'a> Message<'a> for Request<'a> {
             Request::Save { .. } => 6,
             Request::Cut { .. } => 7,
             Request::Status { .. } => 8,
+            Request::Confirm { .. } => 9,
+            Request::Reset { .. } => 10,
         }
     }
 
@@ -116,7 +132,9 @@ impl<'a> Message<'a> for Request<'a> {
             | Request::Fetch { seq, .. }
             | Request::Save { seq }
             | Request::Cut { seq, .. }
-            | Request::Status { seq } => seq,
+            | Request::Status { seq }
+            | Request::Confirm { seq }
+            | Request::Reset { seq } => seq,
         }
     }
 }
@@ -269,4 +287,6 @@ pub enum ErrorCode {
     /// The model's output for this row is NaN or infinite (detail: the first such output's
     /// index). No result is sent as if it were one.
     NonFiniteOutput,
+    /// A confirm request, but the device did not boot a model on trial (detail: 0).
+    NothingOnTrial,
 }
