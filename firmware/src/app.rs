@@ -12,8 +12,8 @@ use tinymlp::numeric::{Signal, Zero};
 #[cfg(feature = "finetune")]
 use tinymlp::{Loss, Trainer, Xoshiro128PlusPlus, layers::Mode};
 use tinymlp_protocol::{
-    ErrorCode, FrameError, FrameReader, Message, Request, Response, encode_long, frame_len, read_f32s,
-    write_f32s,
+    ErrorCode, FrameError, FrameReader, MAX_BENCH_REPS, MAX_CUT_OPS, Message, Request, Response, encode_long,
+    frame_len, read_f32s, write_f32s,
 };
 
 #[cfg(feature = "finetune")]
@@ -25,6 +25,7 @@ pub struct Tuner<M: Train> {
     adam: tinymlp::Adam<M>,
     rng: Xoshiro128PlusPlus,
     steps: u32,
+    loss: Loss,
 }
 
 #[cfg(feature = "finetune")]
@@ -38,6 +39,7 @@ impl<M: Train> Tuner<M> {
             adam: tinymlp::Adam::new(0.001),
             rng: Xoshiro128PlusPlus::new(0),
             steps: 0,
+            loss,
         }
     }
 }
@@ -52,6 +54,8 @@ pub trait Store<M> {
     fn save(&mut self, model: &M) -> Option<[u32; 3]>;
     /// The newest valid model: slot, sequence number, model id.
     fn newest(&mut self) -> Option<[u32; 3]>;
+    /// Confirms the model the boot loaded on trial; `false` when there is none.
+    fn confirm(&mut self) -> bool;
     /// Resets the core during the next save, after `ops` flash operations (power-cut tests).
     fn arm_cut(&mut self, ops: u32);
     /// Whether there is a store at all.
@@ -73,6 +77,9 @@ impl<M> Store<M> for NoStore {
     }
     fn newest(&mut self) -> Option<[u32; 3]> {
         None
+    }
+    fn confirm(&mut self) -> bool {
+        false
     }
     fn arm_cut(&mut self, _: u32) {}
     fn present(&self) -> bool {
@@ -105,6 +112,7 @@ impl<M: Train> Served<'_, M> {
 enum Outcome {
     Reply,
     Exit(u8),
+    Reset,
 }
 
 /// The longest frame the firmware reads and writes: the protocol's `MAX_FRAME`, or longer
@@ -159,6 +167,11 @@ where
             Err(e) => defmt::error!("reply not sent: {}", e),
         }
         served += 1;
+        if let Outcome::Reset = outcome {
+            defmt::info!("served {} requests; resetting", served);
+            delay.delay_ms(1);
+            cortex_m::peripheral::SCB::sys_reset();
+        }
         if let Outcome::Exit(code) = outcome {
             defmt::info!("served {} requests; exiting with {}", served, code);
             delay.delay_ms(1);
@@ -197,6 +210,11 @@ fn handle<'s, M: Train, P: OutputPin>(
     let _ = &store; // only the fine-tuning firmware has a store
     let model = served.model();
     match request {
+        // Every count a request carries is bounded: the device stays responsive.
+        Request::Bench { seq, reps } if reps > MAX_BENCH_REPS => {
+            error(seq, ErrorCode::OutOfRange, MAX_BENCH_REPS)
+        }
+        Request::Cut { seq, ops } if ops > MAX_CUT_OPS => error(seq, ErrorCode::OutOfRange, MAX_CUT_OPS),
         Request::Infer { seq, model_id: wanted, inputs } => {
             if wanted != model_id {
                 return error(seq, ErrorCode::WrongModel, model_id);
@@ -213,6 +231,10 @@ fn handle<'s, M: Train, P: OutputPin>(
             let mut y = M::Output::ZERO;
             model.forward(&x, &mut y);
             let ys = y.as_slice();
+            // Huge finite weights can overflow: a non-finite output is no result.
+            if let Some(i) = ys.iter().position(|v| !v.is_finite()) {
+                return error(seq, ErrorCode::NonFiniteOutput, i as u32);
+            }
             let class =
                 if ys.len() == 1 { u8::from(ys[0] > 0.5) } else { tinymlp::eval::metrics::argmax(ys) as u8 };
             let _ = if class == 1 { led.set_high() } else { led.set_low() };
@@ -253,6 +275,12 @@ fn handle<'s, M: Train, P: OutputPin>(
             if let Some(i) = bad.or((!lr.is_finite()).then_some(n + k)) {
                 return error(seq, ErrorCode::NonFinite, i as u32);
             }
+            if !(lr > 0.0 && lr <= tinymlp_protocol::MAX_LEARNING_RATE) {
+                return error(seq, ErrorCode::OutOfRange, (n + k) as u32);
+            }
+            if let Some(i) = bad_target(tuner.loss, t.as_slice()) {
+                return error(seq, ErrorCode::OutOfRange, (n + i) as u32);
+            }
             let start = cycles.now();
             #[cfg(feature = "finetune-adam")]
             let result = {
@@ -280,12 +308,27 @@ fn handle<'s, M: Train, P: OutputPin>(
         #[cfg(not(feature = "finetune"))]
         Request::Fetch { seq, .. } => error(seq, ErrorCode::UnknownKind, request.kind()),
         #[cfg(feature = "finetune")]
-        Request::Save { .. } | Request::Cut { .. } | Request::Status { .. } => {
+        Request::Save { .. } | Request::Cut { .. } | Request::Status { .. } | Request::Confirm { .. } => {
             store_request(&request, served, store)
         }
         #[cfg(not(feature = "finetune"))]
-        Request::Save { seq } | Request::Cut { seq, .. } | Request::Status { seq } => {
-            error(seq, ErrorCode::UnknownKind, request.kind())
+        Request::Save { seq }
+        | Request::Cut { seq, .. }
+        | Request::Status { seq }
+        | Request::Confirm { seq } => error(seq, ErrorCode::UnknownKind, request.kind()),
+        Request::Reset { seq } => {
+            let (stack_used, stack_size) = crate::stack::high_water();
+            let info = Response::Info {
+                seq,
+                model_id,
+                inputs: 0,
+                outputs: 0,
+                trainable: 0,
+                non_trainable: 0,
+                stack_used,
+                stack_size,
+            };
+            (info, Outcome::Reset)
         }
         Request::Bench { seq, reps } => {
             let (passes, empty) = bench(model, reps, cycles);
@@ -314,6 +357,24 @@ fn handle<'s, M: Train, P: OutputPin>(
                 stack_size: 0,
             };
             (info, Outcome::Exit(code))
+        }
+    }
+}
+
+/// The index of the first target `loss` cannot take, if any: a cross-entropy's targets lie
+/// in `[0, 1]`, a categorical one's sum to 1 (within the protocol's `TARGET_TOLERANCE`; the
+/// first target's index when the sum is wrong); mean squared error takes any finite target.
+#[cfg(feature = "finetune")]
+fn bad_target(loss: Loss, t: &[f32]) -> Option<usize> {
+    let tol = tinymlp_protocol::TARGET_TOLERANCE;
+    match loss {
+        Loss::MeanSquaredError => None,
+        Loss::BinaryCrossEntropy | Loss::CategoricalCrossEntropy => {
+            if let Some(i) = t.iter().position(|&v| !(-tol..=1.0 + tol).contains(&v)) {
+                return Some(i);
+            }
+            let sum: f32 = t.iter().sum();
+            (loss == Loss::CategoricalCrossEntropy && (sum - 1.0).abs() > tol).then_some(0)
         }
     }
 }
@@ -404,6 +465,13 @@ fn store_request<M: Train>(
             stored(seq, served.model(), newest, store)
         }
         Request::Status { seq } => {
+            let newest = store.newest();
+            stored(seq, served.model(), newest, store)
+        }
+        Request::Confirm { seq } => {
+            if !store.confirm() {
+                return error(seq, ErrorCode::NothingOnTrial, 0);
+            }
             let newest = store.newest();
             stored(seq, served.model(), newest, store)
         }

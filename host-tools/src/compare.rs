@@ -8,6 +8,7 @@ use std::path::Path;
 use tinymlp::numeric::{Signal, Zero};
 use tinymlp::{Activation, Layer};
 use tinymlp_net::Net;
+use tinymlp_protocol::{ErrorCode, Response};
 
 /// Distance between two floats in units in the last place (0 when the bits are equal;
 /// +0 and −0 are 1 apart; any NaN is `u32::MAX` from everything).
@@ -225,46 +226,15 @@ impl<const N: usize> From<&Labelled<N>> for Rows {
     }
 }
 
-/// INTERIM, until `data.rs` has the generic table reader: reads a CSV with a header line,
-/// feature columns and one label column — `label` names it, or else it is the last column.
-/// Labels that are all numbers are class indices (or values); otherwise they are class
-/// names, numbered in sorted order (or in the order of `classes` when given).
+/// Reads a CSV with a header line, feature columns and one label column, with the host's
+/// table reader (`table::read_table`, [`Columns::Training`](crate::table::Columns)): `label`
+/// names the column, or else it is the column `label`, or else the last one. Labels that are
+/// all numbers are class indices (or values); otherwise they are class names, numbered in
+/// sorted order (or in the order of `classes` when given). Errors name the file.
 pub fn read_rows(path: &Path, label: Option<&str>, classes: &[String]) -> Result<Rows, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<&str> =
-        lines.next().ok_or(format!("{}: empty", path.display()))?.split(',').map(str::trim).collect();
-    let at = match label {
-        Some(name) => header
-            .iter()
-            .position(|h| *h == name)
-            .ok_or(format!("{}: no column {name:?} in {header:?}", path.display()))?,
-        None => header.len() - 1,
-    };
-    let mut x = Vec::new();
-    let mut labels = Vec::new();
-    for (i, line) in lines.enumerate() {
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        if cells.len() != header.len() {
-            return Err(format!(
-                "{}: line {}: {} columns, the header has {}",
-                path.display(),
-                i + 2,
-                cells.len(),
-                header.len()
-            ));
-        }
-        let row = cells
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != at)
-            .map(|(_, c)| {
-                c.parse::<f32>().map_err(|e| format!("{}: line {}: {c:?}: {e}", path.display(), i + 2))
-            })
-            .collect::<Result<Vec<f32>, String>>()?;
-        x.push(row);
-        labels.push(cells[at].to_string());
-    }
+    let table = crate::table::read_table(path, crate::table::Columns::Training { label })
+        .map_err(|e| e.to_string())?;
+    let labels = table.labels().map_err(|e| e.to_string())?.values.clone();
     let numeric: Option<Vec<f32>> = labels.iter().map(|l| l.parse::<f32>().ok()).collect();
     let (target, classes) = match numeric {
         Some(v) if classes.is_empty() => (v, Vec::new()),
@@ -288,7 +258,7 @@ pub fn read_rows(path: &Path, label: Option<&str>, classes: &[String]) -> Result
             (target, names)
         }
     };
-    Ok(Rows { x, target, classes })
+    Ok(Rows { x: table.x, target, classes })
 }
 
 /// What a comparison found.
@@ -347,7 +317,7 @@ pub fn compare(
             row.len()
         )));
     }
-    let sizes = elf_sizes(elf)?;
+    let sizes = elf_sizes(elf).map_err(|e| DeviceError::Protocol(format!("{}: {e}", elf.display())))?;
     let mut dev = Device::start(board, elf)?;
     let info = dev.info()?;
     if info[0] != model_id {
@@ -383,9 +353,19 @@ pub fn compare(
         ok: false,
     };
     let (mut correct, mut squared) = (0usize, 0.0f64);
-    for (x, &target) in data.x.iter().zip(&data.target) {
+    for (row, (x, &target)) in data.x.iter().zip(&data.target).enumerate() {
         let host = model.predict_row(x);
         match dev.infer(model_id, x)? {
+            // Not a result: the device says the model overflowed on this row.
+            Err(Response::Error { code: ErrorCode::NonFiniteOutput, detail, .. }) => {
+                let _ = dev.exit(0);
+                return Err(DeviceError::Protocol(format!(
+                    "row {} (of {}): the device's model gives a non-finite output {detail} (the host's: {:?})",
+                    row + 1,
+                    data.len(),
+                    host.get(detail as usize)
+                )));
+            }
             Ok((y, class)) => {
                 if y.len() == host.len() && y.iter().zip(&host).all(|(d, h)| d.to_bits() == h.to_bits()) {
                     c.bit_exact_rows += 1;
@@ -490,5 +470,12 @@ mod tests {
         let r = read_rows(&numbers, None, &[]).unwrap(); // the last column
         assert_eq!((r.x, r.target), (vec![vec![0.5], vec![1.0]], vec![1.25, -2.0]));
         assert!(r.classes.is_empty());
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let missing = Path::new("/nonexistent/rows.csv");
+        let e = read_rows(missing, None, &[]).unwrap_err();
+        assert!(e.contains("/nonexistent/rows.csv"), "{e}");
     }
 }

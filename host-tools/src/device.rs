@@ -396,6 +396,30 @@ impl Device {
         self.stored(seq)
     }
 
+    /// Confirms the model the device booted on trial, so that it is kept; the store's state
+    /// after, or the device's error (`NothingOnTrial`).
+    pub fn confirm(&mut self) -> Result<Result<[u32; 5], Response<'static>>, DeviceError> {
+        let seq = self.next_seq();
+        self.send(&Request::Confirm { seq })?;
+        let payload = self.receive()?;
+        match parse::<Response>(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
+            Response::Stored { slot, generation, stored_model_id, running_model_id, present, .. } => {
+                Ok(Ok([slot, generation, stored_model_id, running_model_id, u32::from(present)]))
+            }
+            Response::Error { seq, code, detail } => Ok(Err(Response::Error { seq, code, detail })),
+            other => Err(DeviceError::Protocol(format!("unexpected answer {other:?} to a confirm request"))),
+        }
+    }
+
+    /// Resets the device; waits for it to boot again (from its store) and returns the
+    /// store's state then.
+    pub fn reset(&mut self) -> Result<[u32; 5], DeviceError> {
+        let seq = self.next_seq();
+        self.send(&Request::Reset { seq })?;
+        self.receive()?;
+        self.await_reboot()
+    }
+
     /// Saves with a power cut after `ops` flash operations: the device resets in the middle
     /// of the save. Waits for it to boot again and returns the store's state then.
     pub fn save_with_power_cut(&mut self, ops: u32) -> Result<[u32; 5], DeviceError> {
@@ -404,7 +428,25 @@ impl Device {
         self.stored(seq)?;
         let seq = self.next_seq();
         self.send(&Request::Save { seq })?;
-        // No answer comes from a device that reset; ask until the rebooted one answers.
+        self.await_reboot()
+    }
+
+    /// Confirms with a power cut after `ops` flash operations (the confirm writes one mark):
+    /// waits for the device to boot again and returns the store's state then. When the cut
+    /// falls past the confirm's operations, it is armed still and the device does not
+    /// reset: the store's state after the confirm.
+    pub fn confirm_with_power_cut(&mut self, ops: u32) -> Result<[u32; 5], DeviceError> {
+        let seq = self.next_seq();
+        self.send(&Request::Cut { seq, ops })?;
+        self.stored(seq)?;
+        let seq = self.next_seq();
+        self.send(&Request::Confirm { seq })?;
+        self.await_reboot()
+    }
+
+    /// Asks for the store's state until the rebooted device answers (none comes from a
+    /// device that reset).
+    fn await_reboot(&mut self) -> Result<[u32; 5], DeviceError> {
         self.stream.set_read_timeout(Some(Duration::from_millis(300)))?;
         let start = Instant::now();
         let result = loop {

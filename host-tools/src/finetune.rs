@@ -127,6 +127,30 @@ fn accuracy(m: &Net, d: &Rows) -> f32 {
     if task == Task::Regression { -(squared / n).sqrt() as f32 } else { (correct as f64 / n) as f32 }
 }
 
+/// The held-out check of the model the device runs (`id`: the firmware's): its accuracy on `d` (minus its
+/// root mean squared error for regression) from the device's own outputs; `None` when a row
+/// is refused or an output is not finite.
+fn held_out_on_device(dev: &mut Device, id: u32, task: Task, d: &Rows) -> Result<Option<f32>, DeviceError> {
+    let (mut correct, mut squared) = (0usize, 0.0f64);
+    for (x, &t) in d.x.iter().zip(&d.target) {
+        let Ok((y, _)) = dev.infer(id, x)? else { return Ok(None) };
+        if y.is_empty() || y.iter().any(|v| !v.is_finite()) {
+            return Ok(None);
+        }
+        if task == Task::Regression {
+            squared += f64::from(y[0] - t).powi(2);
+        } else if task.class(&y) as f32 == t {
+            correct += 1;
+        }
+    }
+    let n = d.len().max(1) as f64;
+    Ok(Some(if task == Task::Regression {
+        -(squared / n).sqrt() as f32
+    } else {
+        (correct as f64 / n) as f32
+    }))
+}
+
 /// How to fine-tune: the steps, what they train, and what to do with the result.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Plan {
@@ -207,8 +231,27 @@ pub fn finetune(
     // rows; otherwise the store keeps the old one (and the device boots it again).
     let saved = if save {
         if after >= before {
-            let s = dev.save()?;
-            Some((true, s[1]))
+            // Test, then confirm: the saved model boots on trial; it is kept only if the
+            // device, running it, scores at least `before` on the held-out rows with every
+            // output finite. Otherwise a reset drops it and the previous model boots.
+            dev.save()?;
+            let booted = dev.reset()?;
+            let on_device = if booted[3] == device_id {
+                // Requests name the firmware's built-in model id, whatever model runs.
+                let firmware_id = dev.info()?[0];
+                held_out_on_device(&mut dev, firmware_id, Task::of(&device), test)?
+            } else {
+                None
+            };
+            if on_device.is_some_and(|a| a >= before) {
+                let s = dev
+                    .confirm()?
+                    .map_err(|e| DeviceError::Protocol(format!("the device refused to confirm: {e:?}")))?;
+                Some((true, s[1]))
+            } else {
+                let s = dev.reset()?;
+                Some((false, s[1]))
+            }
         } else {
             let s = dev.status()?;
             Some((false, s[1]))

@@ -45,12 +45,14 @@
 //! | 0 | [`Infer`](Request::Infer) | `model_id`, `inputs` (f32 little-endian each) | `Output` |
 //! | 1 | [`Info`](Request::Info) | — | `Info` |
 //! | 2 | [`Exit`](Request::Exit) | `code` (u8) | `Info` (model id, zeros), then the device stops |
-//! | 3 | [`Bench`](Request::Bench) | `reps` | `Bench` |
+//! | 3 | [`Bench`](Request::Bench) | `reps` (at most [`MAX_BENCH_REPS`]) | `Bench` |
 //! | 4 | [`Train`](Request::Train) | `model_id`, `lr` (f32), `values` (inputs then targets, f32 each) | `Trained` |
 //! | 5 | [`Fetch`](Request::Fetch) | `offset` into the model's binary file | `Chunk` |
 //! | 6 | [`Save`](Request::Save) | — | `Stored` |
 //! | 7 | [`Cut`](Request::Cut) | `ops`: flash operations before the next save "loses power" | `Stored` |
 //! | 8 | [`Status`](Request::Status) | — | `Stored` |
+//! | 9 | [`Confirm`](Request::Confirm) | — | `Stored` |
+//! | 10 | [`Reset`](Request::Reset) | — | `Info`, then the reset |
 //!
 //! | kind | response | fields after `seq` |
 //! |---|---|---|
@@ -78,6 +80,27 @@ pub use frame::{
     encode_payload, frame_len, parse,
 };
 pub use message::{ErrorCode, Message, Request, Response};
+
+/// The most forward passes one [`Request::Bench`] may ask for; more get an
+/// [`ErrorCode::OutOfRange`] reply whose detail is this limit. The firmware serves nothing
+/// else while it times: at this limit the seed MLP keeps the slowest board (the micro:bit,
+/// about 758,000 instructions per pass at 16 MHz) busy for about 8 minutes.
+pub const MAX_BENCH_REPS: u32 = 10_000;
+
+/// The most flash operations a [`Request::Cut`] may let through before its reset; more get
+/// an [`ErrorCode::OutOfRange`] reply whose detail is this limit.
+pub const MAX_CUT_OPS: u32 = 1 << 20;
+
+/// The largest learning rate a [`Request::Train`] may carry: it must be finite, above 0 and
+/// at most this. Another gets an [`ErrorCode::OutOfRange`] reply whose detail is the
+/// learning rate's index (after the inputs and the targets).
+pub const MAX_LEARNING_RATE: f32 = 10.0;
+
+/// How far a cross-entropy target may stray from `[0, 1]` (rounding), and a categorical
+/// cross-entropy's targets' sum from 1: a [`Request::Train`] beyond gets an
+/// [`ErrorCode::OutOfRange`] reply whose detail is the target's index (the first target of
+/// a row whose sum is wrong).
+pub const TARGET_TOLERANCE: f32 = 1e-3;
 
 /// Reads little-endian f32 values (4 bytes each, as in [`Request::Infer`]'s inputs) from
 /// `bytes` into `out`, as many as the shorter of the two holds.

@@ -45,7 +45,7 @@ pub enum Request<'a> {
     Bench {
         /// Sequence number, echoed in the answer.
         seq: u8,
-        /// Forward passes to time.
+        /// Forward passes to time: at most [`crate::MAX_BENCH_REPS`].
         reps: u32,
     },
     /// One training step on one labelled sample. Answered by [`Response::Trained`].
@@ -54,9 +54,11 @@ pub enum Request<'a> {
         seq: u8,
         /// The model the host expects.
         model_id: u32,
-        /// Learning rate.
+        /// Learning rate: finite, above 0, at most [`crate::MAX_LEARNING_RATE`].
         lr: f32,
-        /// The inputs then the targets, f32 little-endian, 4 bytes each.
+        /// The inputs then the targets, f32 little-endian, 4 bytes each. All finite; the
+        /// targets of a cross-entropy loss in `[0, 1]`, a categorical one's summing to 1
+        /// (both within [`crate::TARGET_TOLERANCE`]).
         values: &'a [u8],
     },
     /// Ask for a piece of the model's binary file as it is now (after training), from
@@ -77,7 +79,7 @@ pub enum Request<'a> {
     Cut {
         /// Sequence number, echoed in the answer.
         seq: u8,
-        /// Flash writes and erases to let through.
+        /// Flash writes and erases to let through: at most [`crate::MAX_CUT_OPS`].
         ops: u32,
     },
     /// Ask for the flash store's state. Answered by [`Response::Stored`].
@@ -85,10 +87,24 @@ pub enum Request<'a> {
         /// Sequence number, echoed in the answer.
         seq: u8,
     },
+    /// Keep the model the device booted on trial: a saved model is loaded on trial at the
+    /// next boot, and kept only once confirmed (a model tried and never confirmed is never
+    /// loaded again; the device falls back to the previous one). Answered by
+    /// [`Response::Stored`], or [`ErrorCode::NothingOnTrial`].
+    Confirm {
+        /// Sequence number, echoed in the answer.
+        seq: u8,
+    },
+    /// Reset the device (it boots again from its store). Answered by [`Response::Stored`]
+    /// before the reset.
+    Reset {
+        /// Sequence number, echoed in the answer.
+        seq: u8,
+    },
 }
 
 impl<'a> Message<'a> for Request<'a> {
-    const KINDS: u32 = 9;
+    const KINDS: u32 = 11;
 
     fn kind(&self) -> u32 {
         match self {
@@ -101,6 +117,8 @@ impl<'a> Message<'a> for Request<'a> {
             Request::Save { .. } => 6,
             Request::Cut { .. } => 7,
             Request::Status { .. } => 8,
+            Request::Confirm { .. } => 9,
+            Request::Reset { .. } => 10,
         }
     }
 
@@ -114,7 +132,9 @@ impl<'a> Message<'a> for Request<'a> {
             | Request::Fetch { seq, .. }
             | Request::Save { seq }
             | Request::Cut { seq, .. }
-            | Request::Status { seq } => seq,
+            | Request::Status { seq }
+            | Request::Confirm { seq }
+            | Request::Reset { seq } => seq,
         }
     }
 }
@@ -259,4 +279,14 @@ pub enum ErrorCode {
     Oversized,
     /// The wrong number of values (detail: the number expected).
     BadInputs,
+    /// A count or a value beyond its documented limit: a bench request's repetitions
+    /// (detail: [`crate::MAX_BENCH_REPS`]), a cut's operations ([`crate::MAX_CUT_OPS`]), a
+    /// training request's learning rate or target (detail: its index, as for
+    /// [`ErrorCode::NonFinite`]).
+    OutOfRange,
+    /// The model's output for this row is NaN or infinite (detail: the first such output's
+    /// index). No result is sent as if it were one.
+    NonFiniteOutput,
+    /// A confirm request, but the device did not boot a model on trial (detail: 0).
+    NothingOnTrial,
 }

@@ -63,6 +63,8 @@ fn every_request_kind_round_trips() {
         Request::Save { seq: 7 },
         Request::Cut { seq: 8, ops: 3 },
         Request::Status { seq: 9 },
+        Request::Confirm { seq: 10 },
+        Request::Reset { seq: 11 },
     ];
     for (i, r) in all.into_iter().enumerate() {
         assert_eq!(r.kind(), i as u32);

@@ -3,7 +3,9 @@
 
 use tinymlp_host::board::find;
 use tinymlp_host::device::{Device, build_firmware_with};
-use tinymlp_protocol::{ErrorCode, MAX_FRAME, Request, Response, encode, encode_payload, parse, write_f32s};
+use tinymlp_protocol::{
+    ErrorCode, MAX_FRAME, Message, Request, Response, encode, encode_payload, parse, write_f32s,
+};
 use tinymlp_tests::small_trained_model;
 
 /// The next reply is an error with `code`; its sequence number and detail.
@@ -101,5 +103,59 @@ fn bad_frames_get_error_replies_and_the_device_keeps_serving() {
     }
     // A refused step changed nothing: the model still answers as the host's copy.
     good(&mut dev);
+    assert_eq!(dev.exit(0).unwrap(), 0);
+}
+
+/// Cases tried against the device, each a request the firmware used to act on: a bench of
+/// `u32::MAX` repetitions (busy for days), a cut of `u32::MAX` operations, learning rates
+/// 1e30, −0.01, 0 and 11, binary cross-entropy targets 5.0 and −3.0. Each now gets an
+/// `OutOfRange` reply, and the model still answers as the host's copy.
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn counts_learning_rates_and_targets_beyond_their_limits_are_refused() {
+    use tinymlp_protocol::{MAX_BENCH_REPS, MAX_CUT_OPS};
+    let dir = tempfile::tempdir().unwrap();
+    let (model, path, test) = small_trained_model(dir.path(), 1);
+    let board = find("mps2-an386").unwrap();
+    let elf = build_firmware_with(board, &path, true, &["finetune"]).unwrap();
+    let mut dev = Device::start(board, &elf).unwrap();
+    let id = model.model_id();
+    let x = test.x[0];
+    let good = |dev: &mut Device| {
+        let (y, _) = dev.infer(id, &x).unwrap().expect("served");
+        assert_eq!(y[0].to_bits(), model.predict(&x).to_bits());
+    };
+    let mut cases = 0;
+    for (request, limit) in [
+        (Request::Bench { seq: 21, reps: u32::MAX }, MAX_BENCH_REPS),
+        (Request::Bench { seq: 22, reps: MAX_BENCH_REPS + 1 }, MAX_BENCH_REPS),
+        (Request::Cut { seq: 23, ops: u32::MAX }, MAX_CUT_OPS),
+    ] {
+        dev.send(&request).unwrap();
+        assert_eq!(expect_error(&mut dev, ErrorCode::OutOfRange), (request.seq(), limit), "{request:?}");
+        good(&mut dev);
+        cases += 1;
+    }
+    // A bench at the limit's scale still runs (a few repetitions).
+    assert_eq!(dev.bench(3).unwrap().0[0], 3);
+    // The learning rate's index follows the 2 inputs and the 1 target.
+    for lr in [1e30, -0.01, 0.0, 11.0] {
+        match dev.train(id, lr, &x, &[1.0]).unwrap() {
+            Err(Response::Error { code: ErrorCode::OutOfRange, detail: 3, .. }) => {}
+            other => panic!("lr {lr}: {other:?}"),
+        }
+        cases += 1;
+    }
+    for t in [5.0, -3.0, 1.01] {
+        match dev.train(id, 0.01, &x, &[t]).unwrap() {
+            Err(Response::Error { code: ErrorCode::OutOfRange, detail: 2, .. }) => {}
+            other => panic!("target {t}: {other:?}"),
+        }
+        cases += 1;
+    }
+    // Nothing was trained: the model answers as before, and a valid step is still taken.
+    good(&mut dev);
+    assert!(dev.train(id, 0.01, &x, &[1.0]).unwrap().is_ok());
+    assert_eq!(cases, 10);
     assert_eq!(dev.exit(0).unwrap(), 0);
 }

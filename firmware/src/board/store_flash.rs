@@ -131,6 +131,9 @@ impl<M: tinymlp::Layer> crate::app::Store<M> for FlashStore {
     fn newest(&mut self) -> Option<[u32; 3]> {
         self.0.newest().ok().flatten().map(|i| [i.slot as u32, i.seq, i.model_id])
     }
+    fn confirm(&mut self) -> bool {
+        self.0.confirm().is_ok()
+    }
     fn arm_cut(&mut self, ops: u32) {
         self.0.flash_mut().arm_cut(ops);
     }
