@@ -143,7 +143,7 @@ impl Net {
     }
 
     /// Sets the input scaler; `false` (nothing changed) when the lengths are not
-    /// [`Net::inputs`] or a scale is not finite and positive... or a mean not finite.
+    /// [`Net::inputs`], a mean is not finite, or a scale is not finite and positive.
     pub fn set_scaler(&mut self, mean: &[f32], scale: &[f32]) -> bool {
         let ok = mean.len() == self.inputs()
             && scale.len() == self.inputs()

@@ -60,12 +60,15 @@ impl Loss {
     /// `f32::MAX`. A NaN or infinite input gives a NaN or infinite loss, never a number.
     pub fn sample(self, y: &[f32], t: &[f32], logits: Option<(&[f32], Activation)>) -> f32 {
         let s = self.sample_unsaturated(y, t, logits);
+        if s.is_finite() {
+            return s;
+        }
         let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
         let inputs = match logits.filter(|(_, a)| self.fuses_with(Some(*a))) {
             Some((z, _)) => finite(z),
             None => finite(y),
         } && finite(t);
-        if !s.is_finite() && inputs { f32::MAX } else { s }
+        if inputs { f32::MAX } else { s }
     }
 
     fn sample_unsaturated(self, y: &[f32], t: &[f32], logits: Option<(&[f32], Activation)>) -> f32 {
