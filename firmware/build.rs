@@ -211,6 +211,9 @@ impl Budget {
             if build.adam {
                 ram_parts.push(("Adam's moments", 2 * f32s(trainable)));
             }
+            // The loss guard's copy of the model (and of Adam's moments) during a step.
+            let moments = if build.adam { 2 * f32s(trainable) } else { 0 };
+            ram_parts.push(("the loss guard's copy", model + moments));
             if !build.last_layer && build.board.starts_with("mps2") {
                 // `FlashStore::load` reads the stored file through a buffer on the stack.
                 ram_parts.push(("the store's read buffer", 16 * 1024));

@@ -137,7 +137,7 @@ pub use numeric::{Params, Xoshiro128PlusPlus, Zero};
 pub use rand_core;
 pub use summary::{Bytes, Summary, Thousands};
 pub use train::optim::{Adam, Momentum, Optimizer, Sgd};
-pub use train::{FitConfig, Loss, StepError, Trainer};
+pub use train::{FitConfig, Loss, LossGuard, StepError, Trainer};
 
 /// The README's example, compiled and run as a doctest so that it stays true.
 #[cfg(doctest)]

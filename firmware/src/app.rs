@@ -10,7 +10,7 @@ use tinymlp::Sgd;
 use tinymlp::Train;
 use tinymlp::numeric::{Signal, Zero};
 #[cfg(feature = "finetune")]
-use tinymlp::{Loss, Trainer, Xoshiro128PlusPlus, layers::Mode};
+use tinymlp::{Loss, StepError, Trainer, Xoshiro128PlusPlus, layers::Mode};
 use tinymlp_protocol::{
     ErrorCode, FrameError, FrameReader, MAX_BENCH_REPS, MAX_CUT_OPS, Message, Request, Response, encode_long,
     frame_len, read_f32s, write_f32s,
@@ -136,7 +136,8 @@ pub fn serve<M, S, P, D>(
     store: &mut dyn Store<M>,
 ) -> u8
 where
-    M: Train,
+    M: Train + Clone,
+    M::Grads: Clone,
     S: Read + Write,
     P: OutputPin,
     D: DelayNs,
@@ -197,7 +198,7 @@ fn refused(e: FrameError) -> (Response<'static>, Outcome) {
 }
 
 /// Serves one request; the values of the reply are written in `scratch`.
-fn handle<'s, M: Train, P: OutputPin>(
+fn handle<'s, M: Train<Grads: Clone> + Clone, P: OutputPin>(
     served: &mut Served<'_, M>,
     model_id: u32,
     request: Request<'_>,
@@ -282,18 +283,25 @@ fn handle<'s, M: Train, P: OutputPin>(
                 return error(seq, ErrorCode::OutOfRange, (n + i) as u32);
             }
             let start = cycles.now();
+            // A step that makes its row's loss explode is taken back whole (a copy of the
+            // model and the optimiser's state on the stack while it runs).
+            let guard = tinymlp::LossGuard::DEFAULT;
             #[cfg(feature = "finetune-adam")]
             let result = {
                 tinymlp::Optimizer::<M>::set_learning_rate(&mut tuner.adam, lr);
-                tuner.trainer.step(*model, &mut tuner.adam, &[x], &[t], &mut tuner.rng)
+                tuner.trainer.step_guarded(*model, &mut tuner.adam, &[x], &[t], &mut tuner.rng, guard)
             };
             #[cfg(not(feature = "finetune-adam"))]
-            let result = tuner.trainer.step(*model, &mut Sgd::new(lr), &[x], &[t], &mut tuner.rng);
+            let result =
+                tuner.trainer.step_guarded(*model, &mut Sgd::new(lr), &[x], &[t], &mut tuner.rng, guard);
             let ticks = cycles.since(start);
             match result {
                 Ok(loss) => {
                     tuner.steps += 1;
                     (Response::Trained { seq, loss, steps: tuner.steps, ticks }, Outcome::Reply)
+                }
+                Err(StepError::LossExploded { after, .. }) => {
+                    error(seq, ErrorCode::LossExploded, after.to_bits())
                 }
                 Err(_) => error(seq, ErrorCode::NonFinite, (n + k + 1) as u32),
             }

@@ -10,6 +10,7 @@ use tinymlp::layers::Mode;
 use tinymlp::numeric::Zero;
 use tinymlp::{Activation, Layer, LayerInfo, LayerKind, Loss, Sgd, Train, Trainer, Xoshiro128PlusPlus};
 use tinymlp_net::{LayerSpec, Net, NetCache, Row};
+use tinymlp_protocol::{ErrorCode, Response};
 
 /// The loss fine-tuning minimises for a model whose output layer has `activation`, as the
 /// firmware's build chooses it (`model::LOSS`): cross-entropy for a softmax or sigmoid
@@ -324,6 +325,16 @@ fn mirror_steps(
                 Ok((loss, _, ticks)) => {
                     total += loss as f64;
                     ticks_sum += ticks as u64;
+                }
+                Err(Response::Error { code: ErrorCode::LossExploded, detail, .. }) => {
+                    return Err(DeviceError::Protocol(format!(
+                        "the device took back training step {} (row {}): it raised the row's loss to {} \
+                         (learning rate {lr} too high, or a wrong target); the model on the device is as \
+                         before that step",
+                        steps + 1,
+                        steps % train.x.len().max(1) + 1,
+                        f32::from_bits(detail)
+                    )));
                 }
                 Err(e) => {
                     return Err(DeviceError::Protocol(format!("the device refused a training step: {e:?}")));

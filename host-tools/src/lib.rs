@@ -1,6 +1,7 @@
 //! Desktop tools around the `tinymlp` core: data files, training recipes, model files,
 //! reports and plots.
 
+pub mod auc;
 pub mod bench;
 pub mod board;
 pub mod compare;

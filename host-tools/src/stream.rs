@@ -1,11 +1,13 @@
 //! A model's outputs and figures on rows read one chunk at a time, in constant memory: what
 //! `eval` and `predict` run on files of any size, and `train` on its test rows.
 //!
-//! Every figure is accumulated as the rows pass, except the exact ROC AUC, which needs every
-//! score: the scorer keeps one `f32` score and the class of each row (8 bytes per row for
-//! two classes; 4·K + 4 bytes for K classes). An output that is not finite (NaN or ±inf, a
-//! logit beyond `f32`) is an error naming the row: it is never turned into a figure.
+//! Every figure is accumulated as the rows pass. The exact ROC AUC needs every score in
+//! order: the scorer sorts them in bounded memory, spilling sorted segments to temporary
+//! files beyond [`crate::auc::ROWS_IN_MEMORY`] scores ([`RocAuc`]). An output that is not
+//! finite (NaN or ±inf, a logit beyond `f32`) is an error naming the row: it is never turned
+//! into a figure.
 
+use crate::auc::{ROWS_IN_MEMORY, RocAuc};
 use crate::metrics::{self, ClassMetrics, ClassificationMetrics, RegressionMetrics};
 use crate::score::Figures;
 use crate::table::{ColumnStats, Record, Rows, TableError, Task, class_key};
@@ -152,11 +154,11 @@ pub struct Scorer {
     accuracy: Accuracy,
     auc: AucApprox,
     confusion: Vec<Vec<usize>>,
-    /// Binary: the probability of class 1 of each row and whether it is class 1.
-    pairs: Vec<(f32, bool)>,
-    /// K classes: K probabilities per row, and each row's class.
-    scores: Vec<f32>,
-    truth: Vec<u32>,
+    /// Binary: one AUC of the probability of class 1. K classes: one per class, of its
+    /// probability against the others (one-vs-rest).
+    aucs: Vec<RocAuc>,
+    /// The first error of the AUC's sort on disk, reported by [`Scorer::figures`].
+    sort_error: Option<std::io::Error>,
     se: f64,
     ae: f64,
     t_mean: f64,
@@ -164,8 +166,14 @@ pub struct Scorer {
 }
 
 impl Scorer {
-    /// No rows yet.
+    /// No rows yet; the AUC keeps at most [`ROWS_IN_MEMORY`] scores in memory.
     pub fn new(task: Task, classes: &[String]) -> Self {
+        Self::with_memory(task, classes, ROWS_IN_MEMORY)
+    }
+
+    /// No rows yet; the AUC keeps at most `rows_in_memory` scores in memory (over all
+    /// classes), sorting the others on disk.
+    pub fn with_memory(task: Task, classes: &[String], rows_in_memory: usize) -> Self {
         let k = classes.len();
         Scorer {
             task,
@@ -176,9 +184,12 @@ impl Scorer {
             accuracy: Accuracy::new(),
             auc: AucApprox::new(),
             confusion: vec![vec![0; k]; k],
-            pairs: Vec::new(),
-            scores: Vec::new(),
-            truth: Vec::new(),
+            aucs: match task {
+                Task::Binary => vec![RocAuc::new(rows_in_memory)],
+                Task::Multiclass => (0..k).map(|_| RocAuc::new(rows_in_memory / k.max(1))).collect(),
+                Task::Regression => Vec::new(),
+            },
+            sort_error: None,
             se: 0.0,
             ae: 0.0,
             t_mean: 0.0,
@@ -207,12 +218,12 @@ impl Scorer {
                 }
                 let predicted = metrics::predicted_class(y);
                 self.confusion[c][predicted.min(k - 1)] += 1;
-                match self.task {
-                    Task::Binary => self.pairs.push((y[0], c == 1)),
-                    _ => {
-                        self.scores.extend_from_slice(&y[..k]);
-                        self.truth.push(c as u32);
-                    }
+                let added = match self.task {
+                    Task::Binary => self.aucs[0].add(y[0], c == 1),
+                    _ => self.aucs.iter_mut().enumerate().try_for_each(|(j, a)| a.add(y[j], c == j)),
+                };
+                if let Err(e) = added {
+                    self.sort_error.get_or_insert(e);
                 }
             }
             Answer::Value(t) => {
@@ -232,10 +243,14 @@ impl Scorer {
         self.rows
     }
 
-    /// The figures (`None` without rows).
-    pub fn figures(&mut self) -> Option<Figures> {
+    /// The figures (`None` without rows); an error when the AUC's scores could not be
+    /// sorted on disk.
+    pub fn figures(self) -> std::io::Result<Option<Figures>> {
+        if let Some(e) = self.sort_error {
+            return Err(e);
+        }
         if self.rows == 0 {
-            return None;
+            return Ok(None);
         }
         let n = self.rows;
         let loss = self.total / n as f32;
@@ -243,73 +258,34 @@ impl Scorer {
             let nf = n as f64;
             let mse = self.se / nf;
             let r2 = (self.t_m2 > 0.0).then(|| 1.0 - self.se / self.t_m2);
-            return Some(Figures {
+            return Ok(Some(Figures {
                 task: self.task,
                 rows: n,
                 loss,
                 classification: None,
                 auc_thresholded: None,
                 regression: Some(RegressionMetrics { mse, rmse: mse.sqrt(), mae: self.ae / nf, r2 }),
-            });
+            }));
         }
-        let k = self.classes.len();
-        let auc = if self.task == Task::Binary {
-            exact_auc(&mut self.pairs)
-        } else {
-            let mut pairs = Vec::with_capacity(n);
-            let mut aucs = Vec::new();
-            for c in 0..k {
-                pairs.clear();
-                pairs.extend(
-                    self.truth.iter().enumerate().map(|(r, &t)| (self.scores[r * k + c], t as usize == c)),
-                );
-                if let Some(a) = exact_auc(&mut pairs) {
-                    aucs.push(a);
-                }
-            }
-            (!aucs.is_empty()).then(|| aucs.iter().sum::<f64>() / aucs.len() as f64)
-        };
-        Some(Figures {
+        // Binary: the AUC; K classes: the mean of the classes' defined one-vs-rest AUCs.
+        let mut aucs = Vec::new();
+        for a in self.aucs {
+            aucs.extend(a.finish()?);
+        }
+        let auc = (!aucs.is_empty()).then(|| aucs.iter().sum::<f64>() / aucs.len() as f64);
+        Ok(Some(Figures {
             task: self.task,
             rows: n,
             loss,
             classification: Some(from_confusion(&self.classes, &self.confusion, auc)),
             auc_thresholded: if self.task == Task::Binary { self.auc.result() } else { None },
             regression: None,
-        })
+        }))
     }
 }
 
 fn self_activation(task: Task) -> Option<tinymlp::Activation> {
     Some(task.output_activation())
-}
-
-/// Exact ROC AUC (as [`metrics::roc_auc`]: ties count one half), sorting `pairs` in place;
-/// `None` without both classes.
-pub fn exact_auc(pairs: &mut [(f32, bool)]) -> Option<f64> {
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (mut rank_sum, mut n_pos) = (0.0f64, 0usize);
-    let mut i = 0;
-    while i < pairs.len() {
-        let mut j = i;
-        while j + 1 < pairs.len() && pairs[j + 1].0 == pairs[i].0 {
-            j += 1;
-        }
-        let mean_rank = (i + j + 2) as f64 / 2.0;
-        for p in &pairs[i..=j] {
-            if p.1 {
-                rank_sum += mean_rank;
-                n_pos += 1;
-            }
-        }
-        i = j + 1;
-    }
-    let n_neg = pairs.len() - n_pos;
-    if n_pos == 0 || n_neg == 0 {
-        return None;
-    }
-    let (p, n) = (n_pos as f64, n_neg as f64);
-    Some((rank_sum - p * (p + 1.0) / 2.0) / (p * n))
 }
 
 /// Accuracy, per-class figures and macro F1 from a confusion matrix (as
@@ -349,7 +325,7 @@ pub fn score_rows(
     answers: &[Answer],
     path: &std::path::Path,
     lines: &[u64],
-) -> Result<Option<Figures>, NonFiniteOutput> {
+) -> Result<Option<Figures>, ScoreError> {
     let mut s = Scorer::new(task, classes);
     let (mut zs, mut ys) = (Vec::new(), Vec::new());
     for (c, (xc, ac)) in x.chunks(CHUNK).zip(answers.chunks(CHUNK)).enumerate() {
@@ -363,7 +339,18 @@ pub fn score_rows(
             s.add(z.as_slice(), y.as_slice(), a);
         }
     }
-    Ok(s.figures())
+    Ok(s.figures()?)
+}
+
+/// Why rows could not be scored.
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    /// An output is not finite.
+    #[error(transparent)]
+    NonFinite(#[from] NonFiniteOutput),
+    /// The AUC's scores could not be sorted on disk.
+    #[error("sorting the scores for the ROC AUC: {0}")]
+    Sort(#[from] std::io::Error),
 }
 
 /// Warnings about dense layers whose weights can make an output overflow `f32`: for each
@@ -420,18 +407,3 @@ pub fn overflow_warnings(net: &Net) -> Vec<String> {
 /// The bound [`overflow_warnings`] takes for the scaled inputs: 1,000 of the training
 /// scales from the training mean.
 pub const INPUT_BOUND: f64 = 1000.0;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_exact_auc_is_the_metrics_one() {
-        let scores = [0.1f32, 0.4, 0.35, 0.8, 0.4];
-        let pos = [false, false, true, true, true];
-        let mut pairs: Vec<(f32, bool)> = scores.iter().copied().zip(pos).collect();
-        let want = metrics::roc_auc(&scores.map(|s| s as f64), &pos);
-        assert_eq!(exact_auc(&mut pairs), want);
-        assert_eq!(exact_auc(&mut [(0.5, true), (0.7, true)]), None);
-    }
-}

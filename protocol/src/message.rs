@@ -289,4 +289,9 @@ pub enum ErrorCode {
     NonFiniteOutput,
     /// A confirm request, but the device did not boot a model on trial (detail: 0).
     NothingOnTrial,
+    /// The training step made the loss of its own row explode (more than tenfold, plus
+    /// one: the core's `LossGuard::DEFAULT`) and was taken back whole: the model, the
+    /// optimiser's state and the dropout generator are as before the request (detail: the
+    /// loss after the step, as `f32` bits).
+    LossExploded,
 }

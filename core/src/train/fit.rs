@@ -71,7 +71,7 @@ pub struct FitReport {
 
 /// Why training stopped with an error. The model keeps its last finite weights (callbacks
 /// such as [`EarlyStopping`](crate::train::callbacks::EarlyStopping) still restore their best weights).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum FitError {
     /// A step failed: non-finite loss or gradient (bad data or divergence).

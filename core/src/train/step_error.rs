@@ -3,7 +3,7 @@
 use core::fmt;
 
 /// Why a training step did not update the model. The weights are left as they were.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum StepError {
     /// The batch has no rows, or features and targets differ in number.
@@ -22,6 +22,14 @@ pub enum StepError {
     /// Folding the batch's statistics into BatchNorm's moving mean or variance would make
     /// one NaN or infinite (a diverging network whose loss may still look finite).
     NonFiniteStatistics,
+    /// The step made the loss of its own rows explode ([`crate::LossGuard`]) and was taken
+    /// back: the model is as it was before.
+    LossExploded {
+        /// The loss the step was computed on.
+        before: f32,
+        /// The loss of the same rows after the step.
+        after: f32,
+    },
 }
 
 impl fmt::Display for StepError {
@@ -42,6 +50,11 @@ impl fmt::Display for StepError {
             StepError::NonFiniteStatistics => f.write_str(
                 "the batch statistics would make a BatchNorm moving mean or variance non-finite: \
                  training diverged (lower the learning rate)",
+            ),
+            StepError::LossExploded { before, after } => write!(
+                f,
+                "the step raised its rows' loss from {before} to {after} and was taken back: \
+                 the learning rate is too high or a target is wrong"
             ),
         }
     }

@@ -1,6 +1,6 @@
 //! `tinymlp eval`: a saved model's figures on a labelled CSV, read row by row.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::path::PathBuf;
 use tinymlp_host::model_io::{self, Model};
 use tinymlp_host::score::{figures_json, figures_text};
@@ -61,8 +61,8 @@ pub fn warn_drift(model: &Model, path: &std::path::Path, features: &[String], st
     }
 }
 
-/// Prints the model's figures on the data, read in chunks (constant memory but for the
-/// exact AUC's one score and class per row).
+/// Prints the model's figures on the data, read in chunks, in bounded memory (the exact
+/// AUC's scores are sorted on disk beyond [`crate::auc::ROWS_IN_MEMORY`] rows).
 pub fn run(a: Args) -> Result<()> {
     let m = model_io::load(&a.model)?;
     warn_overflow(&m, &a.model);
@@ -85,7 +85,7 @@ pub fn run(a: Args) -> Result<()> {
         Ok(())
     })?;
     warn_drift(&m, &a.data, &features, &stats);
-    let f = scorer.figures().expect("rows were read");
+    let f = scorer.figures().context("sorting the scores for the ROC AUC")?.expect("rows were read");
     if a.json {
         let mut j = serde_json::Map::new();
         j.insert("rows".into(), f.rows.into());
