@@ -10,16 +10,16 @@
 //! Every result is defined by integer operations, or by `f32` operations in a stated order,
 //! so the host, the device and TFLite's reference kernels give the same codes:
 //!
-//! - **Dense** ([`DenseQ8`], [`dense_q8`]): `acc = Σᵢ w[o][i] · (x[i] − input zero point)
-//!   + bias[o]` in `i32` (any order: integer addition is associative), then
-//!   [`Requant::apply`] with the multiplier and shift of
+//! - **Dense** ([`DenseQ8`], [`dense_q8`]): the accumulator is the bias plus
+//!   `Σᵢ w[o][i] · (x[i] − input zero point)` in `i32` (in any order: integer addition is
+//!   associative); [`Requant::apply`] scales it by the multiplier and shift of
 //!   `input scale × weight scale[o] / output scale` (computed in `f64` by
-//!   [`Requant::from_real`], TFLite's `QuantizeMultiplier`), then `+ output zero point`,
-//!   then the clamp, which is the fused activation (ReLU: the code of 0; ReLU6: the code
-//!   of 6).
-//! - **Requantisation** ([`Requant::apply`]): gemmlowp's `SaturatingRoundingDoublingHighMul`
-//!   (halves towards +∞) then `RoundingDivideByPOT` (halves away from zero), TFLite's
-//!   double-rounding `MultiplyByQuantizedMultiplier`.
+//!   [`Requant::from_real`], TFLite's `QuantizeMultiplier`); the output zero point is
+//!   added; and the clamp is the fused activation (ReLU: from the code of 0; ReLU6: between
+//!   the codes of 0 and 6).
+//! - **Requantisation** ([`Requant::apply`]): TFLite's single-rounding
+//!   `MultiplyByQuantizedMultiplier`, `(acc · q + 2^(30 − s)) >> (31 − s)` in `i64`
+//!   (halves towards +∞), the build TensorFlow 2.21's interpreter runs.
 //! - **Sigmoid and tanh** ([`Lut8`]): a table of 256 codes made in `f32` from `libm`'s
 //!   `expf` and `tanhf`, as TFLite's `PopulateLookupTable`.
 //! - **Softmax** ([`SoftmaxQ8`]): `f32` exponentials (`libm`'s `expf`) of
@@ -42,7 +42,7 @@ mod params;
 mod softmax;
 
 pub use dense::{DenseQ8, DenseQ8Params, dense_q8, dense_q8_unit};
-pub use fixed_point::{Requant, rounding_divide_by_pot, saturating_rounding_doubling_high_mul};
+pub use fixed_point::Requant;
 pub use kernel::{Portable, QKernel};
 pub use lut::Lut8;
 pub use params::QParams;
