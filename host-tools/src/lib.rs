@@ -20,4 +20,5 @@ pub mod spec;
 pub mod speed;
 pub mod stream;
 pub mod table;
+pub mod tflite;
 pub mod train;

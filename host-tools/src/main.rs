@@ -42,6 +42,8 @@ enum Command {
     Speed(speed::Args),
     /// Draw PNG figures like the tutorial's.
     Plot(plot::Args),
+    /// Read a TensorFlow Lite model (`.tflite`, float or int8) as a tinymlp model file.
+    Import(import::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Finetune(a) => finetune::run(a),
         Command::Speed(a) => speed::run(a),
         Command::Plot(a) => plot::run(a),
+        Command::Import(a) => import::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,9 +3,10 @@
 
 use serde_json::Value;
 use std::path::PathBuf;
+use tinymlp_host::tflite::{ImportError, Imported, import};
 use tinymlp_net::{QFused, QLayerSpec, QNet, QTensor};
 
-const MODELS: [&str; 3] = ["moons_sigmoid", "iris_softmax", "sine"];
+const MODELS: [&str; 4] = ["moons_sigmoid", "iris_softmax", "sine", "sine_per_tensor"];
 
 fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/tflite")
@@ -109,5 +110,100 @@ fn int8_codes_equal_tflite_on_every_row() {
         );
         total += rows.len();
     }
-    assert_eq!(total, 550);
+    assert_eq!(total, 600);
+}
+
+fn tflite(file: &str) -> Vec<u8> {
+    std::fs::read(golden_dir().join(file)).unwrap()
+}
+
+/// The importer reads each int8 file as the interpreter described it (every code, scale,
+/// zero point and fused activation), so its outputs are TFLite's on every row.
+#[test]
+fn imported_int8_models_are_the_interpreters() {
+    for name in MODELS {
+        let doc = golden(name);
+        let Imported::Int8(net) = import(&tflite(&format!("{name}_int8.tflite"))).unwrap() else {
+            panic!("{name}: an int8 file read as a float model")
+        };
+        assert_eq!(net, from_description(&doc), "{name}");
+        for (r, row) in doc["rows"].as_array().unwrap().iter().enumerate() {
+            let (_, codes) = net.predict(&floats(&row["x"]));
+            let want: Vec<i8> = ints(&row["y_q"]).into_iter().map(|v| v as i8).collect();
+            assert_eq!(codes, want, "{name} row {r}");
+        }
+    }
+}
+
+/// Distance in units in the last place between two finite `f32`s.
+fn ulps(a: f32, b: f32) -> u32 {
+    let key = |x: f32| {
+        let i = x.to_bits() as i32;
+        if i < 0 { i32::MIN - i } else { i }
+    };
+    (key(a) as i64 - key(b) as i64).unsigned_abs() as u32
+}
+
+/// Imported float models agree with the interpreter's float outputs to f32 rounding. The
+/// order of the dot products differs (tinymlp's canonical eight lanes against TFLite's
+/// loop), which moves each sum by a few ulp of its terms: an output is compared in ulp of
+/// `max(|y|, 1)` (sine: at most 8) or, for a sigmoid
+/// output below 1, in ulp of itself (moons: at most 23). Below `e⁻⁹` TFLite's float
+/// LOGISTIC returns `exp(x)` instead of `1 / (1 + exp(−x))` (its reference kernel's
+/// cut-off), a relative difference of at most `e⁻⁹`; there the test allows that.
+#[test]
+fn imported_float_models_agree_to_f32_rounding() {
+    let cutoff = (-9.0f32).exp();
+    for name in ["moons_sigmoid", "sine", "sine_per_tensor"] {
+        let doc = golden(name);
+        let Imported::Float(net) = import(&tflite(&format!("{name}_f32.tflite"))).unwrap() else {
+            panic!("{name}: a float file read as an int8 model")
+        };
+        let sigmoid = name.starts_with("moons");
+        let (mut worst, mut tails) = (0u32, 0usize);
+        for row in doc["rows"].as_array().unwrap() {
+            let y = net.predict(&floats(&row["x"]));
+            for (a, b) in y.iter().zip(floats(&row["y_f32"])) {
+                if sigmoid && b < cutoff {
+                    tails += 1;
+                    assert!((a - b).abs() <= b * cutoff * 1.01, "{name}: {a} vs {b}");
+                } else if sigmoid {
+                    worst = worst.max(ulps(*a, b));
+                } else {
+                    worst = worst.max(((a - b).abs() / (f32::EPSILON * b.abs().max(1.0))).ceil() as u32);
+                }
+            }
+        }
+        eprintln!("{name}: at most {worst} ulp from TFLite ({tails} sigmoid outputs below e^-9)");
+        assert!(worst <= if sigmoid { 32 } else { 16 }, "{name}: {worst} ulp from TFLite");
+    }
+}
+
+#[test]
+fn relu6_in_a_float_model_is_refused() {
+    let e = import(&tflite("iris_softmax_f32.tflite")).unwrap_err().to_string();
+    assert!(e.contains("RELU6") && e.contains("operator #2"), "{e}");
+}
+
+#[test]
+fn unsupported_operators_are_listed_with_their_positions() {
+    match import(&tflite("unsupported_f32.tflite")) {
+        Err(ImportError::Unsupported(ops)) => {
+            let names: Vec<&str> = ops.iter().map(|(_, n)| n.as_str()).collect();
+            assert!(names.contains(&"MUL") && names.contains(&"ADD"), "{ops:?}");
+            let e = ImportError::Unsupported(ops.clone()).to_string();
+            assert!(e.contains(&format!("#{} MUL", ops.iter().find(|o| o.1 == "MUL").unwrap().0)), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn files_that_are_not_tflite_are_refused() {
+    for bytes in [&b""[..], b"{\"format\": \"tinymlp\"}", &[0u8; 64]] {
+        assert!(matches!(import(bytes), Err(ImportError::NotTflite(_))));
+    }
+    let mut cut = tflite("sine_int8.tflite");
+    cut.truncate(cut.len() / 2);
+    assert!(import(&cut).is_err());
 }

@@ -307,15 +307,25 @@ impl QNet {
         &self.specs
     }
 
-    /// Bytes of parameters a device stores: per dense layer, the weight codes, the `i32`
-    /// biases and each output's multiplier and shift (two `i32`).
+    /// Bytes of parameters: the dense layers' int8 weight codes and `i32` biases (what
+    /// TFLite's tensors of a dense layer hold, but for the scales).
     pub fn parameter_bytes(&self) -> usize {
         self.prepared
             .iter()
             .map(|p| match p {
-                Prepared::Dense { weight, bias, requant, .. } => {
-                    weight.len() + 4 * bias.len() + 8 * requant.len()
-                }
+                Prepared::Dense { weight, bias, .. } => weight.len() + 4 * bias.len(),
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// Bytes of the requantisation constants a device stores besides the parameters: each
+    /// dense output's multiplier and shift ([`Requant`], two `i32`).
+    pub fn requant_bytes(&self) -> usize {
+        self.prepared
+            .iter()
+            .map(|p| match p {
+                Prepared::Dense { requant, .. } => core::mem::size_of_val(&requant[..]),
                 _ => 0,
             })
             .sum()

@@ -6,6 +6,7 @@ pub mod eval;
 pub mod experiment;
 pub mod export;
 pub mod finetune;
+pub mod import;
 pub mod plot;
 pub mod predict;
 pub mod speed;

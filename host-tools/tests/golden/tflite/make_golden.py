@@ -103,8 +103,11 @@ def describe(it):
     return {"operators": ops, "tensors": tensors}
 
 
-def convert(model, rep_rows, int8):
+def convert(model, rep_rows, int8, per_tensor=False):
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    if per_tensor:
+        # One weight scale per layer instead of one per output channel.
+        conv._experimental_disable_per_channel_quantization_for_dense_layers = True
     if int8:
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
 
@@ -119,14 +122,14 @@ def convert(model, rep_rows, int8):
     return conv.convert()
 
 
-def make(name, layers, loss, x_train, y_train, x_rows, epochs, task):
+def make(name, layers, loss, x_train, y_train, x_rows, epochs, task, per_tensor=False):
     tf.keras.utils.set_random_seed(1)
     model = tf.keras.Sequential([tf.keras.Input(shape=(x_train.shape[1],))] + layers)
     model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss=loss)
     model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=0)
     rep_rows = x_train[:300]
     f32_bytes = convert(model, rep_rows, int8=False)
-    i8_bytes = convert(model, rep_rows, int8=True)
+    i8_bytes = convert(model, rep_rows, int8=True, per_tensor=per_tensor)
     with open(os.path.join(HERE, f"{name}_f32.tflite"), "wb") as f:
         f.write(f32_bytes)
     with open(os.path.join(HERE, f"{name}_int8.tflite"), "wb") as f:
@@ -202,6 +205,22 @@ def main():
          tf.keras.layers.Dense(1)],
         "mse", x_tr, y_tr, x_te, 200, "regression",
     )
+    # The same network with per-tensor weight scales.
+    make(
+        "sine_per_tensor",
+        [tf.keras.layers.Dense(16, activation="relu"), tf.keras.layers.Dense(16, activation="relu"),
+         tf.keras.layers.Dense(1)],
+        "mse", x_tr, y_tr, x_te[:50], 200, "regression", per_tensor=True,
+    )
+
+    # Operators the importer refuses: x -> Dense -> x*x + 1 (MUL, ADD), float only.
+    tf.keras.utils.set_random_seed(1)
+    inp = tf.keras.Input(shape=(2,))
+    h = tf.keras.layers.Dense(4)(inp)
+    out = tf.keras.layers.Add()([tf.keras.layers.Multiply()([h, h]), h])
+    model = tf.keras.Model(inp, tf.keras.layers.Dense(1)(out))
+    with open(os.path.join(HERE, "unsupported_f32.tflite"), "wb") as f:
+        f.write(convert(model, None, int8=False))
 
 
 if __name__ == "__main__":
