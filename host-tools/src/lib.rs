@@ -14,6 +14,7 @@ pub mod parallel;
 pub mod plan;
 pub mod plot;
 pub mod qemu;
+pub mod quantize;
 pub mod report;
 pub mod score;
 pub mod spec;

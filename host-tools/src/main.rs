@@ -44,6 +44,9 @@ enum Command {
     Plot(plot::Args),
     /// Read a TensorFlow Lite model (`.tflite`, float or int8) as a tinymlp model file.
     Import(import::Args),
+    /// Quantise an f32 model to int8 (post-training, calibrated on training rows): f32 and
+    /// int8 accuracy, the largest output difference, parameter bytes.
+    Quantize(quantize::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Speed(a) => speed::run(a),
         Command::Plot(a) => plot::run(a),
         Command::Import(a) => import::run(a),
+        Command::Quantize(a) => quantize::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

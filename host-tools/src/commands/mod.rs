@@ -9,6 +9,7 @@ pub mod finetune;
 pub mod import;
 pub mod plot;
 pub mod predict;
+pub mod quantize;
 pub mod speed;
 pub mod summary;
 pub mod train;
