@@ -207,3 +207,28 @@ fn files_that_are_not_tflite_are_refused() {
     cut.truncate(cut.len() / 2);
     assert!(import(&cut).is_err());
 }
+
+/// An int8 file with float input and output (QUANTIZE and DEQUANTIZE inside it): the
+/// imported model's dequantised outputs are the interpreter's float outputs, bit for bit;
+/// its float twin (softmax head) agrees with the interpreter to f32 rounding.
+#[test]
+fn float_interface_int8_and_softmax_float_models() {
+    let doc = golden("wine_float_io");
+    let ops: Vec<&str> = doc["operators"].as_array().unwrap().iter().map(|o| o.as_str().unwrap()).collect();
+    assert_eq!((ops.first(), ops.last()), (Some(&"QUANTIZE"), Some(&"DEQUANTIZE")), "{ops:?}");
+    let Imported::Int8(q) = import(&tflite("wine_float_io_int8.tflite")).unwrap() else { panic!("not int8") };
+    let Imported::Float(f) = import(&tflite("wine_float_io_f32.tflite")).unwrap() else {
+        panic!("not float")
+    };
+    let mut worst = 0u32;
+    let rows = doc["rows"].as_array().unwrap();
+    for (r, row) in rows.iter().enumerate() {
+        let x = floats(&row["x"]);
+        assert_eq!(q.predict(&x).0, floats(&row["y_deq"]), "row {r}");
+        for (a, b) in f.predict(&x).iter().zip(floats(&row["y_f32"])) {
+            worst = worst.max(((a - b).abs() / (f32::EPSILON * b.abs().max(1.0))).ceil() as u32);
+        }
+    }
+    eprintln!("wine_float_io: {} rows; float at most {worst} ulp of max(|y|, 1) from TFLite", rows.len());
+    assert!(worst <= 16, "{worst}");
+}

@@ -171,6 +171,41 @@ def make(name, layers, loss, x_train, y_train, x_rows, epochs, task, per_tensor=
     print(f"{name}: {len(x_rows)} rows, int8 {len(i8_bytes)} B, float {len(f32_bytes)} B", file=sys.stderr)
 
 
+def make_float_io(name, layers, loss, x_train, y_train, x_rows, epochs):
+    """An int8 model with float input and output (QUANTIZE and DEQUANTIZE inside the file),
+    and its float twin: rows of float inputs with both models' float outputs."""
+    tf.keras.utils.set_random_seed(1)
+    model = tf.keras.Sequential([tf.keras.Input(shape=(x_train.shape[1],))] + layers)
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss=loss)
+    model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=0)
+    f32_bytes = convert(model, None, int8=False)
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = lambda: ([r.reshape(1, -1).astype(np.float32)] for r in x_train[:300])
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    i8_bytes = conv.convert()
+    for suffix, content in (("f32", f32_bytes), ("int8", i8_bytes)):
+        with open(os.path.join(HERE, f"{name}_{suffix}.tflite"), "wb") as f:
+            f.write(content)
+    y_f32 = run_rows(interpreter(f32_bytes), x_rows)
+    it8 = interpreter(i8_bytes)
+    y_i8 = run_rows(it8, x_rows)
+    doc = {
+        "model": name,
+        "tensorflow": tf.__version__,
+        "resolver": "BUILTIN_REF",
+        "operators": [o["op_name"] for o in it8._get_ops_details()],
+        "rows": [
+            {"x": [f32(v) for v in x], "y_f32": [f32(v) for v in yf], "y_deq": [f32(v) for v in yq]}
+            for x, yf, yq in zip(x_rows, y_f32, y_i8)
+        ],
+    }
+    with open(os.path.join(HERE, f"{name}.json"), "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"{name}: {len(x_rows)} rows, int8 {len(i8_bytes)} B, float {len(f32_bytes)} B", file=sys.stderr)
+
+
 def main():
     # Moons: the seed MLP's 2-64-32-16-1 shape (ReLU, sigmoid head), standardised inputs.
     x_tr, y_tr = read_csv("data/moons/train.csv", "label")
@@ -211,6 +246,21 @@ def main():
         [tf.keras.layers.Dense(16, activation="relu"), tf.keras.layers.Dense(16, activation="relu"),
          tf.keras.layers.Dense(1)],
         "mse", x_tr, y_tr, x_te[:50], 200, "regression", per_tensor=True,
+    )
+
+    # Wine, standardised with the training rows' mean and deviation: 13-32-16-3, ReLU,
+    # softmax head; the int8 file keeps float input and output (QUANTIZE, DEQUANTIZE).
+    x_tr, y_tr = read_csv("data/wine/train.csv", "class")
+    x_te, _ = read_csv("data/wine/test.csv", "class")
+    mean, std = x_tr.mean(axis=0), x_tr.std(axis=0)
+    x_tr, x_te = ((x_tr - mean) / std).astype(np.float32), ((x_te - mean) / std).astype(np.float32)
+    classes = sorted(set(y_tr))
+    y_tr = np.array([classes.index(v) for v in y_tr])
+    make_float_io(
+        "wine_float_io",
+        [tf.keras.layers.Dense(32, activation="relu"), tf.keras.layers.Dense(16, activation="relu"),
+         tf.keras.layers.Dense(3, activation="softmax")],
+        "sparse_categorical_crossentropy", x_tr, y_tr, np.concatenate([x_tr, x_te]), 100,
     )
 
     # Operators the importer refuses: x -> Dense -> x*x + 1 (MUL, ADD), float only.
