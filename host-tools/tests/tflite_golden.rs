@@ -232,3 +232,40 @@ fn float_interface_int8_and_softmax_float_models() {
     eprintln!("wine_float_io: {} rows; float at most {worst} ulp of max(|y|, 1) from TFLite", rows.len());
     assert!(worst <= 16, "{worst}");
 }
+
+/// Damaged files: bytes changed at random in every golden `.tflite` file are refused with
+/// an error or read as some model, never a panic (2,000 cases).
+#[test]
+fn damaged_files_never_panic() {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(golden_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "tflite") {
+            files.push(std::fs::read(&path).unwrap());
+        }
+    }
+    let mut s = 0x9e37_79b9u32;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        s as usize
+    };
+    for case in 0..2000 {
+        let mut bytes = files[case % files.len()].clone();
+        for _ in 0..1 + next() % 8 {
+            let at = next() % bytes.len();
+            bytes[at] = next() as u8;
+        }
+        if next() % 10 == 0 {
+            bytes.truncate(next() % bytes.len());
+        }
+        let result = std::panic::catch_unwind(|| {
+            import(&bytes).map(|m| match m {
+                Imported::Int8(q) => q.forward_codes(&vec![0; q.inputs()]).len(),
+                Imported::Float(f) => f.predict(&vec![0.0; f.inputs()]).len(),
+            })
+        });
+        assert!(result.is_ok(), "case {case} panicked");
+    }
+}

@@ -84,7 +84,7 @@ fn shape(t: &Tensor<'_>) -> Vec<i32> {
 }
 
 fn elements(t: &Tensor<'_>) -> usize {
-    shape(t).iter().map(|&d| d.max(0) as usize).product()
+    shape(t).iter().fold(1usize, |n, &d| n.saturating_mul(d.max(0) as usize))
 }
 
 /// The tensor's per-tensor quantisation (its first scale and zero point).
@@ -182,7 +182,10 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
             ));
         }
         let [out] = outs[..] else { return Err(fail(format!("{} outputs, not one", outs.len()))) };
-        let out = usize::try_from(out).map_err(|_| fail("a missing output".into()))?;
+        let out = usize::try_from(out)
+            .ok()
+            .filter(|&o| o < tensors.len())
+            .ok_or_else(|| fail(format!("output tensor {out} does not exist")))?;
         let step = match code {
             BuiltinOperator::FULLY_CONNECTED => {
                 let opts = op.builtin_options_as_fully_connected_options();
@@ -202,14 +205,14 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
                     )));
                 }
                 let w = tensor(*ins.get(1).ok_or_else(|| fail("no weights".into()))?)?;
-                let [units, n] = shape(w)[..] else {
-                    return Err(fail(format!("weights of shape {:?}, not [units, inputs]", shape(w))));
+                let (units, n) = match shape(w)[..] {
+                    [u, n] if u > 0 && n > 0 => (u as usize, n as usize),
+                    _ => return Err(fail(format!("weights of shape {:?}, not [units, inputs]", shape(w)))),
                 };
-                let (units, n) = (units as usize, n as usize);
                 let data = tensor_bytes(bytes, &model, w)
                     .ok_or_else(|| fail("the weights are not constant".into()))?;
                 let weight = match w.type_() {
-                    TensorType::FLOAT32 if data.len() == 4 * units * n => Weights::F32(
+                    TensorType::FLOAT32 if (units * n).checked_mul(4) == Some(data.len()) => Weights::F32(
                         data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect(),
                     ),
                     TensorType::INT8 if data.len() == units * n => {
@@ -244,7 +247,7 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
                     Some(k) => {
                         let b = tensor(k)?;
                         let data = tensor_bytes(bytes, &model, b)
-                            .filter(|d| d.len() == 4 * units)
+                            .filter(|d| units.checked_mul(4) == Some(d.len()))
                             .ok_or_else(|| fail(format!("the bias is not {units} constant 4-byte values")))?;
                         let words = data.chunks_exact(4).map(|c| c.try_into().unwrap());
                         match (b.type_(), &weight) {
