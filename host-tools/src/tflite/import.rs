@@ -95,6 +95,36 @@ fn qtensor(t: &Tensor<'_>) -> Option<QTensor> {
     Some(QTensor { scale, zero_point: i32::try_from(zero_point).ok()? })
 }
 
+/// Which operators compute the output's values: walking back from the model's output,
+/// an operator counts when it writes a tensor that counts, and then its inputs count too,
+/// except a RESHAPE's target shape and a SHAPE's input (it reads the shape only). The rest
+/// (the SHAPE, STRIDED_SLICE and PACK that Keras' Reshape and Flatten write to compute a
+/// target shape for a dynamic batch) is skipped: a RESHAPE of a row is the identity on its
+/// values.
+fn value_ops(model: &Model<'_>, ops: &[Operator<'_>], output: i32) -> Vec<bool> {
+    let list = |v: Option<flatbuffers::Vector<'_, i32>>| -> Vec<i32> {
+        v.map(|v| v.iter().collect()).unwrap_or_default()
+    };
+    let mut wanted = std::collections::HashSet::from([output]);
+    let mut counts = vec![false; ops.len()];
+    for i in (0..ops.len()).rev() {
+        if !list(ops[i].outputs()).iter().any(|t| wanted.contains(t)) {
+            continue;
+        }
+        counts[i] = true;
+        let code = builtin(model, &ops[i]).0;
+        if code == BuiltinOperator::SHAPE {
+            continue;
+        }
+        for (k, t) in list(ops[i].inputs()).into_iter().enumerate() {
+            if !(code == BuiltinOperator::RESHAPE && k == 1) {
+                wanted.insert(t);
+            }
+        }
+    }
+    counts
+}
+
 /// One operator of the chain, read.
 enum Step {
     Dense { units: usize, inputs: usize, fused: ActivationFunctionType, weight: Weights, bias: Bias },
@@ -133,9 +163,12 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
     }
     let g = subgraphs.get(0);
     let ops: Vec<Operator<'_>> = g.operators().map(|o| o.iter().collect()).unwrap_or_default();
+    let output_tensor = g.outputs().and_then(|o| o.iter().next()).unwrap_or(-1);
+    let counts = value_ops(&model, &ops, output_tensor);
     let unsupported: Vec<(usize, String)> = ops
         .iter()
         .enumerate()
+        .filter(|(i, _)| counts[*i])
         .filter_map(|(i, op)| {
             let (code, custom) = builtin(&model, op);
             let name = op_name(code, custom.as_deref());
@@ -164,7 +197,7 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
 
     let mut current = input;
     let mut steps = Vec::with_capacity(ops.len());
-    for (i, op) in ops.iter().enumerate() {
+    for (i, op) in ops.iter().enumerate().filter(|(i, _)| counts[*i]) {
         let (code, _) = builtin(&model, op);
         let name = op_name(code, None);
         let fail = |message: String| ImportError::Structure { op: i, name: name.clone(), message };

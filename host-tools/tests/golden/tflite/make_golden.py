@@ -248,6 +248,19 @@ def main():
         "mse", x_tr, y_tr, x_te[:50], 200, "regression", per_tensor=True,
     )
 
+    # Keras Reshape and Flatten (the converter computes their target shapes with SHAPE,
+    # STRIDED_SLICE and PACK), a dense layer without bias, tanh: on moons.
+    x_tr, y_tr = read_csv("data/moons/train.csv", "label")
+    x_te, _ = read_csv("data/moons/test.csv", "label")
+    y_tr = np.array([[float(v)] for v in y_tr], dtype=np.float32)
+    make(
+        "moons_reshape",
+        [tf.keras.layers.Dense(12, activation="tanh", use_bias=False), tf.keras.layers.Reshape((3, 4)),
+         tf.keras.layers.Flatten(), tf.keras.layers.Dense(8, activation="relu"),
+         tf.keras.layers.Dense(1, activation="sigmoid")],
+        "binary_crossentropy", x_tr, y_tr, x_te[:100], 20, "binary",
+    )
+
     # Wine, standardised with the training rows' mean and deviation: 13-32-16-3, ReLU,
     # softmax head; the int8 file keeps float input and output (QUANTIZE, DEQUANTIZE).
     x_tr, y_tr = read_csv("data/wine/train.csv", "class")
