@@ -121,6 +121,7 @@ pub mod io;
 pub mod layers;
 pub mod numeric;
 pub mod prelude;
+pub mod quant;
 mod summary;
 pub mod train;
 #[cfg(feature = "zoo")]

@@ -42,6 +42,11 @@ enum Command {
     Speed(speed::Args),
     /// Draw PNG figures like the tutorial's.
     Plot(plot::Args),
+    /// Read a TensorFlow Lite model (`.tflite`, float or int8) as a tinymlp model file.
+    Import(import::Args),
+    /// Quantise an f32 model to int8 (post-training, calibrated on training rows): f32 and
+    /// int8 accuracy, the largest output difference, parameter bytes.
+    Quantize(quantize::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +62,8 @@ fn main() -> ExitCode {
         Command::Finetune(a) => finetune::run(a),
         Command::Speed(a) => speed::run(a),
         Command::Plot(a) => plot::run(a),
+        Command::Import(a) => import::run(a),
+        Command::Quantize(a) => quantize::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -442,6 +442,99 @@ pub fn load(path: &Path) -> Result<Model, ModelFileError> {
     Ok(model)
 }
 
+/// An int8 model file's network ([`tinymlp_net::QNet`]) and what its metadata says about
+/// the data, as [`Model`] for `f32` models.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QModel {
+    /// The int8 network.
+    pub net: tinymlp_net::QNet,
+    /// Binary or multiclass classification, or regression.
+    pub task: Task,
+    /// The class names, in the order of the outputs (as [`Model::classes`]).
+    pub classes: Vec<String>,
+    /// The feature columns, in the order of the inputs.
+    pub features: Vec<String>,
+    /// The label column.
+    pub label: String,
+    /// The whole metadata object, as the file has it.
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Reads `path` as an int8 model file: `Ok(None)` when the file is not one (its `format`
+/// is not `tinymlp-int8`), so that the caller reads it as an `f32` model. The task is the
+/// metadata's, else a sigmoid output of one value is binary, a softmax output multiclass,
+/// anything else a regression; features, classes and label as [`load`] reads them.
+pub fn load_int8(path: &Path) -> Result<Option<QModel>, ModelFileError> {
+    use tinymlp_net::{QLayerSpec, QNet};
+    let p = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io { path: p.clone(), source })?;
+    if !QNet::is_qnet_file(&bytes) {
+        return Ok(None);
+    }
+    let bad = |message: String| ModelFileError::Metadata { path: p.clone(), message };
+    let net = QNet::read(&bytes).map_err(|e| bad(e.to_string()))?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(bytes.strip_prefix(tinymlp::io::BOM).unwrap_or(&bytes))
+            .map_err(|e| bad(format!("malformed JSON: {e}")))?;
+    let metadata = doc.get("metadata").and_then(|m| m.as_object()).cloned().unwrap_or_default();
+    let k = net.outputs();
+    let task = match metadata.get("task") {
+        Some(t) => Task::from_name(t.as_str().unwrap_or("")).ok_or_else(|| {
+            bad(format!("metadata `task` must be binary, multiclass or regression, not {t}"))
+        })?,
+        None => match net.specs().last() {
+            Some(QLayerSpec::Sigmoid { .. }) if k == 1 => Task::Binary,
+            Some(QLayerSpec::Softmax { .. }) if k >= 2 => Task::Multiclass,
+            _ => Task::Regression,
+        },
+    };
+    match task {
+        Task::Binary if k != 1 => return Err(bad(format!("a binary model has 1 output, this one has {k}"))),
+        Task::Multiclass if k < 2 => {
+            return Err(bad(format!("a multiclass model has 2 or more outputs, this one has {k}")));
+        }
+        _ => {}
+    }
+    let texts = |key: &str| -> Result<Option<Vec<String>>, ModelFileError> {
+        match metadata.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_array()
+                .and_then(|a| a.iter().map(|x| x.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>())
+                .map(Some)
+                .ok_or_else(|| bad(format!("metadata `{key}` must be an array of strings"))),
+        }
+    };
+    let classes = match texts("classes")? {
+        Some(c) => c,
+        None => default_classes(task, k),
+    };
+    let want = match task {
+        Task::Binary => 2,
+        Task::Multiclass => k,
+        Task::Regression => 0,
+    };
+    if classes.len() != want {
+        return Err(bad(format!(
+            "metadata `classes` names {} classes; the model needs {want}",
+            classes.len()
+        )));
+    }
+    let features = texts("features")?.unwrap_or_else(|| (0..net.inputs()).map(|j| format!("x{j}")).collect());
+    if features.len() != net.inputs() {
+        return Err(bad(format!(
+            "metadata `features` names {} columns; the model has {} inputs",
+            features.len(),
+            net.inputs()
+        )));
+    }
+    let label = match metadata.get("label") {
+        Some(l) => l.as_str().ok_or_else(|| bad("metadata `label` must be a string".into()))?.to_owned(),
+        None => "label".into(),
+    };
+    Ok(Some(QModel { net, task, classes, features, label, metadata }))
+}
+
 /// Rust source declaring the network's type as `Model` and its parameters (see
 /// [`tinymlp::io::write_rust`]).
 pub fn rust_source_of<M: tinymlp::Layer>(model: &M, source: &str) -> String {

@@ -8,14 +8,19 @@
 //! and every result has the bits of the const-generic network of the same shape (so the
 //! device, which runs the const-generic one, computes what the host computed).
 //!
+//! [`QNet`] is the same for int8 models: the core's int8 operations ([`tinymlp::quant`])
+//! in a chain read from an int8 model file.
+//!
 //! The core itself stays allocation-free; this crate is where the host allocates.
 
 mod file;
 mod layer;
 mod net;
+mod qnet;
 mod row;
 mod spec;
 
 pub use net::{Net, NetCache, NetGrads};
+pub use qnet::{QFORMAT, QFused, QLayerSpec, QNet, QNetError, QTensor};
 pub use row::{MAX_ROW, Row};
 pub use spec::{LayerSpec, MAX_LAYERS, MAX_UNITS, MAX_VALUES, NetError};

@@ -2,10 +2,10 @@
 
 use anyhow::{Context, Result};
 use std::path::PathBuf;
-use tinymlp_host::model_io::{self, Model};
+use tinymlp_host::model_io::{self, Model, QModel};
 use tinymlp_host::score::{figures_json, figures_text};
 use tinymlp_host::stream::{self, Scorer};
-use tinymlp_host::table::{self, ColumnStats, Columns, Rows, Table, read_table};
+use tinymlp_host::table::{self, ColumnStats, Columns, Rows, Table, Task, read_table};
 use tinymlp_net::Row;
 
 #[derive(clap::Args)]
@@ -64,6 +64,9 @@ pub fn warn_drift(model: &Model, path: &std::path::Path, features: &[String], st
 /// Prints the model's figures on the data, read in chunks, in bounded memory (the exact
 /// AUC's scores are sorted on disk beyond [`crate::auc::ROWS_IN_MEMORY`] rows).
 pub fn run(a: Args) -> Result<()> {
+    if let Some(q) = model_io::load_int8(&a.model)? {
+        return run_int8(&q, &a);
+    }
     let m = model_io::load(&a.model)?;
     warn_overflow(&m, &a.model);
     let mut rows = Rows::open(&a.data, columns(&m, a.label.as_deref(), true))?;
@@ -94,6 +97,55 @@ pub fn run(a: Args) -> Result<()> {
         if f.classification.as_ref().is_some_and(|c| c.auc.is_none()) {
             j.insert("auc_note".into(), "undefined: the rows hold fewer than two classes".into());
         }
+        println!("{}", serde_json::to_string_pretty(&j)?);
+    } else {
+        print!("{}", figures_text(&f));
+    }
+    Ok(())
+}
+
+/// The logits the scorer's loss reads, from an int8 model's dequantised outputs: clipped to
+/// `[1e-7, 1 − 1e-7]` as Keras clips probabilities (an int8 probability can be exactly 0),
+/// then `ln(p / (1 − p))` (binary) or `ln p` (multiclass).
+pub fn int8_logits(task: Task, y: &[f32]) -> Vec<f32> {
+    let clip = |p: f32| p.clamp(1e-7, 1.0 - 1e-7);
+    match task {
+        Task::Binary => y.iter().map(|&p| (clip(p) / (1.0 - clip(p))).ln()).collect(),
+        Task::Multiclass => y.iter().map(|&p| clip(p).ln()).collect(),
+        Task::Regression => y.to_vec(),
+    }
+}
+
+/// [`run`] for an int8 model: the same figures, from its dequantised outputs.
+fn run_int8(q: &QModel, a: &Args) -> Result<()> {
+    let columns = Columns::Model {
+        features: &q.features,
+        model_label: &q.label,
+        label_flag: a.label.as_deref(),
+        need_label: true,
+    };
+    let mut rows = Rows::open(&a.data, columns)?;
+    let features = rows.features.clone();
+    let label = rows.label.clone().unwrap_or_default();
+    let mut stats = ColumnStats::new(features.len());
+    let mut scorer = Scorer::new(q.task, &q.classes);
+    let path = a.data.clone();
+    stream::for_each_chunk(&mut rows, &a.data, &mut stats, |chunk| -> Result<()> {
+        for r in chunk {
+            let (y, _) = q.net.predict(&r.x);
+            let cell = r.label.as_deref().unwrap_or("");
+            let answer = stream::answer(q.task, &q.classes, cell, &path, r.line, &label)?;
+            scorer.add(&int8_logits(q.task, &y), &y, answer);
+        }
+        Ok(())
+    })?;
+    let f = scorer.figures().context("sorting the scores for the ROC AUC")?.expect("rows were read");
+    if a.json {
+        let mut j = serde_json::Map::new();
+        j.insert("rows".into(), f.rows.into());
+        j.insert("task".into(), q.task.name().into());
+        j.insert("int8".into(), true.into());
+        j.extend(figures_json(q.task, Some(&f), ""));
         println!("{}", serde_json::to_string_pretty(&j)?);
     } else {
         print!("{}", figures_text(&f));

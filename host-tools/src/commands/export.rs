@@ -20,6 +20,18 @@ pub struct Args {
 /// Writes the model in the chosen format (JSON keeps the metadata: task, classes,
 /// features, label and the rest).
 pub fn run(a: Args) -> Result<()> {
+    if let Some(q) = model_io::load_int8(&a.model)? {
+        // An int8 model has one file form, JSON; it is written again with its metadata.
+        anyhow::ensure!(
+            a.format == FileFormat::Json,
+            "{}: int8 models are written as JSON only (--format json)",
+            a.model.display()
+        );
+        let bytes = q.net.to_json(Some(serde_json::Value::Object(q.metadata.clone())));
+        tinymlp_host::report::write_atomic(&a.out, &bytes)?;
+        println!("wrote {} (int8 JSON)", a.out.display());
+        return Ok(());
+    }
     let m = model_io::load(&a.model)?;
     m.save(&a.out, a.format, &m.metadata(&[]), &a.model.display().to_string())?;
     println!("wrote {} ({:?})", a.out.display(), a.format);

@@ -5,7 +5,8 @@ use serde_json::json;
 use std::path::PathBuf;
 use tinymlp::Layer;
 use tinymlp::layers::LayerKind;
-use tinymlp_host::model_io;
+use tinymlp_host::model_io::{self, QModel};
+use tinymlp_net::QLayerSpec;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -19,6 +20,9 @@ pub struct Args {
 
 /// Prints the summary and the memory figures.
 pub fn run(a: Args) -> Result<()> {
+    if let Some(q) = model_io::load_int8(&a.model)? {
+        return run_int8(&q, a.json);
+    }
     let m = model_io::load(&a.model)?;
     super::eval::warn_overflow(&m, &a.model);
     // The counts come from the network's description (a run-time network has no
@@ -93,6 +97,88 @@ pub fn run(a: Args) -> Result<()> {
         trainable * f,
         2 * trainable * f,
         widest * f
+    );
+    Ok(())
+}
+
+/// [`run`] for an int8 model: each layer with its sizes, parameter bytes and output
+/// quantisation, then the model's bytes.
+fn run_int8(q: &QModel, json: bool) -> Result<()> {
+    let input = q.net.input();
+    let mut width = q.net.inputs();
+    let mut layers = Vec::new();
+    for spec in q.net.specs() {
+        let out = spec.output();
+        let (inputs, bytes, activation) = match spec {
+            QLayerSpec::Dense { inputs, units, activation, .. } => {
+                let b = inputs * units + 4 * units;
+                width = *units;
+                (*inputs, b, json!(activation))
+            }
+            _ => (width, 0, json!(null)),
+        };
+        layers.push(json!({
+            "kind": spec.name(),
+            "inputs": inputs,
+            "outputs": width,
+            "activation": activation,
+            "parameter_bytes": bytes,
+            "output_scale": out.scale,
+            "output_zero_point": out.zero_point,
+        }));
+    }
+    if json {
+        let j = json!({
+            "int8": true,
+            "inputs": q.net.inputs(),
+            "outputs": q.net.outputs(),
+            "input_scale": input.scale,
+            "input_zero_point": input.zero_point,
+            "task": q.task.name(),
+            "classes": q.classes,
+            "features": q.features,
+            "label": q.label,
+            "memory_bytes": {
+                "parameters": q.net.parameter_bytes(),
+                "requantisation": q.net.requant_bytes(),
+            },
+            "layers": layers,
+        });
+        println!("{}", serde_json::to_string_pretty(&j)?);
+        return Ok(());
+    }
+    println!(
+        "int8 model: {} inputs (scale {}, zero point {})",
+        q.net.inputs(),
+        input.scale,
+        input.zero_point
+    );
+    println!(
+        "{:<12} {:>7} {:>8} {:>11} {:>10}  output (scale, zero point)",
+        "layer", "inputs", "outputs", "activation", "bytes"
+    );
+    for l in &layers {
+        println!(
+            "{:<12} {:>7} {:>8} {:>11} {:>10}  ({}, {})",
+            l["kind"].as_str().unwrap_or(""),
+            l["inputs"].to_string(),
+            l["outputs"].to_string(),
+            l["activation"].as_str().unwrap_or("-"),
+            l["parameter_bytes"].to_string(),
+            l["output_scale"],
+            l["output_zero_point"]
+        );
+    }
+    println!("task {}", q.task.name());
+    if !q.classes.is_empty() {
+        println!("classes {}", q.classes.join(", "));
+    }
+    println!("features ({}) {}", q.features.len(), q.features.join(", "));
+    println!("label {}", q.label);
+    println!(
+        "memory (bytes): parameters {} (int8 weights, i32 biases), requantisation constants {}",
+        q.net.parameter_bytes(),
+        q.net.requant_bytes()
     );
     Ok(())
 }
