@@ -30,7 +30,7 @@ pub struct Run {
 pub struct Activations {
     /// Epochs of each run.
     pub epochs: u32,
-    /// relu, sigmoid, tanh, leaky relu (0.1), gelu, in this order.
+    /// relu, sigmoid, tanh, leaky relu (α = 0.01, the tutorial's), gelu, in this order.
     pub runs: Vec<Run>,
 }
 
@@ -49,7 +49,7 @@ pub fn run(quick: bool, out: &Path) -> Result<Activations, ExperimentError> {
         ("relu", Activation::Relu),
         ("sigmoid", Activation::Sigmoid),
         ("tanh", Activation::Tanh),
-        ("leaky relu (0.1)", Activation::LeakyRelu { alpha: 0.1 }),
+        ("leaky relu (0.01)", Activation::LeakyRelu { alpha: 0.01 }),
         ("gelu", Activation::Gelu),
     ];
     let (mut loss_lines, mut acc_lines, mut runs) = (vec![], vec![], vec![]);
@@ -81,20 +81,24 @@ pub fn run(quick: bool, out: &Path) -> Result<Activations, ExperimentError> {
     plot::panels(
         &[
             Panel {
-                title: "Test loss".into(),
+                title: "Test loss per epoch (2-32-32-1, SGD 0.1)".into(),
                 x_label: "epoch".into(),
                 y_label: "binary cross-entropy".into(),
                 log_y: false,
+                integer_x: true,
                 lines: loss_lines,
                 dots: vec![],
+                ..Default::default()
             },
             Panel {
-                title: "Test accuracy".into(),
+                title: "Test accuracy per epoch".into(),
                 x_label: "epoch".into(),
-                y_label: "accuracy".into(),
+                y_label: "accuracy (fraction correct)".into(),
                 log_y: false,
+                integer_x: true,
                 lines: acc_lines,
                 dots: vec![],
+                ..Default::default()
             },
         ],
         &out.join("activations.png"),
