@@ -34,6 +34,18 @@ fn activations_sigmoid_learns_slowest() {
     assert_eq!(f.runs.len(), 5);
     let worst = f.runs.iter().max_by(|a, b| a.final_loss.total_cmp(&b.final_loss)).unwrap();
     assert_eq!(worst.activation, "sigmoid", "{:?}", f.runs);
+    // The properties table against the formulas: σ′ ≤ σ′(0) = 1/4, tanh′(0) = 1,
+    // σ′(5) = σ(5)(1 − σ(5)), tanh′(5) = 1 − tanh²(5).
+    let p = |name: &str| f.properties.iter().find(|p| p.activation == name).unwrap();
+    let s5 = 1.0 / (1.0 + (-5.0f64).exp());
+    assert!((p("sigmoid").max_derivative as f64 - 0.25).abs() < 1e-6);
+    assert!((p("sigmoid").derivative_at_5 as f64 - s5 * (1.0 - s5)).abs() < 1e-6);
+    assert!((p("tanh").max_derivative - 1.0).abs() < 1e-6);
+    assert!((p("tanh").derivative_at_5 as f64 - (1.0 - 5.0f64.tanh().powi(2))).abs() < 1e-6);
+    assert_eq!((p("relu").derivative_at_minus_5, p("relu").derivative_at_5), (0.0, 1.0));
+    assert_eq!(p("leaky relu (0.01)").derivative_at_minus_5, 0.01);
+    let md = std::fs::read_to_string(dir.path().join("activations.md")).unwrap();
+    assert!(md.contains("| sigmoid | (0, 1) | 0.2500 |"), "{md}");
 }
 
 #[test]

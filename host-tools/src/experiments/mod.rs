@@ -67,6 +67,11 @@ pub trait Findings: Serialize {
 
     /// The conclusion in a sentence.
     fn conclusion(&self) -> String;
+
+    /// More markdown after the conclusion (e.g. a second table); none by default.
+    fn appendix(&self) -> String {
+        String::new()
+    }
 }
 
 /// What `tinymlp experiment` prints of an experiment that ran.
@@ -99,6 +104,10 @@ pub fn save<F: Findings>(findings: &F, out: &Path) -> Result<Summary, Experiment
         md += &format!("| {} |\n", r.join(" | "));
     }
     md += &format!("\n{conclusion}\n");
+    let appendix = findings.appendix();
+    if !appendix.is_empty() {
+        md += &format!("\n{appendix}");
+    }
     std::fs::write(out.join(format!("{}.md", F::NAME)), md)?;
     let json = JsonFile { name: F::NAME, columns, rows: &rows, results: findings, conclusion: &conclusion };
     std::fs::write(
