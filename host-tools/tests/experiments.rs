@@ -2,7 +2,7 @@
 
 use std::path::Path;
 use tinymlp_host::experiments::{self, Findings, activations, approximation, depth_width, gradients, init};
-use tinymlp_host::experiments::{perceptron_vs_mlp, spiral};
+use tinymlp_host::experiments::{perceptron_vs_mlp, skip, spiral};
 
 /// Writes the experiment's files into `dir` and checks they are there.
 fn saved<F: Findings>(f: F, dir: &Path) -> F {
@@ -103,4 +103,20 @@ fn mlp_beats_the_perceptron() {
     let f = saved(perceptron_vs_mlp::run(true, dir.path()).unwrap(), dir.path());
     let (p, m) = (f.perceptron.test_accuracy, f.mlp.test_accuracy);
     assert!(m >= p + 0.05, "perceptron {p}, MLP {m}");
+}
+
+#[test]
+fn skip_connections_carry_the_gradient_through_20_sigmoid_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = saved(skip::run(true, dir.path()).unwrap(), dir.path());
+    let (plain, res) = (&f.plain, &f.residual);
+    assert_eq!((plain.gradient.len(), res.gradient.len()), (skip::LAYERS, skip::LAYERS));
+    // without skips the first layer's gradient is orders of magnitude below the last one's
+    assert!(plain.first_over_last() < 1e-6, "{:?}", plain.gradient);
+    // with them it stays within two orders of magnitude of it, and far above the plain one's
+    assert!(res.first_over_last() > 1e-3, "{:?}", res.gradient);
+    assert!(res.gradient[0] > 1e6 * plain.gradient[0]);
+    // and the residual network learns where the plain one stays at chance
+    assert!(plain.final_accuracy() < 0.65, "{}", plain.final_accuracy());
+    assert!(res.final_accuracy() >= 0.75, "{}", res.final_accuracy());
 }

@@ -8,6 +8,7 @@ pub mod depth_width;
 pub mod gradients;
 pub mod init;
 pub mod perceptron_vs_mlp;
+pub mod skip;
 pub mod spiral;
 
 use crate::plot::PlotError;
@@ -35,6 +36,8 @@ pub enum Experiment {
     Approximation,
     /// The tutorial's perceptron and MLP side by side, with their decision boundaries.
     PerceptronVsMlp,
+    /// A 20-layer sigmoid network with and without skip connections (residual blocks).
+    Skip,
 }
 
 /// Why an experiment failed.
@@ -128,6 +131,7 @@ pub fn run(e: Experiment, quick: bool, out: &Path) -> Result<Summary, Experiment
         Experiment::Init => save(&init::run(out)?, out),
         Experiment::Approximation => save(&approximation::run(quick, out)?, out),
         Experiment::PerceptronVsMlp => save(&perceptron_vs_mlp::run(quick, out)?, out),
+        Experiment::Skip => save(&skip::run(quick, out)?, out),
     }
 }
 
