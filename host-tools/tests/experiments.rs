@@ -2,7 +2,7 @@
 
 use std::path::Path;
 use tinymlp_host::experiments::{self, Findings, activations, approximation, depth_width, gradients, init};
-use tinymlp_host::experiments::{perceptron_vs_mlp, skip, spiral};
+use tinymlp_host::experiments::{backprop_cost, perceptron_vs_mlp, skip, spiral};
 
 /// Writes the experiment's files into `dir` and checks they are there.
 fn saved<F: Findings>(f: F, dir: &Path) -> F {
@@ -119,4 +119,21 @@ fn skip_connections_carry_the_gradient_through_20_sigmoid_layers() {
     // and the residual network learns where the plain one stays at chance
     assert!(plain.final_accuracy() < 0.65, "{}", plain.final_accuracy());
     assert!(res.final_accuracy() >= 0.75, "{}", res.final_accuracy());
+}
+
+#[test]
+fn backprop_costs_about_twice_the_forward_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = saved(backprop_cost::run(true, dir.path()).unwrap(), dir.path());
+    // The seed MLP's Dense layers 2-64-32-16-1, counted by hand: 128 + 2,048 + 512 + 16
+    // multiply-adds forward; backward twice that less the first layer's input gradient.
+    assert_eq!(f.macs.forward, 2 * 64 + 64 * 32 + 32 * 16 + 16);
+    assert_eq!(f.macs.backward, 2 * f.macs.forward - 2 * 64);
+    assert_eq!(f.macs.update, 3009);
+    assert!((1.9..=2.0).contains(&f.macs_ratio()), "{}", f.macs_ratio());
+    // timings are reported, not judged (no wall-clock asserts): only that they were taken
+    for t in [f.times.forward_us, f.times.backward_us, f.times.update_us] {
+        assert!(t.is_finite(), "{:?}", f.times);
+    }
+    assert!(f.conclusion().contains("1.95× the forward pass's multiply-adds"), "{}", f.conclusion());
 }

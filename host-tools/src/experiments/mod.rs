@@ -4,6 +4,7 @@
 
 pub mod activations;
 pub mod approximation;
+pub mod backprop_cost;
 pub mod depth_width;
 pub mod gradients;
 pub mod init;
@@ -38,6 +39,8 @@ pub enum Experiment {
     PerceptronVsMlp,
     /// A 20-layer sigmoid network with and without skip connections (residual blocks).
     Skip,
+    /// Multiply-adds and time of the forward pass, backward pass and update of the seed MLP.
+    BackpropCost,
 }
 
 /// Why an experiment failed.
@@ -132,6 +135,7 @@ pub fn run(e: Experiment, quick: bool, out: &Path) -> Result<Summary, Experiment
         Experiment::Approximation => save(&approximation::run(quick, out)?, out),
         Experiment::PerceptronVsMlp => save(&perceptron_vs_mlp::run(quick, out)?, out),
         Experiment::Skip => save(&skip::run(quick, out)?, out),
+        Experiment::BackpropCost => save(&backprop_cost::run(quick, out)?, out),
     }
 }
 

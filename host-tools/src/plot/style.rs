@@ -51,6 +51,8 @@ pub enum Ticks {
     Plain,
     /// Scientific notation, trimmed: `1e-5`, `2e-3`.
     Scientific,
+    /// Scientific notation on a log axis (only 1, 2 and 5 × 10^k labelled).
+    LogScientific,
 }
 
 impl Ticks {
@@ -76,12 +78,12 @@ impl Ticks {
     /// The format of a logarithmic axis from `lo` to `hi`: plain decimals within
     /// [0.001, 10,000], else scientific.
     pub fn log(lo: f64, hi: f64) -> Self {
-        if lo >= 1e-3 && hi <= 1e4 { Ticks::Plain } else { Ticks::Scientific }
+        if lo >= 1e-3 && hi <= 1e4 { Ticks::Plain } else { Ticks::LogScientific }
     }
 
     /// The label of the tick at `v`.
     pub fn label(self, v: f64) -> String {
-        if matches!(self, Ticks::Plain | Ticks::Scientific) && v > 0.0 {
+        if matches!(self, Ticks::Plain | Ticks::LogScientific) && v > 0.0 {
             // log axes: only 1, 2 and 5 × 10^k are labelled, so the labels never crowd
             let m = v / 10f64.powf(v.log10().floor());
             if ![1.0, 2.0, 5.0, 10.0].iter().any(|c| (m - c).abs() < 1e-3 * c) {
@@ -107,7 +109,7 @@ impl Ticks {
             }
             Ticks::Plain => trim(format!("{v:.6}")),
             Ticks::Decimals(d) => format!("{v:.d$}"),
-            Ticks::Scientific => {
+            Ticks::Scientific | Ticks::LogScientific => {
                 let s = format!("{v:.2e}");
                 match s.split_once('e') {
                     Some((m, e)) => format!("{}e{e}", trim(m.to_string())),
@@ -241,6 +243,7 @@ mod tests {
         let lin = Ticks::linear(-1.2, 1.2);
         assert_eq!([-1.0, 0.5, -1e-9].map(|v| lin.label(v)), ["-1.0", "0.5", "0.0"]);
         assert_eq!(Ticks::linear(0.0, 2e5).label(1e5), "1e5");
+        assert_eq!(Ticks::linear(0.0, 2e5).label(4e4), "4e4");
         assert_eq!(Ticks::linear(0.9745, 0.9805).label(0.975), "0.975");
         assert_eq!(Ticks::linear(-0.03, 1.03).label(0.2), "0.2");
         // plotters puts 0.5 apart the ticks of [-0.3, 5.3]
