@@ -209,8 +209,9 @@ impl Findings for BackpropCost {
     fn conclusion(&self) -> String {
         let (m, t) = (self.macs_ratio(), self.time_ratio());
         let why = if t < m {
-            "less than the count predicts: at these widths (1 to 64 units) the per-element work of the forward \
-             pass (dropout masks, BatchNorm's batch statistics, the activations) is a large share of its time"
+            "less than the count predicts: at these widths (1 to 64 units) the multiply-adds are not the whole \
+             cost; the forward pass also draws dropout masks and computes BatchNorm's batch statistics and the \
+             activations"
         } else {
             "more than the count predicts: BatchNorm, dropout, the activations' derivatives and the loss add \
              work the multiply-adds do not count"

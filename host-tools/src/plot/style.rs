@@ -109,6 +109,7 @@ impl Ticks {
             }
             Ticks::Plain => trim(format!("{v:.6}")),
             Ticks::Decimals(d) => format!("{v:.d$}"),
+            Ticks::Scientific | Ticks::LogScientific if v == 0.0 => "0".into(),
             Ticks::Scientific | Ticks::LogScientific => {
                 let s = format!("{v:.2e}");
                 match s.split_once('e') {
@@ -244,6 +245,7 @@ mod tests {
         assert_eq!([-1.0, 0.5, -1e-9].map(|v| lin.label(v)), ["-1.0", "0.5", "0.0"]);
         assert_eq!(Ticks::linear(0.0, 2e5).label(1e5), "1e5");
         assert_eq!(Ticks::linear(0.0, 2e5).label(4e4), "4e4");
+        assert_eq!(Ticks::linear(0.0, 2e5).label(0.0), "0");
         assert_eq!(Ticks::linear(0.9745, 0.9805).label(0.975), "0.975");
         assert_eq!(Ticks::linear(-0.03, 1.03).label(0.2), "0.2");
         // plotters puts 0.5 apart the ticks of [-0.3, 5.3]
