@@ -294,6 +294,39 @@ fn deep_stack_of_nine_layers() {
     assert!(r.checked > 300);
 }
 
+/// Skip connections: residual blocks of one and of two layers (tanh, and sigmoid inside
+/// a block), a block first (its input gradient is the network's) and last before the head,
+/// with the cross-entropy head fused.
+#[test]
+fn residual_blocks() {
+    type Net = Sequential![
+        Residual<Dense<3, 3>>,
+        Dense<3, 4>,
+        Residual<Sequential![Dense<4, 4>, Dense<4, 4>]>,
+        Dense<4, 2>
+    ];
+    assert_eq!(<Net as Layer>::LAYERS, 5);
+    let (t, s) = (Activation::Tanh, Activation::Sigmoid);
+    let mut net: Net = sequential![
+        Residual::new(Dense::new(t)),
+        Dense::new(t),
+        Residual::new(sequential![Dense::new(s), Dense::new(t)]),
+        Dense::new(Activation::Softmax)
+    ];
+    net.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(5));
+    let x = inputs::<3>(4, 6);
+    let y = targets::<2>(4, true);
+    let r =
+        check::<Net, 4>("residual tanh/sigmoid", &net, &x, &y, Loss::CategoricalCrossEntropy, Mode::Train);
+    assert!(r.checked >= <Net as Layer>::TRAINABLE + 12, "{r:?}");
+    // a block is its input plus its inner layer's output, exactly
+    let mut inner_out = [0.0; 3];
+    net.head.inner.forward(&x[0], &mut inner_out);
+    let mut out = [0.0; 3];
+    net.head.forward(&x[0], &mut out);
+    assert_eq!(out, core::array::from_fn(|i| x[0][i] + inner_out[i]));
+}
+
 #[test]
 fn trainer_input_gradient_and_activations() {
     // A tanh network (smooth: no kinks), softmax head: the trainer's dL/dx against central

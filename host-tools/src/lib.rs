@@ -7,6 +7,7 @@ pub mod board;
 pub mod compare;
 pub mod data;
 pub mod device;
+pub mod events;
 pub mod experiments;
 pub mod finetune;
 pub mod metrics;

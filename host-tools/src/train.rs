@@ -2,9 +2,11 @@
 //! runs), and the tutorial's typed models ([`train()`]).
 
 use crate::data::Labelled;
+use crate::events::{Announce, Event};
 use crate::plan::Plan;
 use crate::spec::LayerDef;
 use crate::table::Task;
+use std::cell::RefCell;
 use std::time::Instant;
 use tinymlp::eval::metrics::auc_exact;
 use tinymlp::layers::*;
@@ -250,6 +252,8 @@ pub struct RunStats {
     pub stopped_early: bool,
     /// Wall-clock seconds of `fit`.
     pub seconds: f64,
+    /// What the callbacks did, in order.
+    pub events: Vec<crate::events::Event>,
 }
 
 /// Why training failed.
@@ -422,6 +426,7 @@ fn run<M: Scaled>(
             checkpoint_epoch: if with_callbacks { checkpoint.best().map(|(e, _)| e + 1) } else { None },
             stopped_early: report.stopped_early,
             seconds,
+            events: Vec::new(),
         },
     ))
 }
@@ -632,6 +637,20 @@ pub fn fit(
     start: Option<Net>,
     progress: &mut dyn FnMut(&EpochRecord, u32),
 ) -> Result<NetOutcome, FitFailure> {
+    fit_with_events(plan, task, x, t, start, progress, &mut |_| {})
+}
+
+/// [`fit`], calling `event` with what a callback did (a learning-rate reduction, early
+/// stopping, restored weights, a checkpoint) after the epoch's `progress`.
+pub fn fit_with_events(
+    plan: &Plan,
+    task: Task,
+    x: &[Vec<f32>],
+    t: &[Vec<f32>],
+    start: Option<Net>,
+    progress: &mut dyn FnMut(&EpochRecord, u32),
+    event: &mut dyn FnMut(&Event),
+) -> Result<NetOutcome, FitFailure> {
     let inputs = x.first().map_or(0, Vec::len);
     let outputs = t.first().map_or(0, Vec::len);
     let (fit_rows, _) = plan.check(task, x.len()).map_err(FitFailure::Plan)?;
@@ -699,27 +718,44 @@ pub fn fit(
     let config = FitConfig::new(plan.epochs, plan.batch_size);
     let mut history = Vec::new();
     let epochs = plan.epochs;
+    let sink = RefCell::new(Vec::new());
+    let mut events = Vec::new();
+    // runs after the other callbacks: prints the epoch, then what they did after it
     let mut record = FnCallback(|_: &mut Net, logs: &EpochLogs, _: &mut Control| {
         let r = EpochRecord::from(logs);
         progress(&r, epochs);
         history.push(r);
+        for e in sink.borrow_mut().drain(..) {
+            event(&e);
+            events.push(e);
+        }
     });
     let mode = |maximised: bool| if maximised { MonitorMode::Max } else { MonitorMode::Min };
-    let mut early = Maybe(plan.early_stopping.map(|e| {
-        let s = EarlyStopping::new(e.monitor.monitor(), e.patience)
-            .min_delta(e.min_delta)
-            .mode(mode(e.monitor.maximised()));
-        if e.restore_best_weights { s.restore_best_weights() } else { s }
-    }));
-    let mut reduce = Maybe(plan.reduce_lr.map(|r| {
-        ReduceLrOnPlateau::new(r.monitor.monitor(), r.factor, r.patience)
-            .min_lr(r.min_lr)
-            .min_delta(r.min_delta)
-            .cooldown(r.cooldown)
-            .mode(mode(r.monitor.maximised()))
-    }));
-    let mut checkpoint = Maybe(
+    let mut early = Announce::new(
+        plan.early_stopping.map(|e| {
+            let s = EarlyStopping::new(e.monitor.monitor(), e.patience)
+                .min_delta(e.min_delta)
+                .mode(mode(e.monitor.maximised()));
+            if e.restore_best_weights { s.restore_best_weights() } else { s }
+        }),
+        &sink,
+        epochs,
+    );
+    let mut reduce = Announce::new(
+        plan.reduce_lr.map(|r| {
+            ReduceLrOnPlateau::new(r.monitor.monitor(), r.factor, r.patience)
+                .min_lr(r.min_lr)
+                .min_delta(r.min_delta)
+                .cooldown(r.cooldown)
+                .mode(mode(r.monitor.maximised()))
+        }),
+        &sink,
+        epochs,
+    );
+    let mut checkpoint = Announce::new(
         plan.checkpoint.map(|c| ModelCheckpoint::new(c.monitor.monitor()).mode(mode(c.monitor.maximised()))),
+        &sink,
+        epochs,
     );
     let o = plan.optimizer_settings;
     let dense_l2: Vec<f32> = dense_settings(plan).iter().map(|s| s.1).collect();
@@ -728,7 +764,7 @@ pub fn fit(
     let started = Instant::now();
     macro_rules! fit_with {
         ($opt:expr) => {{
-            let mut cbs = (&mut record, &mut early, &mut reduce, &mut checkpoint);
+            let mut cbs = (&mut early, &mut reduce, &mut checkpoint, &mut record);
             if any_l2 {
                 let mut opt = PerLayerL2 { inner: $opt, l2: l2.clone() };
                 trainer.fit(&mut net, &mut opt, data, &config, &mut rng, &mut cbs)
@@ -772,7 +808,7 @@ pub fn fit(
         Err(e) => (history.len() as u32, false, Some(e)),
     };
     let seconds = started.elapsed().as_secs_f64();
-    let checkpoint = checkpoint.0;
+    let (early, checkpoint) = (Maybe(early.inner), checkpoint.inner);
     let mut best_checkpoint = checkpoint.as_ref().and_then(|c| c.best_model().cloned());
     if let Some((mean, std)) = &target_scaler {
         fold_target_scale(&mut net, mean, std, false);
@@ -790,6 +826,7 @@ pub fn fit(
             checkpoint_epoch: checkpoint.as_ref().and_then(|c| c.best()).map(|(e, _)| e + 1),
             stopped_early,
             seconds,
+            events,
         },
         target_scaler,
         failure,

@@ -62,6 +62,7 @@ fn train_writes_its_files_and_other_commands_read_them() {
     // Exports round-trip: the binary file evaluates to the same numbers.
     let o = tinymlp(&["export", "--model", "run/model.json", "--format", "bin", "--out", "m.bin"], d);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "wrote m.bin (binary model file)");
     let a = tinymlp(&["eval", "--model", "run/model.json", "--data", "run/test.csv"], d);
     let b = tinymlp(&["eval", "--model", "m.bin", "--data", "run/test.csv"], d);
     assert_eq!(a.stdout, b.stdout);
@@ -82,6 +83,43 @@ fn train_writes_its_files_and_other_commands_read_them() {
     let o = tinymlp(&["plot", "history", "--history", "run/history.csv", "--out", "h.png"], d);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(std::fs::metadata(d.join("h.png")).unwrap().len() > 1000);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "wrote h.png");
+}
+
+/// `plot data` draws any CSV of two features with any label column and any number of
+/// classes, and refuses other widths with the columns it found.
+#[test]
+fn plot_data_draws_two_features_of_any_classes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rows: String = (0..30).map(|i| format!("{},{},{}\n", i % 7, i % 5, ["a", "b", "c"][i % 3])).collect();
+    std::fs::write(d.join("three.csv"), format!("u,v,kind\n{rows}")).unwrap();
+    let o = tinymlp(&["plot", "data", "--data", "three.csv", "--label", "kind", "--out", "p.png"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "wrote p.png");
+    assert!(std::fs::metadata(d.join("p.png")).unwrap().len() > 1000);
+    std::fs::write(d.join("wide.csv"), "a,b,c,label\n1,2,3,0\n2,3,4,1\n").unwrap();
+    let o = tinymlp(&["plot", "data", "--data", "wide.csv", "--out", "w.png"], d);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("wide.csv: plot data draws two features; this file has 3"), "{}", stderr(&o));
+}
+
+/// The callbacks speak as Keras' do, on the terminal and in history.json.
+#[test]
+fn train_says_what_its_callbacks_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = tinymlp(&["train", "--epochs", "4", "--samples", "300", "--seed", "1", "--out", "run"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Model: \"model\""), "{out}");
+    assert!(out.contains("Epoch 1: val_auc improved from -inf to "), "{out}");
+    assert!(out.contains("checkpoint.json"), "{out}");
+    let h: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("run/history.json")).unwrap()).unwrap();
+    let first = h[0]["events"][0].as_str().unwrap();
+    assert!(first.starts_with("Epoch 1: val_auc improved from -inf"), "{first}");
+    assert_eq!(h[0]["epoch"], 1);
 }
 
 #[test]

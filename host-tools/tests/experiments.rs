@@ -2,7 +2,7 @@
 
 use std::path::Path;
 use tinymlp_host::experiments::{self, Findings, activations, approximation, depth_width, gradients, init};
-use tinymlp_host::experiments::{perceptron_vs_mlp, spiral};
+use tinymlp_host::experiments::{backprop_cost, perceptron_vs_mlp, skip, spiral};
 
 /// Writes the experiment's files into `dir` and checks they are there.
 fn saved<F: Findings>(f: F, dir: &Path) -> F {
@@ -34,6 +34,18 @@ fn activations_sigmoid_learns_slowest() {
     assert_eq!(f.runs.len(), 5);
     let worst = f.runs.iter().max_by(|a, b| a.final_loss.total_cmp(&b.final_loss)).unwrap();
     assert_eq!(worst.activation, "sigmoid", "{:?}", f.runs);
+    // The properties table against the formulas: σ′ ≤ σ′(0) = 1/4, tanh′(0) = 1,
+    // σ′(5) = σ(5)(1 − σ(5)), tanh′(5) = 1 − tanh²(5).
+    let p = |name: &str| f.properties.iter().find(|p| p.activation == name).unwrap();
+    let s5 = 1.0 / (1.0 + (-5.0f64).exp());
+    assert!((p("sigmoid").max_derivative as f64 - 0.25).abs() < 1e-6);
+    assert!((p("sigmoid").derivative_at_5 as f64 - s5 * (1.0 - s5)).abs() < 1e-6);
+    assert!((p("tanh").max_derivative - 1.0).abs() < 1e-6);
+    assert!((p("tanh").derivative_at_5 as f64 - (1.0 - 5.0f64.tanh().powi(2))).abs() < 1e-6);
+    assert_eq!((p("relu").derivative_at_minus_5, p("relu").derivative_at_5), (0.0, 1.0));
+    assert_eq!(p("leaky relu (0.01)").derivative_at_minus_5, 0.01);
+    let md = std::fs::read_to_string(dir.path().join("activations.md")).unwrap();
+    assert!(md.contains("| sigmoid | (0, 1) | 0.2500 |"), "{md}");
 }
 
 #[test]
@@ -91,4 +103,37 @@ fn mlp_beats_the_perceptron() {
     let f = saved(perceptron_vs_mlp::run(true, dir.path()).unwrap(), dir.path());
     let (p, m) = (f.perceptron.test_accuracy, f.mlp.test_accuracy);
     assert!(m >= p + 0.05, "perceptron {p}, MLP {m}");
+}
+
+#[test]
+fn skip_connections_carry_the_gradient_through_20_sigmoid_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = saved(skip::run(true, dir.path()).unwrap(), dir.path());
+    let (plain, res) = (&f.plain, &f.residual);
+    assert_eq!((plain.gradient.len(), res.gradient.len()), (skip::LAYERS, skip::LAYERS));
+    // without skips the first layer's gradient is orders of magnitude below the last one's
+    assert!(plain.first_over_last() < 1e-6, "{:?}", plain.gradient);
+    // with them it stays within two orders of magnitude of it, and far above the plain one's
+    assert!(res.first_over_last() > 1e-3, "{:?}", res.gradient);
+    assert!(res.gradient[0] > 1e6 * plain.gradient[0]);
+    // and the residual network learns where the plain one stays at chance
+    assert!(plain.final_accuracy() < 0.65, "{}", plain.final_accuracy());
+    assert!(res.final_accuracy() >= 0.75, "{}", res.final_accuracy());
+}
+
+#[test]
+fn backprop_costs_about_twice_the_forward_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = saved(backprop_cost::run(true, dir.path()).unwrap(), dir.path());
+    // The seed MLP's Dense layers 2-64-32-16-1, counted by hand: 128 + 2,048 + 512 + 16
+    // multiply-adds forward; backward twice that less the first layer's input gradient.
+    assert_eq!(f.macs.forward, 2 * 64 + 64 * 32 + 32 * 16 + 16);
+    assert_eq!(f.macs.backward, 2 * f.macs.forward - 2 * 64);
+    assert_eq!(f.macs.update, 3009);
+    assert!((1.9..=2.0).contains(&f.macs_ratio()), "{}", f.macs_ratio());
+    // timings are reported, not judged (no wall-clock asserts): only that they were taken
+    for t in [f.times.forward_us, f.times.backward_us, f.times.update_us] {
+        assert!(t.is_finite(), "{:?}", f.times);
+    }
+    assert!(f.conclusion().contains("1.95× the forward pass's multiply-adds"), "{}", f.conclusion());
 }

@@ -12,6 +12,7 @@ mod init;
 mod kind;
 mod layer;
 mod normalization;
+mod residual;
 
 pub use activation::{ACTIVATIONS, Activation, sigmoid};
 pub use batchnorm::{BatchNorm, BatchNormCache, BatchNormGrads};
@@ -24,3 +25,4 @@ pub use init::{Fans, Init, TRUNCATED_NORMAL_STD};
 pub use kind::{KINDS, KindNames, LayerKind};
 pub use layer::{GradAt, InitScheme, Layer, LayerInfo, Mode, Tensor, TensorMut, Train, Upstream};
 pub use normalization::{Normalization, NormalizationCache};
+pub use residual::{Residual, ResidualCache};

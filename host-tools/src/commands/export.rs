@@ -34,6 +34,11 @@ pub fn run(a: Args) -> Result<()> {
     }
     let m = model_io::load(&a.model)?;
     m.save(&a.out, a.format, &m.metadata(&[]), &a.model.display().to_string())?;
-    println!("wrote {} ({:?})", a.out.display(), a.format);
+    let what = match a.format {
+        FileFormat::Json => "JSON model file",
+        FileFormat::Bin => "binary model file",
+        FileFormat::Rust => "Rust source",
+    };
+    println!("wrote {} ({what})", a.out.display());
     Ok(())
 }

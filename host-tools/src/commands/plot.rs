@@ -4,7 +4,8 @@ use anyhow::{Result, bail};
 use std::path::PathBuf;
 use tinymlp_host::data::Labelled;
 use tinymlp_host::metrics::class_probabilities;
-use tinymlp_host::table::{Task, encode_classes};
+use tinymlp_host::plot::Names;
+use tinymlp_host::table::{Columns, Task, classes_of, encode_classes, read_table};
 use tinymlp_host::{model_io, plot, report};
 
 #[derive(clap::Args)]
@@ -19,6 +20,19 @@ enum What {
     Activations {
         /// Output PNG.
         #[arg(long, default_value = "activations.png")]
+        out: PathBuf,
+    },
+    /// The points of a CSV of two features, coloured by class: any label column, any
+    /// number of classes.
+    Data {
+        /// CSV with two feature columns and a label column.
+        #[arg(long)]
+        data: PathBuf,
+        /// The label column (default: `label`, else the last column).
+        #[arg(long)]
+        label: Option<String>,
+        /// Output PNG.
+        #[arg(long, default_value = "data.png")]
         out: PathBuf,
     },
     /// Loss and accuracy per epoch, training vs validation, from a history CSV.
@@ -49,11 +63,41 @@ enum What {
     },
 }
 
-/// Draws the chosen figure.
+/// Draws the chosen figure and says where it went.
 pub fn run(a: Args) -> Result<()> {
-    match a.what {
-        What::Activations { out } => plot::activations(&out)?,
-        What::History { history, out } => plot::history(&report::read_history_csv(&history)?, &out)?,
+    let out = match a.what {
+        What::Activations { out } => {
+            plot::activations(&out)?;
+            out
+        }
+        What::History { history, out } => {
+            plot::history(&report::read_history_csv(&history)?, &out)?;
+            out
+        }
+        What::Data { data, label, out } => {
+            let t = read_table(&data, Columns::Training { label: label.as_deref() })?;
+            if t.features.len() != 2 {
+                bail!(
+                    "{}: plot data draws two features; this file has {} besides the label column ({})",
+                    data.display(),
+                    t.features.len(),
+                    t.features.join(", ")
+                );
+            }
+            let classes = classes_of(&data, t.labels()?)?;
+            let labels = encode_classes(&t, &classes)?;
+            let points: Vec<[f32; 2]> = t.x.iter().map(|r| [r[0], r[1]]).collect();
+            let names = Names {
+                classes: class_names(&classes, &t.labels()?.name),
+                x: t.features[0].clone(),
+                y: t.features[1].clone(),
+            };
+            let file =
+                data.file_name().map_or_else(|| data.display().to_string(), |f| f.to_string_lossy().into());
+            let title = format!("{file}: {} points, {} classes", points.len(), names.classes.len());
+            plot::scatter(&points, &labels, &names, &title, &out)?;
+            out
+        }
         What::Boundary { model, data, label, out } => {
             let m = model_io::load(&model)?;
             if m.net.inputs() != 2 {
@@ -72,23 +116,39 @@ pub fn run(a: Args) -> Result<()> {
                 Some(_) => Some(encode_classes(&d, &m.classes)?),
                 None => None,
             };
-            if m.task == Task::Binary {
-                let data = Labelled { x: points, label: labels.unwrap_or_else(|| vec![0; d.len()]) };
-                let p = |x: &[f32; 2]| m.predict(x)[0];
-                plot::boundary_fn(&[("model", &p)], &data, &out)?
-            } else {
-                let k = m.classes.len();
-                let p = |x: &[f32; 2]| class_probabilities(&m.predict(x), k);
-                plot::class_regions(
-                    &p,
-                    &m.classes,
-                    &points,
-                    labels.as_deref(),
-                    (&d.features[0], &d.features[1]),
-                    &out,
-                )?
+            let names = Names {
+                classes: class_names(&m.classes, &m.label),
+                x: d.features[0].clone(),
+                y: d.features[1].clone(),
+            };
+            let file =
+                model.file_name().map_or_else(|| model.display().to_string(), |f| f.to_string_lossy().into());
+            match (m.task, labels) {
+                (Task::Binary, Some(labels)) => {
+                    let data = Labelled { x: points, label: labels };
+                    let p = |x: &[f32; 2]| m.predict(x)[0];
+                    let title = format!("{file}: P({}) and its 0.5 boundary", names.classes[1]);
+                    plot::boundary_fn(&[(&title, &p)], &data, &names, &out)?
+                }
+                (_, labels) => {
+                    let k = m.classes.len();
+                    let p = |x: &[f32; 2]| class_probabilities(&m.predict(x), k);
+                    let title = format!("{file}: decision regions of {k} classes");
+                    plot::class_regions(&p, &points, labels.as_deref(), &names, &title, &out)?
+                }
             }
+            out
         }
-    }
+    };
+    println!("wrote {}", out.display());
     Ok(())
+}
+
+/// Classes as the legend names them: numbers with their column (`label = 1`), names as
+/// they are.
+fn class_names(classes: &[String], column: &str) -> Vec<String> {
+    classes
+        .iter()
+        .map(|c| if c.parse::<f64>().is_ok() { format!("{column} = {c}") } else { c.clone() })
+        .collect()
 }

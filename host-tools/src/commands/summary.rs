@@ -82,6 +82,9 @@ pub fn run(a: Args) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&j)?);
         return Ok(());
     }
+    let name =
+        a.model.file_stem().map_or_else(|| a.model.display().to_string(), |s| s.to_string_lossy().into());
+    println!("Model: \"{name}\"");
     println!("{}", tinymlp::Summary(&m.net));
     println!("model id {id}");
     println!("task {}", m.task.name());

@@ -5,6 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use tinymlp_host::events::{Event, history_entries};
 use tinymlp_host::model_io::{self, FileFormat, Model};
 use tinymlp_host::plan::Plan;
 use tinymlp_host::report::{write_history_csv, write_json};
@@ -12,7 +13,9 @@ use tinymlp_host::score::{self, Truth, figures_json};
 use tinymlp_host::spec::{SpecFile, parse_layers};
 use tinymlp_host::stream::{self, Answer};
 use tinymlp_host::table::{self, Columns, LabelColumn, Table, Task, TaskKind, read_table};
-use tinymlp_host::train::{EpochRecord, ModelKind, OptimizerKind, describe_specs, fit, layer_specs};
+use tinymlp_host::train::{
+    EpochRecord, ModelKind, OptimizerKind, describe_specs, fit_with_events, layer_specs,
+};
 use tinymlp_net::Net;
 
 #[derive(clap::Args)]
@@ -257,6 +260,7 @@ pub fn run(a: Args) -> Result<()> {
         None => None,
     };
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+    println!("Model: \"model\" (written to {})", a.out.join("model.json").display());
     println!("{}", tinymlp::Summary(&net));
     println!(
         "training on {} rows ({} for validation), testing on {} rows",
@@ -281,7 +285,11 @@ pub fn run(a: Args) -> Result<()> {
         None => println!("epoch {:3}: {}", r.epoch, epoch_line(r)),
     };
     let targets = train_truth.targets(task, classes.len());
-    let out = fit(&plan, task, &train_set.x, &targets, start, &mut progress)?;
+    let mut event = |e: &Event| match &bar {
+        Some(b) => b.println(e.to_string()),
+        None => println!("{e}"),
+    };
+    let out = fit_with_events(&plan, task, &train_set.x, &targets, start, &mut progress, &mut event)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -353,7 +361,7 @@ pub fn run(a: Args) -> Result<()> {
         cm.save(&a.out.join("checkpoint.json"), FileFormat::Json, &cm.metadata(&meta[..head]), "training")?;
     }
     write_history_csv(&a.out.join("history.csv"), &out.run.history)?;
-    write_json(&a.out.join("history.json"), &out.run.history)?;
+    write_json(&a.out.join("history.json"), &history_entries(&out.run.history, &out.run.events))?;
     if let Some(t) = &test_set {
         let labels = t.labels()?;
         table::write_table(&a.out.join("test.csv"), &t.features, &t.x, &labels.name, &labels.values)

@@ -53,8 +53,8 @@ pub fn run(quick: bool, out: &Path) -> Result<Approximation, ExperimentError> {
     let grid: Vec<f32> = (0..400).map(|i| -3.0 + 6.0 * i as f32 / 399.0).collect();
     let epochs = if quick { 400 } else { 2000 };
     let th = Activation::Tanh;
-    let mut lines =
-        vec![("true function".to_string(), grid.iter().map(|&g| (g, target(g))).collect::<Vec<_>>())];
+    let truth: Vec<(f32, f32)> = grid.iter().map(|&g| (g, target(g))).collect();
+    let mut lines = vec![];
     macro_rules! fit {
         ($name:expr, $ty:ty, $value:expr) => {{
             let mut m: $ty = $value;
@@ -95,12 +95,14 @@ pub fn run(quick: bool, out: &Path) -> Result<Approximation, ExperimentError> {
     };
     plot::panels(
         &[Panel {
-            title: "sin(2x) + 0.3x fitted by tanh networks".into(),
+            title: "sin(2x) + 0.3x fitted by tanh networks (Adam, MSE)".into(),
             x_label: "x".into(),
             y_label: "y".into(),
             log_y: false,
             lines,
             dots: vec![],
+            reference: Some(("true function".into(), truth)),
+            ..Default::default()
         }],
         &out.join("approximation.png"),
     )?;

@@ -128,10 +128,12 @@ pub fn run(quick: bool, out: &Path) -> Result<DepthWidth, ExperimentError> {
         &[Panel {
             title: "Test accuracy by depth (~1,000–1,200 parameters each)".into(),
             x_label: "hidden layers".into(),
-            y_label: "accuracy".into(),
+            y_label: "test accuracy (fraction correct)".into(),
             log_y: false,
+            integer_x: true,
             lines: vec![],
             dots,
+            ..Default::default()
         }],
         &out.join("depth-width.png"),
     )?;

@@ -124,8 +124,10 @@ pub fn run(quick: bool, out: &Path) -> Result<Gradients, ExperimentError> {
             x_label: "layer (1 = input side)".into(),
             y_label: "mean |∂L/∂W|".into(),
             log_y: true,
+            integer_x: true,
             lines,
             dots: vec![],
+            ..Default::default()
         }],
         &out.join("gradients.png"),
     )?;

@@ -107,12 +107,14 @@ pub fn run(out: &Path) -> Result<InitScales, ExperimentError> {
         .collect();
     plot::panels(
         &[Panel {
-            title: "Signal scale through 10 layers".into(),
-            x_label: "layer".into(),
+            title: "Signal scale through 10 layers of 100 units".into(),
+            x_label: "layer (0 = the input)".into(),
             y_label: "RMS of the activations".into(),
             log_y: true,
+            integer_x: true,
             lines,
             dots: vec![],
+            ..Default::default()
         }],
         &out.join("init.png"),
     )?;

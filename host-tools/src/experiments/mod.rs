@@ -4,10 +4,12 @@
 
 pub mod activations;
 pub mod approximation;
+pub mod backprop_cost;
 pub mod depth_width;
 pub mod gradients;
 pub mod init;
 pub mod perceptron_vs_mlp;
+pub mod skip;
 pub mod spiral;
 
 use crate::plot::PlotError;
@@ -35,6 +37,10 @@ pub enum Experiment {
     Approximation,
     /// The tutorial's perceptron and MLP side by side, with their decision boundaries.
     PerceptronVsMlp,
+    /// A 20-layer sigmoid network with and without skip connections (residual blocks).
+    Skip,
+    /// Multiply-adds and time of the forward pass, backward pass and update of the seed MLP.
+    BackpropCost,
 }
 
 /// Why an experiment failed.
@@ -67,6 +73,11 @@ pub trait Findings: Serialize {
 
     /// The conclusion in a sentence.
     fn conclusion(&self) -> String;
+
+    /// More markdown after the conclusion (e.g. a second table); none by default.
+    fn appendix(&self) -> String {
+        String::new()
+    }
 }
 
 /// What `tinymlp experiment` prints of an experiment that ran.
@@ -99,6 +110,10 @@ pub fn save<F: Findings>(findings: &F, out: &Path) -> Result<Summary, Experiment
         md += &format!("| {} |\n", r.join(" | "));
     }
     md += &format!("\n{conclusion}\n");
+    let appendix = findings.appendix();
+    if !appendix.is_empty() {
+        md += &format!("\n{appendix}");
+    }
     std::fs::write(out.join(format!("{}.md", F::NAME)), md)?;
     let json = JsonFile { name: F::NAME, columns, rows: &rows, results: findings, conclusion: &conclusion };
     std::fs::write(
@@ -119,6 +134,8 @@ pub fn run(e: Experiment, quick: bool, out: &Path) -> Result<Summary, Experiment
         Experiment::Init => save(&init::run(out)?, out),
         Experiment::Approximation => save(&approximation::run(quick, out)?, out),
         Experiment::PerceptronVsMlp => save(&perceptron_vs_mlp::run(quick, out)?, out),
+        Experiment::Skip => save(&skip::run(quick, out)?, out),
+        Experiment::BackpropCost => save(&backprop_cost::run(quick, out)?, out),
     }
 }
 

@@ -56,20 +56,31 @@ pub fn run(quick: bool, out: &Path) -> Result<Spiral, ExperimentError> {
     }
     let acc = correct as f64 / 300.0;
     let data = Labelled { x: x.clone(), label: t.iter().map(|v| metrics::argmax(v)).collect() };
-    let classify = |p: &[f32; 2]| {
+    let probabilities = |p: &[f32; 2]| {
         let mut y = [0.0; 3];
         m.forward(p, &mut y);
-        metrics::argmax(&y)
+        y.to_vec()
     };
-    plot::regions(&classify, &data, &format!("Spiral: training accuracy {acc:.3}"), &out.join("spiral.png"))?;
+    let names =
+        plot::Names { classes: (0..3).map(|k| format!("arm {k}")).collect(), ..plot::Names::generic(3) };
+    plot::class_regions(
+        &probabilities,
+        &data.x,
+        Some(&data.label),
+        &names,
+        &format!("3-class spiral: decision regions (training accuracy {:.1} %)", acc * 100.0),
+        &out.join("spiral.png"),
+    )?;
     plot::panels(
         &[Panel {
-            title: "Training loss".into(),
+            title: "Spiral: training loss per step (full batch)".into(),
             x_label: "step".into(),
-            y_label: "cross-entropy".into(),
+            y_label: "categorical cross-entropy".into(),
             log_y: true,
+            integer_x: true,
             lines: vec![("loss".into(), losses)],
             dots: vec![],
+            ..Default::default()
         }],
         &out.join("spiral-loss.png"),
     )?;
