@@ -7,6 +7,7 @@ pub mod experiment;
 pub mod export;
 pub mod finetune;
 pub mod plot;
+pub mod port;
 pub mod predict;
 pub mod speed;
 pub mod summary;
