@@ -8,15 +8,14 @@
 set -euo pipefail
 elf="$1"; shift || true
 board=$(grep -a -o 'TINYMLP_BOARD=[a-z0-9-]*' "$elf" | head -n1 | cut -d= -f2)
-# The command line comes from qemu-boards.txt, the table the host tools compile in too.
-table="$(dirname "$0")/qemu-boards.txt"
-arguments() { awk -v name="$1" '$1 == name { $1 = ""; print substr($0, 2); exit }' "$table"; }
-machine_line=$(arguments "${board:-?}")
+# The command line comes from boards.toml, the table the host tools compile in too.
+source "$(dirname "$0")/../scripts/boards.sh"
+machine_line=$(board_field "${board:-?}" qemu)
 if [ -z "$machine_line" ]; then
-    echo "qemu-run.sh: cannot tell the board of $elf" >&2; exit 2
+    echo "qemu-run.sh: $elf is for ${board:-no board I can tell}, which QEMU does not emulate (boards.toml)" >&2; exit 2
 fi
 read -r -a machine <<<"$machine_line"
-read -r -a common <<<"$(arguments common)"
+read -r -a common <<<"$(board_field "" qemu_common)"
 if ! command -v qemu-system-arm >/dev/null 2>&1; then
     echo "qemu-system-arm is not installed: apt-get install -y qemu-system-arm" >&2
     exit 127

@@ -89,13 +89,13 @@ fn main() -> ! {
 }
 
 /// Serves from RAM, with fine-tuning: the model and the training memory on the stack. The
-/// MPS2 boards start from the newest model in their flash store when there is one.
+/// boards with a flash store start from the newest model in it when there is one.
 #[cfg(all(feature = "finetune", not(any(feature = "microbit", feature = "finetune-last"))))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     // Evaluated at compile time: the model is copied from flash, not built on the stack.
     let mut model: Model = const { model::model() };
     let mut tuner = app::Tuner::new(model::LOSS);
-    #[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
+    #[cfg(flash_store)]
     let mut store: board::store_flash::FlashStore = match board::store_flash::FlashStore::new() {
         Some(s) => s,
         None => {
@@ -103,7 +103,7 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
             return 4;
         }
     };
-    #[cfg(not(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505")))]
+    #[cfg(not(flash_store))]
     let mut store = app::NoStore;
     match app::Store::load(&mut store, &mut model) {
         Some(seq) => defmt::info!("running the stored model (sequence {})", seq),

@@ -40,6 +40,11 @@ pub enum DeviceError {
         /// the board), when it said something.
         message: String,
     },
+    /// The board is not emulated: it is reached on its serial port (`--port`).
+    #[error(
+        "{0} is a real board, not emulated by QEMU: flash it (docs/boards.md) and give its serial port with --port"
+    )]
+    NotEmulated(&'static str),
     /// Starting or talking to QEMU failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -173,6 +178,9 @@ pub fn build_script_error(stderr: &str) -> String {
 /// core's reader on the device and compares it with the constants in flash. Returns QEMU's
 /// exit status (0 when the self-test passed).
 pub fn run_self_test(board: Board, elf: &Path) -> Result<i32, DeviceError> {
+    if board.qemu.is_none() {
+        return Err(DeviceError::NotEmulated(board.name));
+    }
     if !qemu_available() {
         return Err(DeviceError::NoQemu);
     }
@@ -257,6 +265,9 @@ impl Device {
 
     /// [`Device::start`] with more QEMU arguments (for example `-icount`).
     pub fn start_with(board: Board, elf: &Path, extra: &[&str]) -> Result<Self, DeviceError> {
+        if board.qemu.is_none() {
+            return Err(DeviceError::NotEmulated(board.name));
+        }
         if !qemu_available() {
             return Err(DeviceError::NoQemu);
         }

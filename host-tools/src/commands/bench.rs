@@ -10,7 +10,7 @@ use tinymlp_host::report::write_json;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Boards (default: all five).
+    /// Boards (default: every emulated board).
     #[arg(long, value_parser = board::parse)]
     board: Vec<Board>,
     /// Model file (JSON or binary).
@@ -78,7 +78,7 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(dev) = a.port.open()? {
         return on_port(&a, dev, &shapes);
     }
-    let chosen: Vec<Board> = if a.board.is_empty() { BOARDS.to_vec() } else { a.board.clone() };
+    let chosen: Vec<Board> = if a.board.is_empty() { board::emulated() } else { a.board.clone() };
     let macs: usize = shapes.iter().map(|(i, o)| i * o).sum();
     super::require_qemu()?;
     println!(
