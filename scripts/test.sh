@@ -30,6 +30,9 @@ while read -r board target; do
             --features "$board$extra" -- -D warnings)
     done
 done < <(board_list)
+# The real boards' platform (defmt over RTT, panic-probe), on an emulated board's target.
+(cd firmware && cargo clippy --release --locked --target thumbv7em-none-eabihf --no-default-features \
+    --features mps2-an386,rtt,finetune -- -D warnings)
 step "docs (-D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "tests"
