@@ -42,7 +42,7 @@ fn measure(board: Board, a: &Args, shapes: &[(usize, usize)]) -> Result<DeviceBe
     r.small = Some(bench::Variant {
         profile: "small",
         instructions_per_forward: s.instructions_per_forward,
-        sizes: s.sizes.unwrap_or_default(),
+        sizes: s.sizes.ok_or_else(|| anyhow::anyhow!("{}: no sizes for the `small` build", board.name))?,
         stack_high_water: s.stack_high_water,
     });
     Ok(r)
