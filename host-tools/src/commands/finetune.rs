@@ -103,8 +103,8 @@ pub fn run(a: Args) -> Result<()> {
         plan.lr
     );
     ensure!(
-        !plan.save || (b.name.starts_with("mps2") && !plan.last_layer),
-        "{} has no flash store in this firmware (the MPS2 boards have one, for whole-network fine-tuning)",
+        !plan.save || (b.store && !plan.last_layer),
+        "{} has no flash store in this firmware (boards with a `store` in firmware/boards.toml have one, for whole-network fine-tuning)",
         b.name
     );
     let f = match a.port.open()? {
