@@ -1,13 +1,14 @@
-//! Chooses the board's memory map and turns the model file into Rust constants.
+//! Writes the board's memory map and turns the model file into Rust constants.
 //!
-//! - Board: exactly one of the cargo features `mps2-an386`, `mps2-an500`, `mps2-an505`,
-//!   `lm3s6965evb`, `microbit`; its `memory/<board>.x` becomes `memory.x`.
+//! - Board: exactly one cargo feature that names a `[[board]]` of `boards.toml`, the board
+//!   table; its memory map becomes `memory.x` (with the flash store's region as the symbols
+//!   `_store_start` and `_store_end`, kept out of `FLASH`), its clock and name `board.rs`.
 //! - Model: `TINYMLP_MODEL` (a JSON or binary model file written by `tinymlp`; default
 //!   `models/moons-mlp.json`), of any architecture the readers accept, is read with the
 //!   core's own reader and written as its const-generic type and `const` parameters
 //!   (`model.rs`), so the weights live in flash and nothing is parsed at boot. Its id (the
 //!   CRC-32 of its binary form) lets the host check it talks to the model it expects.
-//! - Budget: a model that cannot fit the board's flash or RAM (`memory/<board>.x`) stops the
+//! - Budget: a model that cannot fit the board's flash or RAM (`boards.toml`) stops the
 //!   build here, with the bytes needed and available; the generated source repeats the
 //!   check as `const` assertions over the core's [`tinymlp::Footprint`] constants.
 //!
@@ -17,14 +18,6 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use tinymlp::io::{model_id, write_rust};
 use tinymlp::{Activation, Layer, LayerInfo, LayerKind};
-
-const BOARDS: [(&str, &str); 5] = [
-    ("mps2-an386", "thumbv7em-none-eabihf"),
-    ("mps2-an500", "thumbv7em-none-eabihf"),
-    ("mps2-an505", "thumbv8m.main-none-eabihf"),
-    ("lm3s6965evb", "thumbv7m-none-eabi"),
-    ("microbit", "thumbv6m-none-eabi"),
-];
 
 /// Flash the firmware takes besides the model: a lower bound (the smallest build measured,
 /// TensorFlow Lite Micro's hello-world model in the `small` profile on the Cortex-M4F, has
@@ -41,24 +34,42 @@ fn main() {
     let target = std::env::var("TARGET").unwrap();
     let feature =
         |f: &str| std::env::var(format!("CARGO_FEATURE_{}", f.to_uppercase().replace('-', "_"))).is_ok();
-    let chosen: Vec<_> = BOARDS.iter().filter(|(b, _)| feature(b)).collect();
-    let &(board, board_target) = match chosen.as_slice() {
+    println!("cargo:rerun-if-changed=boards.toml");
+    let table = std::fs::read_to_string("boards.toml").unwrap_or_else(|e| fail(&format!("boards.toml: {e}")));
+    let boards = read_boards(&table).unwrap_or_else(|e| fail(&format!("boards.toml: {e}")));
+    let chosen: Vec<&BoardRow> = boards.iter().filter(|b| feature(&b.name)).collect();
+    let row = match chosen.as_slice() {
         [one] => *one,
-        _ => fail(&format!("choose exactly one board feature: {:?}", BOARDS.map(|b| b.0))),
+        _ => fail(&format!(
+            "choose exactly one board feature: {:?}",
+            boards.iter().map(|b| b.name.as_str()).collect::<Vec<_>>()
+        )),
     };
-    if target != board_target {
-        fail(&format!("board {board} needs --target {board_target} (building for {target})"));
+    let board: &'static str = row.name.clone().leak();
+    if target != row.target {
+        fail(&format!("board {board} needs --target {} (building for {target})", row.target));
     }
-    let memory = std::fs::read_to_string(format!("memory/{board}.x"))
-        .unwrap_or_else(|e| fail(&format!("memory/{board}.x: {e}")));
-    let regions = Regions::parse(&memory).unwrap_or_else(|e| fail(&format!("memory/{board}.x: {e}")));
+    let (memory, regions) =
+        row.memory_x().unwrap_or_else(|e| fail(&format!("boards.toml, board {board}: {e}")));
     std::fs::write(out.join("memory.x"), memory).unwrap();
     // cortex-m-rt's `device` feature includes `device.x` for the interrupt handlers' names;
     // the firmware polls its peripherals and names none (see `src/interrupts.rs`).
     std::fs::write(out.join("device.x"), "/* no interrupt handlers: the firmware polls */\n").unwrap();
+    std::fs::write(
+        out.join("board.rs"),
+        format!(
+            "/// The board's core clock in Hz (`boards.toml`).\npub const CLOCK_HZ: u32 = {};\n",
+            row.clock_hz
+        ),
+    )
+    .unwrap();
     println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed=memory/{board}.x");
     println!("cargo:rustc-env=TINYMLP_BOARD={board}");
+    // `cfg(flash_store)`: the board has a store region (its bounds come from the linker).
+    println!("cargo::rustc-check-cfg=cfg(flash_store)");
+    if row.store.is_some() {
+        println!("cargo:rustc-cfg=flash_store");
+    }
 
     println!("cargo:rerun-if-env-changed=TINYMLP_MODEL");
     let model =
@@ -67,6 +78,7 @@ fn main() {
     let build = Build {
         board,
         regions,
+        store: row.store.is_some(),
         finetune: feature("finetune"),
         // The micro:bit always fine-tunes the last layer only (see `src/main.rs`).
         last_layer: feature("finetune-last") || (feature("finetune") && board == "microbit"),
@@ -89,6 +101,8 @@ fn fail(message: &str) -> ! {
 struct Build {
     board: &'static str,
     regions: Regions,
+    /// The board has a flash store.
+    store: bool,
     finetune: bool,
     last_layer: bool,
     adam: bool,
@@ -96,52 +110,93 @@ struct Build {
     profile: bool,
 }
 
-/// The lengths of the board's `FLASH` and `RAM` regions, from its linker script.
+/// The lengths of the board's `FLASH` (less the store) and `RAM` regions.
 struct Regions {
     flash: usize,
     ram: usize,
 }
 
-impl Regions {
-    /// Reads `FLASH : ORIGIN = …, LENGTH = 4M - 64K` and the `RAM` line of a `memory.x`.
-    fn parse(script: &str) -> Result<Self, String> {
-        let length = |region: &str| -> Result<usize, String> {
-            let line = script
-                .lines()
-                .find(|l| l.trim_start().split([' ', ':']).next() == Some(region))
-                .ok_or(format!("no {region} region"))?;
-            let expr = line.split("LENGTH").nth(1).ok_or(format!("no LENGTH for {region}"))?;
-            let expr = expr.trim_start_matches([' ', '=']).split("/*").next().unwrap_or("");
-            eval_length(expr).ok_or(format!("cannot read the LENGTH of {region}: {expr}"))
-        };
-        Ok(Self { flash: length("FLASH")?, ram: length("RAM")? })
-    }
+/// One `[[board]]` of `boards.toml`: what the firmware's build needs of it.
+struct BoardRow {
+    name: String,
+    target: String,
+    clock_hz: u32,
+    /// Origin and length of the code memory, of the RAM, and of the store when there is one.
+    flash: [u64; 2],
+    ram: [u64; 2],
+    store: Option<[u64; 2]>,
 }
 
-/// `4M - 64K`, `256K`, `0x4000`: sums and differences of sizes with K and M suffixes.
-fn eval_length(expr: &str) -> Option<usize> {
-    let mut total: i64 = 0;
-    let mut sign = 1;
-    for token in expr.replace('-', " - ").replace('+', " + ").split_whitespace() {
-        match token {
-            "-" => sign = -1,
-            "+" => sign = 1,
-            t => {
-                let (digits, scale) = match t.as_bytes().last()? {
-                    b'K' | b'k' => (&t[..t.len() - 1], 1024),
-                    b'M' | b'm' => (&t[..t.len() - 1], 1024 * 1024),
-                    _ => (t, 1),
-                };
-                let v = match digits.strip_prefix("0x").or(digits.strip_prefix("0X")) {
-                    Some(hex) => i64::from_str_radix(hex, 16).ok()?,
-                    None => digits.parse::<i64>().ok()?,
-                };
-                total += sign * v * scale;
-                sign = 1;
+/// The boards of the table, in order.
+fn read_boards(text: &str) -> Result<Vec<BoardRow>, String> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+    let rows = table.get("board").and_then(toml::Value::as_array).ok_or("no [[board]]")?;
+    rows.iter()
+        .map(|row| {
+            let name = row.get("name").and_then(toml::Value::as_str).ok_or("a [[board]] without a name")?;
+            let text = |key: &str| {
+                row.get(key)
+                    .and_then(toml::Value::as_str)
+                    .map(String::from)
+                    .ok_or(format!("{name}: no {key}"))
+            };
+            let pair = |key: &str| -> Result<Option<[u64; 2]>, String> {
+                let Some(v) = row.get(key) else { return Ok(None) };
+                let bad = || format!("{name}: {key} is not [origin, length]");
+                let a = v.as_array().ok_or_else(bad)?;
+                match a.as_slice() {
+                    [o, l] => Ok(Some([
+                        o.as_integer().and_then(|x| u64::try_from(x).ok()).ok_or_else(bad)?,
+                        l.as_integer().and_then(|x| u64::try_from(x).ok()).ok_or_else(bad)?,
+                    ])),
+                    _ => Err(bad()),
+                }
+            };
+            let clock_hz = row
+                .get("clock_hz")
+                .and_then(toml::Value::as_integer)
+                .and_then(|x| u32::try_from(x).ok())
+                .ok_or(format!("{name}: no clock_hz"))?;
+            Ok(BoardRow {
+                name: name.to_string(),
+                target: text("target")?,
+                clock_hz,
+                flash: pair("flash")?.ok_or(format!("{name}: no flash"))?,
+                ram: pair("ram")?.ok_or(format!("{name}: no ram"))?,
+                store: pair("store")?,
+            })
+        })
+        .collect()
+}
+
+impl BoardRow {
+    /// The linker's `memory.x`: `FLASH` is the code memory up to the store, which must sit at
+    /// its top; the store's bounds are the symbols `_store_start` and `_store_end`.
+    fn memory_x(&self) -> Result<(String, Regions), String> {
+        let [flash_at, flash_len] = self.flash;
+        let [ram_at, ram_len] = self.ram;
+        let code = match self.store {
+            Some([at, len]) => {
+                if at + len != flash_at + flash_len || at < flash_at {
+                    return Err("the store must be the top of the flash".into());
+                }
+                at - flash_at
             }
+            None => flash_len,
+        };
+        let mut s = format!(
+            "/* {} (boards.toml), written by build.rs. */\nMEMORY\n{{\n  FLASH : ORIGIN = {flash_at:#010x}, LENGTH = {code:#x}\n  RAM   : ORIGIN = {ram_at:#010x}, LENGTH = {ram_len:#x}\n}}\n",
+            self.name
+        );
+        if let Some([at, len]) = self.store {
+            s += &format!(
+                "/* The flash model store. */\n_store_start = {at:#010x};\n_store_end = {:#010x};\n",
+                at + len
+            );
         }
+        let size = |x: u64| usize::try_from(x).map_err(|e| e.to_string());
+        Ok((s, Regions { flash: size(code)?, ram: size(ram_len)? }))
     }
-    usize::try_from(total).ok()
 }
 
 /// The model's layers as the core describes them.
@@ -214,7 +269,7 @@ impl Budget {
             // The loss guard's copy of the model (and of Adam's moments) during a step.
             let moments = if build.adam { 2 * f32s(trainable) } else { 0 };
             ram_parts.push(("the loss guard's copy", model + moments));
-            if !build.last_layer && build.board.starts_with("mps2") {
+            if !build.last_layer && build.store {
                 // `FlashStore::load` reads the stored file through a buffer on the stack.
                 ram_parts.push(("the store's read buffer", 16 * 1024));
             }
@@ -252,10 +307,9 @@ impl Budget {
             Ok(())
         } else {
             Err(format!(
-                "the model does not fit the board {}:\n  {}\n  (memory/{}.x; a smaller model, or a board with more memory)",
+                "the model does not fit the board {}:\n  {}\n  (boards.toml; a smaller model, or a board with more memory)",
                 build.board,
-                why.join("\n  "),
-                build.board
+                why.join("\n  ")
             ))
         }
     }
@@ -330,7 +384,12 @@ fn emit<M: Layer>(m: &M, bin: &[u8], path: &Path, build: &Build, out: &Path) -> 
     // The memory checks again, over the core's compile-time constants: a backstop for the
     // build script's figures.
     let (flash, ram) = (build.regions.flash, build.regions.ram);
-    writeln!(s, "\n/// Bytes of the board's flash and RAM regions (`memory/{}.x`).", build.board).unwrap();
+    writeln!(
+        s,
+        "\n/// Bytes of the board's flash (less the store) and RAM (`boards.toml`, {}).",
+        build.board
+    )
+    .unwrap();
     writeln!(s, "pub const FLASH_BYTES: usize = {flash};").unwrap();
     writeln!(s, "pub const RAM_BYTES: usize = {ram};").unwrap();
     writeln!(s, "/// The longest payload of a frame the firmware reads or writes with this model.").unwrap();

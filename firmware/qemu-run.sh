@@ -3,20 +3,21 @@
 # the ELF (the firmware embeds "TINYMLP_BOARD=<name>"). The firmware logs with defmt over
 # semihosting; the log is decoded by defmt-print when installed
 # (`cargo install defmt-print`), else written raw to firmware.defmt next to the ELF.
-# Serial port 0 is connected to this terminal unless TINYMLP_SERIAL is set (a QEMU
-# -serial argument, e.g. tcp:127.0.0.1:4444,server=on,wait=on).
+# Serial port 0 is connected to nothing unless TINYMLP_SERIAL is set (a QEMU -serial
+# argument, e.g. tcp:127.0.0.1:4444,server=on,wait=on, or pty: a pseudo-terminal whose path
+# is printed, for `tinymlp compare --port`). TINYMLP_MODE=serve serves instead of the
+# self-test.
 set -euo pipefail
 elf="$1"; shift || true
 board=$(grep -a -o 'TINYMLP_BOARD=[a-z0-9-]*' "$elf" | head -n1 | cut -d= -f2)
-# The command line comes from qemu-boards.txt, the table the host tools compile in too.
-table="$(dirname "$0")/qemu-boards.txt"
-arguments() { awk -v name="$1" '$1 == name { $1 = ""; print substr($0, 2); exit }' "$table"; }
-machine_line=$(arguments "${board:-?}")
+# The command line comes from boards.toml, the table the host tools compile in too.
+source "$(dirname "$0")/../scripts/boards.sh"
+machine_line=$(board_field "${board:-?}" qemu)
 if [ -z "$machine_line" ]; then
-    echo "qemu-run.sh: cannot tell the board of $elf" >&2; exit 2
+    echo "qemu-run.sh: $elf is for ${board:-no board I can tell}, which QEMU does not emulate (boards.toml)" >&2; exit 2
 fi
 read -r -a machine <<<"$machine_line"
-read -r -a common <<<"$(arguments common)"
+read -r -a common <<<"$(board_field "" qemu_common)"
 if ! command -v qemu-system-arm >/dev/null 2>&1; then
     echo "qemu-system-arm is not installed: apt-get install -y qemu-system-arm" >&2
     exit 127
@@ -28,7 +29,22 @@ for a in "${common[@]}"; do
     a=${a//\{serial\}/"$serial"}; a=${a//\{mode\}/"$mode"}; a=${a//\{elf\}/"$elf"}
     args+=("$a")
 done
-if command -v defmt-print >/dev/null 2>&1; then
+if [ "$serial" = pty ]; then
+    # The UART on a new pseudo-terminal: QEMU names it on its standard output, before the
+    # firmware's log; the name goes to this terminal, the log to firmware.defmt.
+    log="${elf}.defmt"
+    timeout "${TINYMLP_TIMEOUT:-60}" "${args[@]}" > "$log" &
+    pid=$!
+    for _ in $(seq 100); do
+        if grep -a -q 'char device redirected' "$log"; then break; fi
+        sleep 0.1
+    done
+    grep -a -m1 -o 'char device redirected to [^ ]*' "$log" >&2 || true
+    echo "(serving; the raw log is in $log)" >&2
+    set +e
+    wait "$pid"
+    exit $?
+elif command -v defmt-print >/dev/null 2>&1; then
     set +e
     timeout "${TINYMLP_TIMEOUT:-60}" "${args[@]}" | defmt-print -e "$elf"
     status=${PIPESTATUS[0]}

@@ -1,5 +1,6 @@
 //! tinymlp firmware: the trained model in flash, answering inference requests over the
-//! serial port (see the `tinymlp-protocol` crate), logging with defmt over semihosting.
+//! serial port (see the `tinymlp-protocol` crate), logging with defmt (over semihosting on
+//! the emulated boards, RTT on real ones: [`platform`]).
 //!
 //! Run on the emulated board with `cargo run --release` (see README.md): without a host on
 //! the serial port it runs a self-test and exits; `tinymlp compare` talks to it.
@@ -12,12 +13,12 @@ mod interrupts;
 mod kernel;
 #[cfg(feature = "load-check")]
 mod kernel_check;
+mod platform;
 #[cfg(feature = "profile")]
 mod profile;
 mod stack;
 
 use cortex_m_rt::{ExceptionFrame, entry, exception};
-use defmt_semihosting as _;
 use tinymlp::{Footprint, Layer};
 
 /// The model, generated at build time from the file in `TINYMLP_MODEL`. The firmware
@@ -72,12 +73,12 @@ fn main() -> ! {
     // Taken once, at boot: `None` cannot happen (and `expect` would bring `core::fmt` in).
     let Some(core) = cortex_m::Peripherals::take() else {
         defmt::error!("the core peripherals were already taken");
-        semihosting::process::exit(5)
+        platform::exit(5)
     };
     let mut cycles = board::Cycles::new(core.SYST);
     defmt::info!("tinymlp on {=str}, model {=u32:#010x}", board::NAME, model::MODEL_ID);
     log_summary();
-    let code = if self_test_requested() {
+    let code = if platform::self_test_requested() {
         self_test()
     } else {
         defmt::info!("serving requests on UART 0");
@@ -85,17 +86,17 @@ fn main() -> ! {
     };
     let (used, size) = stack::high_water();
     defmt::info!("stack high-water mark {} of {} bytes", used, size);
-    semihosting::process::exit(code as i32)
+    platform::exit(code)
 }
 
 /// Serves from RAM, with fine-tuning: the model and the training memory on the stack. The
-/// MPS2 boards start from the newest model in their flash store when there is one.
+/// boards with a flash store start from the newest model in it when there is one.
 #[cfg(all(feature = "finetune", not(any(feature = "microbit", feature = "finetune-last"))))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     // Evaluated at compile time: the model is copied from flash, not built on the stack.
     let mut model: Model = const { model::model() };
     let mut tuner = app::Tuner::new(model::LOSS);
-    #[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
+    #[cfg(flash_store)]
     let mut store: board::store_flash::FlashStore = match board::store_flash::FlashStore::new() {
         Some(s) => s,
         None => {
@@ -103,7 +104,7 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
             return 4;
         }
     };
-    #[cfg(not(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505")))]
+    #[cfg(not(flash_store))]
     let mut store = app::NoStore;
     match app::Store::load(&mut store, &mut model) {
         Some(seq) => defmt::info!("running the stored model (sequence {})", seq),
@@ -189,14 +190,6 @@ fn log_summary() {
     );
 }
 
-/// `true` when QEMU was started with the argument `selftest` (the cargo runner does this).
-fn self_test_requested() -> bool {
-    match semihosting::experimental::env::args::<128>() {
-        Ok(args) => args.into_iter().any(|a| a.map(|a| a == "selftest").unwrap_or(false)),
-        Err(_) => false,
-    }
-}
-
 /// The model's binary file, as the host exported it.
 #[cfg(all(feature = "load-check", not(feature = "microbit")))]
 static MODEL_BIN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model.bin"));
@@ -266,23 +259,11 @@ fn self_test() -> u8 {
 #[exception]
 unsafe fn DefaultHandler(irqn: i16) {
     defmt::error!("unexpected exception or interrupt {}", irqn);
-    semihosting::process::exit(4)
+    platform::exit(4)
 }
 
 #[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
     defmt::error!("HardFault at pc {=u32:#010x}", frame.pc());
-    semihosting::process::exit(3)
-}
-
-/// Reports where the panic happened, not its message: formatting the message would bring
-/// `core::fmt` into flash (about 3 KiB), and the firmware's paths return typed errors rather
-/// than panic. The location leads to the message in the source.
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    match info.location() {
-        Some(l) => defmt::error!("panic at {=str}:{=u32}:{=u32}", l.file(), l.line(), l.column()),
-        None => defmt::error!("panic"),
-    }
-    semihosting::process::exit(101)
+    platform::exit(3)
 }

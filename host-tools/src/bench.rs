@@ -1,5 +1,5 @@
 //! `tinymlp bench`: instructions per forward pass on the emulated boards, counted
-//! deterministically with QEMU's `-icount`.
+//! deterministically with QEMU's `-icount`; core clock cycles on a board over a serial port.
 
 use crate::board::Board;
 use crate::device::{Device, DeviceError, Sizes, elf_sizes};
@@ -10,6 +10,17 @@ use tinymlp::{Layer, LayerKind};
 /// timer (at the core clock f) advances f·2^SHIFT·10⁻⁹ ticks per instruction (1.6 at 25 MHz).
 pub const ICOUNT_SHIFT: u32 = 6;
 
+/// What the device's timer ticks are converted to: instructions under QEMU's `-icount`
+/// (started by the host), core clock cycles on a board reached over a serial port (its timer
+/// runs at the core clock). The ticks per unit, and the unit's name.
+pub fn unit(dev: &Device, clock_hz: u32) -> (f64, &'static str) {
+    if dev.is_emulated() {
+        (clock_hz as f64 * (1u64 << ICOUNT_SHIFT) as f64 * 1e-9, "instructions")
+    } else {
+        (1.0, "cycles")
+    }
+}
+
 /// What one board measured.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct DeviceBench {
@@ -17,15 +28,18 @@ pub struct DeviceBench {
     pub board: &'static str,
     /// Its core.
     pub core: &'static str,
-    /// Instructions per forward pass (timer reads subtracted).
+    /// What the counts below count: `instructions` (QEMU's `-icount`) or `cycles` (a board
+    /// on a serial port, its core clock).
+    pub unit: &'static str,
+    /// Instructions (or cycles, see `unit`) per forward pass (timer reads subtracted).
     pub instructions_per_forward: f64,
     /// Multiply-adds of the model's dense layers per forward pass.
     pub macs: usize,
     /// Instructions per multiply-add (the whole pass: activations, BatchNorm, scaler
     /// included).
     pub instructions_per_mac: f64,
-    /// Flash and static RAM, from the ELF.
-    pub sizes: Sizes,
+    /// Flash and static RAM, from the ELF (`None` on a serial port without an ELF).
+    pub sizes: Option<Sizes>,
     /// Deepest stack use measured on the device, bytes.
     pub stack_high_water: u32,
     /// Each dense layer's `W·x + b` on its own (the profile of the pass; empty unless the
@@ -88,16 +102,29 @@ pub fn bench_board(
     shapes: &[(usize, usize)],
     reps: u32,
 ) -> Result<DeviceBench, DeviceError> {
-    let macs: usize = shapes.iter().map(|(i, o)| i * o).sum();
     let icount = format!("shift={ICOUNT_SHIFT},align=off,sleep=off");
-    let mut dev = Device::start_with(board, elf, &["-icount", &icount])?;
+    let dev = Device::start_with(board, elf, &["-icount", &icount])?;
+    bench_on(dev, board, Some(elf_sizes(elf)?), shapes, reps)
+}
+
+/// [`bench_board`] with a device already running (for example a board on a serial port,
+/// [`Device::open`], where the counts are core clock cycles); `sizes` are its firmware's
+/// when known.
+pub fn bench_on(
+    mut dev: Device,
+    board: Board,
+    sizes: Option<Sizes>,
+    shapes: &[(usize, usize)],
+    reps: u32,
+) -> Result<DeviceBench, DeviceError> {
+    let macs: usize = shapes.iter().map(|(i, o)| i * o).sum();
     let ([r, passes, empty, hz], layer_ticks) = dev.bench(reps)?;
     let stack = dev.info()?[5];
+    let (ticks_per_instruction, unit) = unit(&dev, hz);
     let _ = dev.exit(0)?;
     if passes == 0 || r == 0 {
         return Err(DeviceError::Protocol(format!("{}: the timer did not advance", board.name)));
     }
-    let ticks_per_instruction = hz as f64 * (1u64 << ICOUNT_SHIFT) as f64 * 1e-9;
     let per_pass = (passes as f64 - empty as f64) / r as f64 / ticks_per_instruction;
     if !layer_ticks.is_empty() && layer_ticks.len() != shapes.len() {
         return Err(DeviceError::Protocol(format!(
@@ -118,10 +145,11 @@ pub fn bench_board(
     Ok(DeviceBench {
         board: board.name,
         core: board.core,
+        unit,
         instructions_per_forward: per_pass,
         macs,
         instructions_per_mac: per_pass / macs.max(1) as f64,
-        sizes: elf_sizes(elf)?,
+        sizes,
         stack_high_water: stack,
         layers,
         small: None,

@@ -1,9 +1,16 @@
-//! The QEMU boards the firmware runs on (their QEMU arguments: [`crate::qemu`]).
+//! The boards the firmware runs on, from the board table `firmware/boards.toml` (compiled
+//! in; the firmware's build and the scripts read the same file). Their QEMU arguments:
+//! [`crate::qemu`].
 
-/// One emulated board.
+use std::sync::LazyLock;
+
+/// The board table, `firmware/boards.toml`.
+pub const TABLE: &str = include_str!("../../firmware/boards.toml");
+
+/// One board.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Board {
-    /// QEMU's `-machine` name, also the firmware's cargo feature.
+    /// The firmware's cargo feature; QEMU's `-machine` name on the emulated boards.
     pub name: &'static str,
     /// The core.
     pub core: &'static str,
@@ -11,55 +18,79 @@ pub struct Board {
     pub target: &'static str,
     /// Whether the core has a hardware FPU.
     pub fpu: bool,
-    /// The board's RAM in bytes (what a real chip of the kind would have for the small boards).
+    /// The board's flash (code memory, the store included) in bytes.
+    pub flash: u32,
+    /// The board's RAM in bytes.
     pub ram: u32,
-    /// Core clock in Hz (QEMU's virtual clock).
+    /// Core clock in Hz (QEMU's virtual clock on the emulated boards).
     pub clock_hz: u32,
+    /// Whether the board has a flash model store.
+    pub store: bool,
+    /// The QEMU arguments that pick its machine and core (`None`: a real board).
+    pub qemu: Option<&'static str>,
+    /// The chip's name for `probe-rs` (real boards).
+    pub chip: Option<&'static str>,
 }
 
-/// Every supported board, the default first.
-pub const BOARDS: [Board; 5] = [
-    Board {
-        name: "mps2-an386",
-        core: "Cortex-M4F",
-        target: "thumbv7em-none-eabihf",
-        fpu: true,
-        ram: 4 << 20,
-        clock_hz: 25_000_000,
-    },
-    Board {
-        name: "mps2-an500",
-        core: "Cortex-M7",
-        target: "thumbv7em-none-eabihf",
-        fpu: true,
-        ram: 4 << 20,
-        clock_hz: 25_000_000,
-    },
-    Board {
-        name: "mps2-an505",
-        core: "Cortex-M33",
-        target: "thumbv8m.main-none-eabihf",
-        fpu: true,
-        ram: 4 << 20,
-        clock_hz: 20_000_000,
-    },
-    Board {
-        name: "lm3s6965evb",
-        core: "Cortex-M3",
-        target: "thumbv7m-none-eabi",
-        fpu: false,
-        ram: 64 << 10,
-        clock_hz: 12_500_000,
-    },
-    Board {
-        name: "microbit",
-        core: "Cortex-M0",
-        target: "thumbv6m-none-eabi",
-        fpu: false,
-        ram: 16 << 10,
-        clock_hz: 16_000_000,
-    },
-];
+/// One `[[board]]` of the table as written.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    name: String,
+    core: String,
+    target: String,
+    fpu: bool,
+    clock_hz: u32,
+    flash: [u32; 2],
+    ram: [u32; 2],
+    store: Option<[u32; 2]>,
+    qemu: Option<String>,
+    chip: Option<String>,
+}
+
+/// The table as written.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    qemu_common: String,
+    board: Vec<Row>,
+}
+
+/// The table, parsed once. Its strings live as long as the program (a few bytes, once).
+static PARSED: LazyLock<(&'static str, Vec<Board>)> = LazyLock::new(|| {
+    let t: Table = toml::from_str(TABLE).unwrap_or_else(|e| panic!("firmware/boards.toml: {e}"));
+    let text = |s: String| -> &'static str { s.leak() };
+    let boards = t
+        .board
+        .into_iter()
+        .map(|r| Board {
+            name: text(r.name),
+            core: text(r.core),
+            target: text(r.target),
+            fpu: r.fpu,
+            flash: r.flash[1],
+            ram: r.ram[1],
+            clock_hz: r.clock_hz,
+            store: r.store.is_some(),
+            qemu: r.qemu.map(text),
+            chip: r.chip.map(text),
+        })
+        .collect();
+    (text(t.qemu_common), boards)
+});
+
+/// Every board of the table, the default first.
+pub static BOARDS: LazyLock<&'static [Board]> = LazyLock::new(|| PARSED.1.as_slice());
+
+/// Every QEMU run's arguments (`qemu_common` in the table; see its header).
+pub fn qemu_common() -> &'static str {
+    PARSED.0
+}
+
+/// The emulated boards (those with QEMU arguments).
+pub fn emulated() -> Vec<Board> {
+    BOARDS.iter().copied().filter(|b| b.qemu.is_some()).collect()
+}
 
 /// The board of that name.
 pub fn find(name: &str) -> Option<Board> {
@@ -69,8 +100,7 @@ pub fn find(name: &str) -> Option<Board> {
 /// The board named `name`, or a message that lists the boards (the parser of the commands'
 /// `--board`).
 pub fn parse(name: &str) -> Result<Board, String> {
-    <Board as clap::ValueEnum>::from_str(name, false)
-        .map_err(|_| format!("unknown board {name:?}; choose one of {}", names()))
+    find(name).ok_or_else(|| format!("unknown board {name:?}; choose one of {}", names()))
 }
 
 /// The boards as the values of a command-line argument.
@@ -86,7 +116,7 @@ impl clap::ValueEnum for Board {
 
 /// The names, for messages.
 pub fn names() -> String {
-    BOARDS.map(|b| b.name).join(", ")
+    BOARDS.iter().map(|b| b.name).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
@@ -95,12 +125,27 @@ mod tests {
 
     #[test]
     fn boards_parse_by_name() {
-        for b in BOARDS {
+        for &b in BOARDS.iter() {
             assert_eq!(parse(b.name), Ok(b));
         }
         assert_eq!(
             parse("esp32").unwrap_err(),
             "unknown board \"esp32\"; choose one of mps2-an386, mps2-an500, mps2-an505, lm3s6965evb, microbit"
         );
+    }
+
+    #[test]
+    fn the_table_says_what_the_firmware_was_measured_on() {
+        let an386 = find("mps2-an386").unwrap();
+        assert_eq!(
+            (an386.core, an386.target, an386.fpu, an386.ram, an386.clock_hz, an386.store),
+            ("Cortex-M4F", "thumbv7em-none-eabihf", true, 4 << 20, 25_000_000, true)
+        );
+        let microbit = find("microbit").unwrap();
+        assert_eq!(
+            (microbit.ram, microbit.store, microbit.qemu),
+            (16 << 10, false, Some("-machine microbit"))
+        );
+        assert_eq!(emulated().len(), 5);
     }
 }

@@ -289,14 +289,18 @@ pub struct Comparison {
     /// Device accuracy against the labels (classification), or the root mean squared error
     /// of the device's outputs against the targets (regression).
     pub device_accuracy: f32,
-    /// Flash and static RAM of the firmware, from the ELF.
-    pub sizes: Sizes,
+    /// Flash and static RAM of the firmware, from the ELF (`None` on a serial port when no
+    /// ELF was given).
+    pub sizes: Option<Sizes>,
     /// Deepest stack use measured on the device (painted stack), bytes.
     pub stack_high_water: u32,
     /// Rows where the device refused the request (should be 0).
     pub refused: usize,
-    /// QEMU's exit status after the exit request.
+    /// QEMU's exit status after the exit request (0 on a serial port, where the board is
+    /// left serving).
     pub exit_status: i32,
+    /// The serial port the device answered on (`None`: QEMU started by the host).
+    pub port: Option<String>,
     /// `true` when every row is bit-exact and the device exited cleanly.
     pub ok: bool,
 }
@@ -309,6 +313,19 @@ pub fn compare(
     model: &dyn HostModel,
     data: &Rows,
 ) -> Result<Comparison, DeviceError> {
+    let sizes = elf_sizes(elf).map_err(|e| DeviceError::Protocol(format!("{}: {e}", elf.display())))?;
+    compare_on(Device::start(board, elf)?, board, Some(sizes), model, data)
+}
+
+/// [`compare`] with a device already running (for example on a serial port, [`Device::open`]):
+/// `board` names it in the report, `sizes` are its firmware's when known.
+pub fn compare_on(
+    mut dev: Device,
+    board: Board,
+    sizes: Option<Sizes>,
+    model: &dyn HostModel,
+    data: &Rows,
+) -> Result<Comparison, DeviceError> {
     let model_id = model.id();
     let (n, k) = (model.inputs(), model.outputs());
     if let Some(row) = data.x.iter().find(|r| r.len() != n) {
@@ -317,8 +334,6 @@ pub fn compare(
             row.len()
         )));
     }
-    let sizes = elf_sizes(elf).map_err(|e| DeviceError::Protocol(format!("{}: {e}", elf.display())))?;
-    let mut dev = Device::start(board, elf)?;
     let info = dev.info()?;
     if info[0] != model_id {
         return Err(DeviceError::Protocol(format!(
@@ -350,6 +365,7 @@ pub fn compare(
         stack_high_water: 0,
         refused: 0,
         exit_status: -1,
+        port: (!dev.is_emulated()).then(|| dev.name().to_string()),
         ok: false,
     };
     let (mut correct, mut squared) = (0usize, 0.0f64);
@@ -409,7 +425,7 @@ pub fn compare(
 impl Comparison {
     /// The table printed by `tinymlp compare`.
     pub fn table(&self) -> String {
-        let rows = [
+        let mut rows = vec![
             ("board", format!("{} ({})", self.board, self.core)),
             ("model", self.model_id.clone()),
             ("rows", self.rows.to_string()),
@@ -422,12 +438,21 @@ impl Comparison {
             } else {
                 ("device accuracy", format!("{:.4}", self.device_accuracy))
             },
-            ("flash used", format!("{} B", self.sizes.flash)),
-            ("static RAM used", format!("{} B", self.sizes.ram)),
+            (
+                "flash used",
+                self.sizes.map_or("unknown (--elf gives it)".into(), |s| format!("{} B", s.flash)),
+            ),
+            (
+                "static RAM used",
+                self.sizes.map_or("unknown (--elf gives it)".into(), |s| format!("{} B", s.ram)),
+            ),
             ("stack high-water", format!("{} B", self.stack_high_water)),
             ("refused requests", self.refused.to_string()),
             ("verdict", if self.ok { "bit-exact on every row".into() } else { "MISMATCH".into() }),
         ];
+        if let Some(port) = &self.port {
+            rows.insert(1, ("serial port", port.clone()));
+        }
         let mut s = String::new();
         for (k, v) in rows {
             s.push_str(&format!("{k:<20} {v}\n"));

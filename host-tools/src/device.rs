@@ -1,5 +1,5 @@
-//! The firmware under QEMU: building it, starting it, and talking to it over its serial
-//! port with the framed protocol.
+//! The firmware: building it, starting it under QEMU or opening a real board's serial port,
+//! and talking to it with the framed protocol.
 
 use crate::board::Board;
 use crate::qemu;
@@ -15,6 +15,9 @@ use tinymlp_protocol::{
 /// The longest frame the host reads: replies of a model with many outputs can be longer
 /// than the protocol's `MAX_FRAME`.
 const HOST_FRAME: usize = frame_len(16 * 1024);
+
+/// The most bytes the host reads from the link in one call.
+const READ_CHUNK: usize = 512;
 
 /// Why the device could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -37,12 +40,35 @@ pub enum DeviceError {
         /// the board), when it said something.
         message: String,
     },
+    /// The board is not emulated: it is reached on its serial port (`--port`).
+    #[error(
+        "{0} is a real board, not emulated by QEMU: flash it (docs/boards.md) and give its serial port with --port"
+    )]
+    NotEmulated(&'static str),
     /// Starting or talking to QEMU failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    /// The device sent something that is not a valid frame, or nothing in time.
+    /// The device sent something that is not a valid frame.
     #[error("device: {0}")]
     Protocol(String),
+    /// The device did not answer in time.
+    #[error(
+        "no answer from {device} within {seconds} s (is the firmware running and serving, at the right baud rate?)"
+    )]
+    Timeout {
+        /// `QEMU <board>` or the serial port's path.
+        device: String,
+        /// How long the host waited.
+        seconds: f32,
+    },
+    /// The serial port could not be opened.
+    #[error("cannot open the serial port {port}: {message}")]
+    Port {
+        /// The port's path.
+        port: String,
+        /// Why.
+        message: String,
+    },
 }
 
 /// Where the firmware crate is: `TINYMLP_FIRMWARE_DIR`, or next to this crate.
@@ -152,6 +178,9 @@ pub fn build_script_error(stderr: &str) -> String {
 /// core's reader on the device and compares it with the constants in flash. Returns QEMU's
 /// exit status (0 when the self-test passed).
 pub fn run_self_test(board: Board, elf: &Path) -> Result<i32, DeviceError> {
+    if board.qemu.is_none() {
+        return Err(DeviceError::NotEmulated(board.name));
+    }
     if !qemu_available() {
         return Err(DeviceError::NoQemu);
     }
@@ -173,15 +202,59 @@ pub fn run_self_test(board: Board, elf: &Path) -> Result<i32, DeviceError> {
     }
 }
 
-/// A running firmware under QEMU.
+/// How long the host waits for an answer before it reports that the device is silent.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The byte stream to the firmware: QEMU's UART on a socket, or a serial port.
+enum Link {
+    /// QEMU, its UART on a Unix socket; the log of the run beside it.
+    Qemu { child: Child, stream: UnixStream, _dir: tempfile::TempDir },
+    /// A serial port (a real board, or QEMU's UART on a pseudo-terminal).
+    Port(Box<dyn serialport::SerialPort>),
+}
+
+impl Link {
+    fn set_timeout(&mut self, timeout: Duration) -> std::io::Result<()> {
+        match self {
+            Link::Qemu { stream, .. } => stream.set_read_timeout(Some(timeout)),
+            Link::Port(port) => port.set_timeout(timeout).map_err(std::io::Error::from),
+        }
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Link::Qemu { stream, .. } => stream.read(buf),
+            Link::Port(port) => port.read(buf),
+        }
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Link::Qemu { stream, .. } => stream.write_all(bytes),
+            Link::Port(port) => {
+                port.write_all(bytes)?;
+                port.flush()
+            }
+        }
+    }
+}
+
+/// A running firmware: under QEMU ([`Device::start`]) or on a serial port ([`Device::open`]).
 pub struct Device {
-    child: Child,
-    stream: UnixStream,
+    link: Link,
+    /// What the messages call the device: `QEMU <board>` or the port's path.
+    name: String,
     reader: Box<FrameReader<HOST_FRAME>>,
+    /// Bytes read from the link and not yet given to the frame reader.
+    pending: Vec<u8>,
+    /// Where the next byte of `pending` is.
+    next: usize,
+    /// The time the host waits for an answer now.
+    timeout: Duration,
     seq: u8,
-    _dir: tempfile::TempDir,
-    /// Raw defmt log (semihosting output) of the run.
-    pub log_path: PathBuf,
+    /// Raw defmt log (semihosting output) of a QEMU run; `None` on a serial port (a real
+    /// board logs over RTT to its probe).
+    pub log_path: Option<PathBuf>,
 }
 
 impl Device {
@@ -192,6 +265,9 @@ impl Device {
 
     /// [`Device::start`] with more QEMU arguments (for example `-icount`).
     pub fn start_with(board: Board, elf: &Path, extra: &[&str]) -> Result<Self, DeviceError> {
+        if board.qemu.is_none() {
+            return Err(DeviceError::NotEmulated(board.name));
+        }
         if !qemu_available() {
             return Err(DeviceError::NoQemu);
         }
@@ -221,20 +297,58 @@ impl Device {
                 Err(e) => return Err(e.into()),
             }
         };
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        Ok(Self {
-            child,
-            stream,
+        stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
+        Ok(Self::over(
+            Link::Qemu { child, stream, _dir: dir },
+            format!("QEMU {}", board.name),
+            Some(log_path),
+        ))
+    }
+
+    /// Opens the serial port `path` at `baud` bauds, where a board runs the firmware in serve
+    /// mode (a real board, or QEMU with `-serial pty`). Nothing is sent yet.
+    pub fn open(path: &Path, baud: u32) -> Result<Self, DeviceError> {
+        let name = path.display().to_string();
+        let port = serialport::new(name.as_str(), baud)
+            .timeout(ANSWER_TIMEOUT)
+            .open()
+            .map_err(|e| DeviceError::Port { port: name.clone(), message: e.to_string() })?;
+        Ok(Self::over(Link::Port(port), name, None))
+    }
+
+    fn over(link: Link, name: String, log_path: Option<PathBuf>) -> Self {
+        Self {
+            link,
+            name,
             reader: Box::new(FrameReader::with_capacity()),
+            pending: Vec::with_capacity(READ_CHUNK),
+            next: 0,
+            timeout: ANSWER_TIMEOUT,
             seq: 0,
-            _dir: dir,
             log_path,
-        })
+        }
+    }
+
+    /// `true` when the firmware runs under QEMU started by this `Device` (not on a port).
+    pub fn is_emulated(&self) -> bool {
+        matches!(self.link, Link::Qemu { .. })
+    }
+
+    /// What messages call the device: `QEMU <board>`, or the serial port's path.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Sets how long the host waits for an answer ([`ANSWER_TIMEOUT`] unless set).
+    pub fn set_answer_timeout(&mut self, timeout: Duration) -> Result<(), DeviceError> {
+        self.link.set_timeout(timeout)?;
+        self.timeout = timeout;
+        Ok(())
     }
 
     /// Sends raw bytes (for protocol tests: corrupt or truncated frames).
     pub fn send_raw(&mut self, bytes: &[u8]) -> Result<(), DeviceError> {
-        self.stream.write_all(bytes)?;
+        self.link.write_all(bytes)?;
         Ok(())
     }
 
@@ -249,18 +363,33 @@ impl Device {
     /// Waits for the next response frame and returns its payload, COBS undone and CRC checked
     /// (a [`Response`] to [`parse`]).
     pub fn receive(&mut self) -> Result<Vec<u8>, DeviceError> {
-        let mut byte = [0u8; 1];
         loop {
-            let n = self.stream.read(&mut byte).map_err(|e| match e.kind() {
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
-                    DeviceError::Protocol("no answer within 30 s".into())
+            if self.next == self.pending.len() {
+                // Reads what has arrived, up to a chunk: one system call for many bytes.
+                self.pending.resize(READ_CHUNK, 0);
+                self.next = 0;
+                let n = self.link.read(&mut self.pending).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => DeviceError::Timeout {
+                        device: self.name.clone(),
+                        seconds: self.timeout.as_secs_f32(),
+                    },
+                    _ => DeviceError::Io(e),
+                });
+                let n = match n {
+                    Ok(n) => n,
+                    Err(e) => {
+                        self.pending.clear();
+                        return Err(e);
+                    }
+                };
+                self.pending.truncate(n);
+                if n == 0 {
+                    return Err(DeviceError::Protocol(format!("{} closed its serial port", self.name)));
                 }
-                _ => e.into(),
-            })?;
-            if n == 0 {
-                return Err(DeviceError::Protocol("the device closed its serial port".into()));
             }
-            if let Some(frame) = self.reader.push(byte[0]) {
+            let byte = self.pending[self.next];
+            self.next += 1;
+            if let Some(frame) = self.reader.push(byte) {
                 let frame = frame.map_err(|e| DeviceError::Protocol(e.to_string()))?;
                 let payload = decode_frame(frame).map_err(|e| DeviceError::Protocol(e.to_string()))?;
                 return Ok(payload.to_vec());
@@ -447,7 +576,7 @@ impl Device {
     /// Asks for the store's state until the rebooted device answers (none comes from a
     /// device that reset).
     fn await_reboot(&mut self) -> Result<[u32; 5], DeviceError> {
-        self.stream.set_read_timeout(Some(Duration::from_millis(300)))?;
+        self.set_answer_timeout(Duration::from_millis(300))?;
         let start = Instant::now();
         let result = loop {
             self.reader.clear();
@@ -462,7 +591,7 @@ impl Device {
         // Answers to the earlier status requests may still arrive: read them off.
         while self.receive().is_ok() {}
         self.reader.clear();
-        self.stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        self.set_answer_timeout(ANSWER_TIMEOUT)?;
         result
     }
 
@@ -483,17 +612,23 @@ impl Device {
     }
 
     /// Asks the firmware to exit with `code` and waits for QEMU; returns QEMU's exit status.
+    /// On a serial port the board is left serving (a board without a debugger has nothing
+    /// to exit to): nothing is sent and the status is 0.
     pub fn exit(mut self, code: u8) -> Result<i32, DeviceError> {
+        if !self.is_emulated() {
+            return Ok(0);
+        }
         let seq = self.next_seq();
         self.send(&Request::Exit { seq, code })?;
         let _ = self.receive();
+        let Link::Qemu { child, .. } = &mut self.link else { return Ok(0) };
         let start = Instant::now();
         loop {
-            if let Some(status) = self.child.try_wait()? {
+            if let Some(status) = child.try_wait()? {
                 return Ok(status.code().unwrap_or(-1));
             }
             if start.elapsed() > Duration::from_secs(20) {
-                let _ = self.child.kill();
+                let _ = child.kill();
                 return Err(DeviceError::Protocol("QEMU did not exit".into()));
             }
             std::thread::sleep(Duration::from_millis(5));
@@ -503,9 +638,11 @@ impl Device {
 
 impl Drop for Device {
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+        if let Link::Qemu { child, .. } = &mut self.link
+            && let Ok(None) = child.try_wait()
+        {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 }
@@ -559,4 +696,70 @@ pub fn elf_sizes(elf: &Path) -> Result<Sizes, DeviceError> {
         }
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serialport::SerialPort as _;
+
+    #[test]
+    fn a_port_that_cannot_open_is_named() {
+        let e = Device::open(Path::new("/nonexistent/ttyACM9"), 115_200).err().unwrap();
+        assert!(matches!(e, DeviceError::Port { .. }), "{e:?}");
+        assert!(e.to_string().starts_with("cannot open the serial port /nonexistent/ttyACM9: "), "{e}");
+    }
+
+    #[test]
+    fn a_silent_board_times_out_naming_its_port() {
+        // A pseudo-terminal whose other end never answers: a board that does not serve.
+        let (master, slave) = serialport::TTYPort::pair().unwrap();
+        let path = PathBuf::from(slave.name().unwrap());
+        drop(slave);
+        let mut dev = Device::open(&path, 115_200).unwrap();
+        dev.set_answer_timeout(Duration::from_millis(200)).unwrap();
+        let e = dev.info().unwrap_err();
+        assert!(matches!(e, DeviceError::Timeout { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "no answer from {} within 0.2 s (is the firmware running and serving, at the right baud rate?)",
+                path.display()
+            )
+        );
+        drop(master);
+    }
+
+    #[test]
+    fn frames_split_across_reads_and_several_in_one_read_are_received() {
+        // The host's buffered reads against the other end of a pseudo-terminal: two
+        // answers in one write, then one answer in two writes.
+        use std::io::Write as _;
+        let (mut master, slave) = serialport::TTYPort::pair().unwrap();
+        let path = PathBuf::from(slave.name().unwrap());
+        drop(slave);
+        let mut dev = Device::open(&path, 115_200).unwrap();
+        let frame = |seq: u8| {
+            let mut wire = [0u8; 64];
+            let r = Response::Stored {
+                seq,
+                slot: 1,
+                generation: 2,
+                stored_model_id: 3,
+                running_model_id: 4,
+                present: true,
+            };
+            tinymlp_protocol::encode(&r, &mut wire).unwrap().to_vec()
+        };
+        let (a, b, c) = (frame(1), frame(2), frame(3));
+        master.write_all(&[a.clone(), b].concat()).unwrap();
+        master.write_all(&c[..3]).unwrap();
+        for seq in [1, 2] {
+            let p = dev.receive().unwrap();
+            assert!(matches!(parse::<Response>(&p).unwrap(), Response::Stored { seq: s, .. } if s == seq));
+        }
+        master.write_all(&c[3..]).unwrap();
+        let p = dev.receive().unwrap();
+        assert!(matches!(parse::<Response>(&p).unwrap(), Response::Stored { seq: 3, .. }));
+    }
 }

@@ -91,15 +91,21 @@ pub struct Finetune {
     pub max_ulp: u32,
     /// `true` when every weight is bit-identical.
     pub bit_exact: bool,
-    /// Instructions per training step on the device (QEMU `-icount`, mean over the steps).
+    /// What the two counts below count: `instructions` (QEMU's `-icount`) or `cycles` (a
+    /// board on a serial port, its core clock).
+    pub unit: &'static str,
+    /// Instructions (or cycles, see `unit`) per training step on the device, mean over the
+    /// steps.
     pub instructions_per_step: f64,
-    /// Instructions per forward pass of the same model (inference, for comparison).
+    /// Instructions (or cycles) per forward pass of the same model (inference, for
+    /// comparison).
     pub instructions_per_forward: f64,
     /// Deepest stack use on the device after the steps, bytes (the model and the training
     /// memory live on the stack).
     pub stack_high_water: u32,
-    /// Static RAM of the firmware, from the ELF, bytes.
-    pub static_ram: u64,
+    /// Static RAM of the firmware, from the ELF, bytes (`None` on a serial port without an
+    /// ELF).
+    pub static_ram: Option<u64>,
     /// The training memory, from the model's layers as the core's compile-time constants
     /// count it (`Footprint`): model, gradients, caches for one sample (bytes).
     pub training_ram_constants: (usize, usize, usize),
@@ -182,12 +188,27 @@ pub fn finetune(
     test: &Rows,
     plan: &Plan,
 ) -> Result<Finetune, DeviceError> {
+    let icount = format!("shift={},align=off,sleep=off", crate::bench::ICOUNT_SHIFT);
+    let dev = Device::start_with(board, elf, &["-icount", &icount])?;
+    let static_ram = crate::device::elf_sizes(elf)?.ram;
+    finetune_on(dev, board, Some(static_ram), model, train, test, plan)
+}
+
+/// [`finetune`] with a device already running the fine-tuning firmware (for example a board
+/// on a serial port, [`Device::open`]); `static_ram` is its firmware's when known.
+pub fn finetune_on(
+    mut dev: Device,
+    board: Board,
+    static_ram: Option<u64>,
+    model: &Net,
+    train: &Rows,
+    test: &Rows,
+    plan: &Plan,
+) -> Result<Finetune, DeviceError> {
     let &Plan { lr, save, last_layer, adam, .. } = plan;
     let id = tinymlp::io::model_id(model).map_err(|e| DeviceError::Protocol(e.to_string()))?;
-    let icount = format!("shift={},align=off,sleep=off", crate::bench::ICOUNT_SHIFT);
-    let mut dev = Device::start_with(board, elf, &["-icount", &icount])?;
-    let ticks_per_instruction = board.clock_hz as f64 * (1u64 << crate::bench::ICOUNT_SHIFT) as f64 * 1e-9;
-    let ([reps, passes, empty, _], _) = dev.bench(10)?;
+    let ([reps, passes, empty, hz], _) = dev.bench(10)?;
+    let (ticks_per_instruction, unit) = crate::bench::unit(&dev, hz);
     let per_forward = (passes as f64 - empty as f64) / reps.max(1) as f64 / ticks_per_instruction;
     let before = accuracy(model, test);
     // The host's mirror of the firmware's tuner: one-sample steps, BatchNorm statistics
@@ -274,10 +295,11 @@ pub fn finetune(
         differing_values: differing,
         max_ulp,
         bit_exact: differing == 0 && host_id == device_id,
+        unit,
         instructions_per_step: step_ticks as f64 / steps.max(1) as f64 / ticks_per_instruction,
         instructions_per_forward: per_forward,
         stack_high_water: stack,
-        static_ram: crate::device::elf_sizes(elf)?.ram,
+        static_ram,
         training_ram_constants: ram.0,
         saved,
         optimizer_ram: if adam { ram.1 } else { 0 },

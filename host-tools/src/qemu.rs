@@ -1,17 +1,14 @@
 //! The QEMU command line that runs the firmware on a board.
 //!
-//! The arguments come from `firmware/qemu-boards.txt`, compiled in here and read at run time
-//! by `firmware/qemu-run.sh` (the firmware's cargo runner): one table, so the host tools and
-//! `cargo run` in `firmware/` start the firmware the same way. See the table's header for
-//! its format.
+//! The arguments come from the board table `firmware/boards.toml` ([`crate::board`]), read
+//! at run time by `firmware/qemu-run.sh` too (the firmware's cargo runner): one table, so the
+//! host tools and `cargo run` in `firmware/` start the firmware the same way. See the table's
+//! header for its format.
 
-use crate::board::Board;
+use crate::board::{self, Board};
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
-
-/// The board table, `firmware/qemu-boards.txt`.
-pub const TABLE: &str = include_str!("../../firmware/qemu-boards.txt");
 
 /// The program the table's arguments are for.
 pub const PROGRAM: &str = "qemu-system-arm";
@@ -35,27 +32,15 @@ impl Mode {
     }
 }
 
-/// The table's arguments on the line named `name` (`common` or a board), if there is one.
-fn line(name: &str) -> Option<Vec<&'static str>> {
-    TABLE.lines().map(|l| l.split_whitespace().collect::<Vec<_>>()).find_map(|words| {
-        match words.split_first() {
-            Some((first, rest)) if *first == name => Some(rest.to_vec()),
-            _ => None,
-        }
-    })
-}
-
 /// The arguments of `qemu-system-arm` that run `elf` on `board` in `mode`, the serial port
 /// on the QEMU backend `serial` (for example `null`, or `unix:<path>,server=on,wait=on`),
 /// with `extra` arguments (for example `-icount …`) before the table's common ones.
 ///
-/// # Panics
-///
-/// When the table has no line for `board` (a test checks it has one for every board).
+/// A real board (no `qemu` in the table) gets the common arguments only ([`crate::device`]
+/// refuses to start QEMU for one).
 pub fn args(board: Board, elf: &Path, mode: Mode, serial: &str, extra: &[&str]) -> Vec<OsString> {
-    let machine = line(board.name)
-        .unwrap_or_else(|| panic!("firmware/qemu-boards.txt has no line for the board {}", board.name));
-    let common = line("common").expect("firmware/qemu-boards.txt has a `common` line");
+    let machine = board.qemu.unwrap_or("").split_whitespace();
+    let common = board::qemu_common().split_whitespace();
     let fill = |a: &str| -> OsString {
         match a.split_once("{elf}") {
             Some((before, after)) => {
@@ -82,19 +67,6 @@ pub fn command(board: Board, elf: &Path, mode: Mode, serial: &str, extra: &[&str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::board::BOARDS;
-
-    #[test]
-    fn the_table_has_a_line_for_each_board_and_no_other() {
-        let named: Vec<&str> = TABLE
-            .lines()
-            .filter(|l| !l.trim_start().starts_with('#'))
-            .filter_map(|l| l.split_whitespace().next())
-            .filter(|n| *n != "common")
-            .collect();
-        let boards: Vec<&str> = BOARDS.iter().map(|b| b.name).collect();
-        assert_eq!(named, boards);
-    }
 
     #[test]
     fn command_lines() {

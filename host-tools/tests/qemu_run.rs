@@ -1,5 +1,5 @@
 //! The firmware's cargo runner (`firmware/qemu-run.sh`) and the host tools start QEMU with
-//! the same command line: both read `firmware/qemu-boards.txt`.
+//! the same command line: both read `firmware/boards.toml`.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -19,7 +19,7 @@ fn the_runner_and_the_host_tools_build_the_same_command_line() {
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     let runner = Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware/qemu-run.sh");
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    for board in BOARDS {
+    for &board in BOARDS.iter() {
         // What the runner needs of an ELF: the board's name, as the firmware embeds it.
         let elf = d.join(format!("fw {}", board.name));
         std::fs::write(&elf, format!("\x7fELF..TINYMLP_BOARD={}\0..", board.name)).unwrap();

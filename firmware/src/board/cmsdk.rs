@@ -1,7 +1,7 @@
 //! The MPS2 boards (AN386 Cortex-M4F, AN500 Cortex-M7, AN505 Cortex-M33): ARM CMSDK APB
 //! UART 0 and the FPGA I/O LEDs.
 
-use super::{Board, SpinDelay, mmio};
+use super::{Board, CLOCK_HZ, SpinDelay, mmio};
 use core::convert::Infallible;
 
 #[cfg(not(feature = "mps2-an505"))]
@@ -13,11 +13,6 @@ const FPGAIO: usize = 0x4002_8000;
 const UART0: usize = 0x5020_0000;
 #[cfg(feature = "mps2-an505")]
 const FPGAIO: usize = 0x5030_2000;
-
-#[cfg(feature = "mps2-an505")]
-const CLOCK_HZ: u32 = 20_000_000;
-#[cfg(not(feature = "mps2-an505"))]
-const CLOCK_HZ: u32 = 25_000_000;
 
 const DATA: usize = 0x00;
 const STATE: usize = 0x04;

@@ -4,19 +4,16 @@
 //! one board to another.
 //!
 //! Porting to another board takes:
-//! - a cargo feature in `Cargo.toml`, and the board with its Rust target in `build.rs`'s
-//!   `BOARDS` table;
-//! - its memory map in `memory/<board>.x`;
+//! - a `[[board]]` in `boards.toml` (target, clock, memory map, store, QEMU machine or
+//!   probe-rs chip), and a cargo feature of the same name in `Cargo.toml`;
 //! - a module here with `Serial`, `Led` and `take()` (written on the registers, as these are,
-//!   or wrapping the board's HAL types), exported under the feature, and its core clock in
-//!   [`clock_hz`];
-//! - a way to run it: a `.cargo/config.toml` alias, and a `-machine` in `qemu-run.sh` for
-//!   QEMU or a `probe-rs` runner for hardware;
+//!   or wrapping the board's HAL types), exported under the feature;
+//! - a way to run it: a `.cargo/config.toml` alias (QEMU boards run through `qemu-run.sh`,
+//!   which reads the table) or a `probe-rs` runner for hardware;
 //! - to save fine-tuned models, a `NorFlash` for the store (`store_flash.rs` is the MPS2
 //!   boards'), and board cases where `main.rs` chooses by board feature (the store, the
 //!   `load-check` self-test);
-//! - for the host tools (`tinymlp compare`, `bench`, `finetune`), an entry in
-//!   `host-tools/src/board.rs`.
+//! - nothing for the host tools: they compile the same table in.
 
 mod cycles;
 mod mmio;
@@ -30,6 +27,7 @@ mod cmsdk;
 #[cfg(all(
     feature = "finetune",
     not(feature = "finetune-last"),
+    flash_store,
     any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505")
 ))]
 pub mod store_flash;
@@ -59,15 +57,10 @@ pub struct Board {
     pub delay: SpinDelay,
 }
 
-/// The core clock of this board in Hz (QEMU's virtual clock).
+// The board's clock, from the board table (`boards.toml`, written by `build.rs`).
+include!(concat!(env!("OUT_DIR"), "/board.rs"));
+
+/// The core clock of this board in Hz (QEMU's virtual clock on the emulated boards).
 pub const fn clock_hz() -> u32 {
-    if cfg!(feature = "mps2-an505") {
-        20_000_000
-    } else if cfg!(feature = "lm3s6965evb") {
-        12_500_000
-    } else if cfg!(feature = "microbit") {
-        16_000_000
-    } else {
-        25_000_000
-    }
+    CLOCK_HZ
 }

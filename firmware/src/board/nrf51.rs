@@ -1,6 +1,6 @@
 //! BBC micro:bit (nRF51822, Cortex-M0): the nRF51 UART and one LED matrix row pin.
 
-use super::{Board, SpinDelay, mmio};
+use super::{Board, CLOCK_HZ, SpinDelay, mmio};
 use core::convert::Infallible;
 
 const UART: usize = 0x4000_2000;
@@ -19,7 +19,6 @@ const OUTSET: usize = 0x508;
 const OUTCLR: usize = 0x50C;
 const DIRSET: usize = 0x518;
 const LED_ROW1: u32 = 13;
-const CLOCK_HZ: u32 = 16_000_000;
 
 /// The UART (pins 24 TX, 25 RX, 115200 baud).
 pub struct Serial(());

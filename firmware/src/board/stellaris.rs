@@ -1,6 +1,6 @@
 //! TI Stellaris LM3S6965 (Cortex-M3): UART 0 (a PL011) and the status LED on GPIO F0.
 
-use super::{Board, SpinDelay, mmio};
+use super::{Board, CLOCK_HZ, SpinDelay, mmio};
 use core::convert::Infallible;
 
 const SYSCTL_RCGC1: usize = 0x400F_E104;
@@ -12,7 +12,6 @@ const FR: usize = 0x018;
 const CTL: usize = 0x030;
 const FR_RXFE: u32 = 1 << 4;
 const FR_TXFF: u32 = 1 << 5;
-const CLOCK_HZ: u32 = 12_500_000;
 
 /// UART 0.
 pub struct Serial(());

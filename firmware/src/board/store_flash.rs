@@ -1,5 +1,6 @@
-//! The model store's flash on the MPS2 boards: the top 64 KiB of the code memory (SSRAM1,
-//! which QEMU keeps across a guest reset), driven as NOR flash — erase sets bytes to 0xFF,
+//! The model store's flash on the MPS2 boards: the top of the code memory (SSRAM1, which
+//! QEMU keeps across a guest reset; the region is the board table's `store`, given by the
+//! linker as `_store_start` and `_store_end`), driven as NOR flash — erase sets bytes to 0xFF,
 //! a write can only clear bits — through the embedded-storage traits.
 //!
 //! For the power-cut tests it can "lose power" at a chosen write or erase: that operation
@@ -8,13 +9,24 @@
 
 use embedded_storage::nor_flash::{ErrorType, NorFlash, NorFlashErrorKind, ReadNorFlash};
 
-#[cfg(not(feature = "mps2-an505"))]
-const BASE: usize = 0x003F_0000;
-#[cfg(feature = "mps2-an505")]
-const BASE: usize = 0x103F_0000;
-/// Bytes of store: two slots.
-pub const SIZE: usize = 64 * 1024;
 const PAGE: usize = 1024;
+
+unsafe extern "C" {
+    /// The store region's first byte (`memory.x`, from `boards.toml`).
+    static _store_start: u8;
+    /// One past the store region's last byte.
+    static _store_end: u8;
+}
+
+/// The store region's address.
+fn base() -> usize {
+    (&raw const _store_start) as usize
+}
+
+/// Bytes of store: two slots.
+fn size() -> usize {
+    (&raw const _store_end) as usize - base()
+}
 
 /// The store's memory as NOR flash.
 pub struct MemFlash {
@@ -36,12 +48,12 @@ impl MemFlash {
 
     fn byte(&self, i: usize) -> u8 {
         // SAFETY: `i` is inside the store region, which no code or data occupies (memory.x).
-        unsafe { core::ptr::read_volatile((BASE + i) as *const u8) }
+        unsafe { core::ptr::read_volatile((base() + i) as *const u8) }
     }
 
     fn set(&self, i: usize, v: u8) {
         // SAFETY: as in `byte`.
-        unsafe { core::ptr::write_volatile((BASE + i) as *mut u8, v) }
+        unsafe { core::ptr::write_volatile((base() + i) as *mut u8, v) }
     }
 
     /// `true` when this operation is the one the cut falls on.
@@ -60,7 +72,7 @@ impl ReadNorFlash for MemFlash {
     const READ_SIZE: usize = 1;
     fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Self::Error> {
         let o = offset as usize;
-        if o + bytes.len() > SIZE {
+        if o + bytes.len() > size() {
             return Err(NorFlashErrorKind::OutOfBounds);
         }
         for (k, b) in bytes.iter_mut().enumerate() {
@@ -69,7 +81,7 @@ impl ReadNorFlash for MemFlash {
         Ok(())
     }
     fn capacity(&self) -> usize {
-        SIZE
+        size()
     }
 }
 
@@ -78,7 +90,7 @@ impl NorFlash for MemFlash {
     const ERASE_SIZE: usize = PAGE;
     fn erase(&mut self, from: u32, to: u32) -> Result<(), Self::Error> {
         let (from, to) = (from as usize, to as usize);
-        if to > SIZE || from > to || !from.is_multiple_of(PAGE) || !to.is_multiple_of(PAGE) {
+        if to > size() || from > to || !from.is_multiple_of(PAGE) || !to.is_multiple_of(PAGE) {
             return Err(NorFlashErrorKind::NotAligned);
         }
         let cut = self.tick();
@@ -93,7 +105,7 @@ impl NorFlash for MemFlash {
     }
     fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Self::Error> {
         let o = offset as usize;
-        if o + bytes.len() > SIZE || !o.is_multiple_of(4) || !bytes.len().is_multiple_of(4) {
+        if o + bytes.len() > size() || !o.is_multiple_of(4) || !bytes.len().is_multiple_of(4) {
             return Err(NorFlashErrorKind::NotAligned);
         }
         let cut = self.tick();
@@ -108,13 +120,13 @@ impl NorFlash for MemFlash {
     }
 }
 
-/// The model store over this memory: two 32 KiB slots.
+/// The model store over this memory: two slots, each half the region.
 pub struct FlashStore(tinymlp::io::store::ModelStore<MemFlash>);
 
 impl FlashStore {
     /// The store of this board.
     pub fn new() -> Option<Self> {
-        tinymlp::io::store::ModelStore::new(MemFlash::new(), 0, (SIZE / 2) as u32).ok().map(Self)
+        tinymlp::io::store::ModelStore::new(MemFlash::new(), 0, (size() / 2) as u32).ok().map(Self)
     }
 }
 

@@ -1,6 +1,7 @@
-//! `tinymlp bench`: instructions per forward pass on the emulated boards.
+//! `tinymlp bench`: instructions per forward pass on the emulated boards; core clock cycles
+//! on a board on a serial port.
 
-use anyhow::Result;
+use anyhow::{Result, ensure};
 use std::path::PathBuf;
 use tinymlp_host::bench::{self, DeviceBench};
 use tinymlp_host::board::{self, BOARDS, Board};
@@ -9,7 +10,7 @@ use tinymlp_host::report::write_json;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Boards (default: all five).
+    /// Boards (default: every emulated board).
     #[arg(long, value_parser = board::parse)]
     board: Vec<Board>,
     /// Model file (JSON or binary).
@@ -21,6 +22,11 @@ pub struct Args {
     /// Also write the results as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// With `--port`: the board's firmware ELF, for its flash and RAM figures.
+    #[arg(long, requires = "port")]
+    elf: Option<PathBuf>,
+    #[command(flatten)]
+    port: super::port::Port,
 }
 
 /// Measures each board in the `release` profile (the pass, the layers) and the `small` one.
@@ -36,17 +42,43 @@ fn measure(board: Board, a: &Args, shapes: &[(usize, usize)]) -> Result<DeviceBe
     r.small = Some(bench::Variant {
         profile: "small",
         instructions_per_forward: s.instructions_per_forward,
-        sizes: s.sizes,
+        sizes: s.sizes.ok_or_else(|| anyhow::anyhow!("{}: no sizes for the `small` build", board.name))?,
         stack_high_water: s.stack_high_water,
     });
     Ok(r)
 }
 
-/// Measures every chosen board and prints the tables.
+/// Measures the board on the serial port: core clock cycles per forward pass (and per dense
+/// layer, when its firmware was built with the `profile` feature).
+fn on_port(a: &Args, dev: device::Device, shapes: &[(usize, usize)]) -> Result<()> {
+    ensure!(a.board.len() <= 1, "with --port, --board names the one board on the port");
+    let board = a.board.first().copied().unwrap_or(BOARDS[0]);
+    let sizes = a.elf.as_deref().map(device::elf_sizes).transpose()?;
+    let r = bench::bench_on(dev, board, sizes, shapes, a.reps)?;
+    println!("board                {} ({})", r.board, r.core);
+    println!("{:<20} {:.0}", format!("{} / forward", r.unit), r.instructions_per_forward);
+    println!("{:<20} {:.2} ({} MACs)", format!("{} / MAC", r.unit), r.instructions_per_mac, r.macs);
+    for (l, (i, o)) in r.layers.iter().zip(shapes) {
+        println!("{:<20} {:.0} ({:.2} / MAC)", format!("dense {o}×{i}"), l.instructions, l.per_mac);
+    }
+    if let Some(s) = r.sizes {
+        println!("flash                {} B\nstatic RAM           {} B", s.flash, s.ram);
+    }
+    println!("stack high-water     {} B", r.stack_high_water);
+    if let Some(j) = &a.json {
+        write_json(j, &r)?;
+    }
+    Ok(())
+}
+
+/// Measures every chosen board (or the board on `--port`) and prints the tables.
 pub fn run(a: Args) -> Result<()> {
-    let chosen: Vec<Board> = if a.board.is_empty() { BOARDS.to_vec() } else { a.board.clone() };
     let m = tinymlp_host::compare::load_host_model(&a.model).map_err(anyhow::Error::msg)?;
     let shapes = m.dense_shapes();
+    if let Some(dev) = a.port.open()? {
+        return on_port(&a, dev, &shapes);
+    }
+    let chosen: Vec<Board> = if a.board.is_empty() { board::emulated() } else { a.board.clone() };
     let macs: usize = shapes.iter().map(|(i, o)| i * o).sum();
     super::require_qemu()?;
     println!(
@@ -65,15 +97,16 @@ pub fn run(a: Args) -> Result<()> {
             r.core,
             r.instructions_per_forward,
             r.instructions_per_mac,
-            r.sizes.flash,
-            r.sizes.ram,
+            r.sizes.map_or(0, |s| s.flash),
+            r.sizes.map_or(0, |s| s.ram),
             r.stack_high_water
         );
         all.push(r);
     }
     println!();
     for r in &all {
-        let (linked, computed) = (r.sizes.model, r.sizes.model_compile_time);
+        let Some(sizes) = r.sizes else { continue };
+        let (linked, computed) = (sizes.model, sizes.model_compile_time);
         let same = if linked == computed { "=" } else { "≠" };
         println!(
             "{}: the model in flash takes {linked} B (linker) {same} {computed} B (Footprint::MODEL_BYTES, compile time)",

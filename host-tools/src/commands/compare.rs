@@ -1,4 +1,5 @@
-//! `tinymlp compare`: a model on an emulated board against the host, bit for bit.
+//! `tinymlp compare`: a model on an emulated board, or a board on a serial port, against the
+//! host, bit for bit.
 
 use anyhow::{Result, bail};
 use std::path::PathBuf;
@@ -23,12 +24,15 @@ pub struct Args {
     /// numbers are class indices, or values for regression.
     #[arg(long)]
     label: Option<String>,
-    /// Use this firmware ELF instead of building one (it must hold the same model).
+    /// Use this firmware ELF instead of building one (it must hold the same model); with
+    /// `--port`, the board's firmware, for its flash and RAM figures.
     #[arg(long)]
     elf: Option<PathBuf>,
     /// Also write the comparison as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
+    #[command(flatten)]
+    port: super::port::Port,
 }
 
 /// Builds the firmware (unless given), streams the rows, prints the comparison.
@@ -38,16 +42,31 @@ pub fn run(a: Args) -> Result<()> {
     let (label, classes) = compare::file_labels(&a.model);
     let label = a.label.clone().or(label);
     let d = compare::read_rows(&a.data, label.as_deref(), &classes).map_err(anyhow::Error::msg)?;
-    super::require_qemu()?;
-    let elf = match a.elf {
-        Some(e) => e,
+    let c = match a.port.open()? {
+        Some(dev) => {
+            // The sizes only when the board's ELF is given.
+            let sizes = a.elf.as_deref().map(device::elf_sizes).transpose()?;
+            println!("running {} rows on {} ...", d.len(), dev.name());
+            compare::compare_on(dev, b, sizes, &*m, &d)?
+        }
         None => {
-            println!("building the firmware for {} ({}) with {}", b.name, b.target, a.model.display());
-            device::build_firmware(b, &a.model, true)?
+            super::require_qemu()?;
+            let elf = match a.elf {
+                Some(e) => e,
+                None => {
+                    println!(
+                        "building the firmware for {} ({}) with {}",
+                        b.name,
+                        b.target,
+                        a.model.display()
+                    );
+                    device::build_firmware(b, &a.model, true)?
+                }
+            };
+            println!("running {} rows on QEMU {} ...", d.len(), b.name);
+            compare::compare(b, &elf, &*m, &d)?
         }
     };
-    println!("running {} rows on QEMU {} ...", d.len(), b.name);
-    let c = compare::compare(b, &elf, &*m, &d)?;
     print!("{}", c.table());
     if let Some(j) = &a.json {
         write_json(j, &c)?;

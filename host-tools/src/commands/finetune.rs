@@ -1,5 +1,5 @@
-//! `tinymlp finetune`: fine-tuning on the emulated board, mirrored on the host, compared bit
-//! for bit.
+//! `tinymlp finetune`: fine-tuning on the emulated board (or a board on a serial port),
+//! mirrored on the host, compared bit for bit.
 
 use anyhow::{Result, ensure};
 use std::path::PathBuf;
@@ -52,6 +52,12 @@ pub struct Args {
     /// Also write the result as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Use this fine-tuning firmware ELF instead of building one; with `--port`, the board's
+    /// firmware, for its static RAM figure.
+    #[arg(long)]
+    elf: Option<PathBuf>,
+    #[command(flatten)]
+    port: super::port::Port,
 }
 
 impl Args {
@@ -82,8 +88,6 @@ pub fn run(a: Args) -> Result<()> {
         train = finetune::rotate_rows(&train, a.rotate).map_err(anyhow::Error::msg)?;
         test = finetune::rotate_rows(&test, a.rotate).map_err(anyhow::Error::msg)?;
     }
-    super::require_qemu()?;
-    println!("building the firmware for {} with {}", b.name, a.model.display());
     let mut features = vec!["finetune"];
     if plan.last_layer {
         features.push("finetune-last");
@@ -91,7 +95,6 @@ pub fn run(a: Args) -> Result<()> {
     if plan.adam {
         features.push("finetune-adam");
     }
-    let elf = device::build_firmware_with(b, &a.model, true, &features)?;
     let opt = if plan.adam { "Adam" } else { "SGD" };
     println!(
         "fine-tuning on {} samples × {} ({opt} {}, one sample per step) ...",
@@ -100,11 +103,28 @@ pub fn run(a: Args) -> Result<()> {
         plan.lr
     );
     ensure!(
-        !plan.save || (b.name.starts_with("mps2") && !plan.last_layer),
-        "{} has no flash store in this firmware (the MPS2 boards have one, for whole-network fine-tuning)",
+        !plan.save || (b.store && !plan.last_layer),
+        "{} has no flash store in this firmware (boards with a `store` in firmware/boards.toml have one, for whole-network fine-tuning)",
         b.name
     );
-    let f = finetune::finetune(b, &elf, &m, &train, &test, &plan)?;
+    let f = match a.port.open()? {
+        Some(dev) => {
+            println!("(the board must run the firmware built with --features {})", features.join(","));
+            let ram = a.elf.as_deref().map(device::elf_sizes).transpose()?.map(|s| s.ram);
+            finetune::finetune_on(dev, b, ram, &m, &train, &test, &plan)?
+        }
+        None => {
+            super::require_qemu()?;
+            let elf = match &a.elf {
+                Some(e) => e.clone(),
+                None => {
+                    println!("building the firmware for {} with {}", b.name, a.model.display());
+                    device::build_firmware_with(b, &a.model, true, &features)?
+                }
+            };
+            finetune::finetune(b, &elf, &m, &train, &test, &plan)?
+        }
+    };
     println!("board              {}", f.board);
     println!("steps              {}", f.steps);
     println!("mean loss          {:.4}", f.mean_loss);
@@ -114,17 +134,18 @@ pub fn run(a: Args) -> Result<()> {
     println!("host model         {}", f.host_model);
     println!("differing weights  {} (max {} ULP)", f.differing_values, f.max_ulp);
     println!(
-        "per step           {:.0} instructions ({:.1}× a forward pass of {:.0})",
+        "per step           {:.0} {} ({:.1}× a forward pass of {:.0})",
         f.instructions_per_step,
+        f.unit,
         f.instructions_per_step / f.instructions_per_forward,
         f.instructions_per_forward
     );
     let (m, g, c) = f.training_ram_constants;
     println!(
-        "RAM                stack high-water {} B (model {m} B + gradients {g} B + caches {c} B{}, from the layers), static {} B",
+        "RAM                stack high-water {} B (model {m} B + gradients {g} B + caches {c} B{}, from the layers), static {}",
         f.stack_high_water,
         if f.optimizer_ram > 0 { format!(" + Adam {} B", f.optimizer_ram) } else { String::new() },
-        f.static_ram
+        f.static_ram.map_or("unknown (--elf gives it)".into(), |r| format!("{r} B"))
     );
     match f.saved {
         Some((true, seq)) => println!("store              fine-tuned model saved (sequence {seq})"),

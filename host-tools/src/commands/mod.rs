@@ -8,6 +8,7 @@ pub mod export;
 pub mod finetune;
 pub mod import;
 pub mod plot;
+pub mod port;
 pub mod predict;
 pub mod quantize;
 pub mod speed;
