@@ -50,6 +50,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let result = match Cli::parse().command {
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval::run(a),
@@ -71,6 +72,18 @@ fn main() -> ExitCode {
             eprintln!("error: {}", message(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Lets a closed pipe end the program quietly, as it ends `cat` or `grep`
+/// (`tinymlp summary … | head`): Rust's runtime ignores SIGPIPE, so a write to a closed
+/// pipe would make `println!` panic instead.
+fn restore_sigpipe() {
+    // SAFETY: called first in `main`, before any thread starts; `SIG_DFL` is a valid
+    // disposition for SIGPIPE.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -141,3 +141,29 @@ fn speed_writes_the_rows_of_its_workloads() {
     assert_eq!(rows, tinymlp_host::speed::workload_moons());
     assert_eq!(rows.len(), 1600);
 }
+
+/// Output into a pipe whose reader has gone (`tinymlp summary … | head -1`) ends the
+/// program quietly, as SIGPIPE ends `cat`, rather than with a panic on stderr.
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tinymlp"))
+        .args(["summary", "--model", "firmware/models/moons-mlp.json"])
+        .current_dir(&root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes before the first line is written
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc_sigpipe()), "{:?}", out.status);
+}
+
+/// SIGPIPE's number on Linux and the BSDs.
+fn libc_sigpipe() -> i32 {
+    13
+}
