@@ -136,4 +136,33 @@ fn backprop_costs_about_twice_the_forward_pass() {
         assert!(t.is_finite(), "{:?}", f.times);
     }
     assert!(f.conclusion().contains("1.95× the forward pass's multiply-adds"), "{}", f.conclusion());
+    // one-row step over forward pass, counted: (2,704 + 5,280 + 3,009) / 2,704
+    assert!((f.step_macs_ratio() - 10993.0 / 2704.0).abs() < 1e-12, "{}", f.step_macs_ratio());
+    match &f.device {
+        backprop_cost::OnDevice::Measured(d) => {
+            // Each multiply-add is at least one instruction, and the firmware's kernel takes a
+            // few per multiply-add (docs/performance.md), not tens.
+            assert!((2704.0..=10.0 * 2704.0).contains(&d.forward), "{d:?}");
+            // The step holds the forward pass and a backward pass of about twice its
+            // multiply-adds, so at least 2×; what the count leaves out (bounds, zeroing, the
+            // loss guard's copy and second pass) stays within 3× the count's prediction (4.07×).
+            let band = 2.0..=3.0 * f.step_macs_ratio();
+            assert!(
+                band.contains(&d.step_ratio()),
+                "step/forward {} outside {band:?}: {d:?}",
+                d.step_ratio()
+            );
+            assert!(d.step_range.0 <= d.step && d.step <= d.step_range.1, "{d:?}");
+            assert_eq!(d.steps, 8);
+            assert!(f.conclusion().contains("On the emulated Cortex-M4F"), "{}", f.conclusion());
+        }
+        backprop_cost::OnDevice::Unavailable(why) => {
+            // As the end-to-end tests: CI requires QEMU; elsewhere the output says it is missing.
+            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+            assert!(!ci, "CI requires qemu-system-arm for the device figures: {why}");
+            assert!(f.conclusion().contains("was not measured"), "{}", f.conclusion());
+            let md = std::fs::read_to_string(dir.path().join("backprop-cost.md")).unwrap();
+            assert!(md.contains("qemu-system-arm") && !md.contains("docs/performance.md"), "{md}");
+        }
+    }
 }

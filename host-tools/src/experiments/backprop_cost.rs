@@ -1,8 +1,12 @@
 //! The tutorial's cost claim, "backpropagation costs roughly twice a forward pass",
-//! measured on the seed MLP: multiply-adds counted from the layers' shapes, and the time
-//! of each phase of a training step on the host.
+//! measured on the seed MLP: multiply-adds counted from the layers' shapes, the time of each
+//! phase of a training step on the host, and the instructions of a forward pass and of a
+//! training step on the emulated Cortex-M4F (QEMU `-icount`) when QEMU is installed.
 
 use super::{ExperimentError, Findings};
+use crate::bench::ICOUNT_SHIFT;
+use crate::board;
+use crate::device::{self, Device, DeviceError};
 use crate::plot::{self, Panel};
 use serde::Serialize;
 use std::hint::black_box;
@@ -58,6 +62,58 @@ pub struct Times {
     pub calls: usize,
 }
 
+/// The board the device figures are measured on.
+pub const BOARD: &str = "mps2-an386";
+
+/// The learning rate of the device's training steps (the fine-tuning firmware's SGD).
+pub const DEVICE_LR: f32 = 0.01;
+
+/// Instructions counted on the emulated Cortex-M4F (QEMU `-icount`), one row per step as the
+/// fine-tuning firmware trains.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DeviceCost {
+    /// The board.
+    pub board: &'static str,
+    /// Its core.
+    pub core: &'static str,
+    /// Instructions of one inference forward pass (the firmware's bench request, timer reads
+    /// subtracted).
+    pub forward: f64,
+    /// Forward passes the figure is averaged over.
+    pub forward_reps: u32,
+    /// Mean instructions of one training step (the firmware's train request: a copy of the
+    /// model for the loss guard, the training forward pass, the loss, the backward pass, the
+    /// gradients' and parameters' bounds, the SGD update, and the guard's inference pass).
+    pub step: f64,
+    /// The fewest and the most instructions of a step.
+    pub step_range: (f64, f64),
+    /// Steps taken.
+    pub steps: usize,
+}
+
+impl DeviceCost {
+    /// A training step over a forward pass.
+    pub fn step_ratio(&self) -> f64 {
+        self.step / self.forward
+    }
+
+    /// Everything in a step but the forward pass (`step − forward`): backward, update,
+    /// bounds and the guard; the firmware times the step whole.
+    pub fn rest(&self) -> f64 {
+        self.step - self.forward
+    }
+}
+
+/// The device's side of the measurement: measured, or why not.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDevice {
+    /// Counted under QEMU.
+    Measured(DeviceCost),
+    /// Not measured (QEMU is not installed).
+    Unavailable(String),
+}
+
 /// The measurement.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BackpropCost {
@@ -67,6 +123,8 @@ pub struct BackpropCost {
     pub batch: usize,
     /// Host times (criterion-style: the median of repeated samples).
     pub times: Times,
+    /// The emulated Cortex-M4F, batch 1.
+    pub device: OnDevice,
 }
 
 impl BackpropCost {
@@ -79,6 +137,55 @@ impl BackpropCost {
     pub fn time_ratio(&self) -> f64 {
         self.times.backward_us / self.times.forward_us
     }
+
+    /// Multiply-adds of a one-row SGD step (forward, backward, update) over the forward
+    /// pass's: what the count predicts for the device's step.
+    pub fn step_macs_ratio(&self) -> f64 {
+        let m = self.macs;
+        (m.forward + m.backward + m.update) as f64 / m.forward as f64
+    }
+}
+
+/// Builds the fine-tuning firmware for [`BOARD`] with `model`, counts the instructions of
+/// `reps` forward passes and of one training step per row of `x` under QEMU's `-icount`.
+fn on_m4f(model: &SeedMlp, x: &[[f32; 2]], t: &[[f32; 1]], reps: u32) -> Result<DeviceCost, DeviceError> {
+    let board = board::find(BOARD).ok_or_else(|| DeviceError::Protocol(format!("no board {BOARD}")))?;
+    let bad = |e: tinymlp::io::ModelError| DeviceError::Protocol(format!("the seed MLP's model file: {e}"));
+    let mut file = vec![0u8; tinymlp::io::bin_len::<SeedMlp>()];
+    let n = tinymlp::io::write_bin(model, &mut file).map_err(bad)?;
+    let id = tinymlp::io::model_id(model).map_err(bad)?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("seed-mlp.bin");
+    std::fs::write(&path, &file[..n])?;
+    let elf = device::build_firmware_with(board, &path, true, &["finetune"])?;
+    let icount = format!("shift={ICOUNT_SHIFT},align=off,sleep=off");
+    let mut dev = Device::start_with(board, &elf, &["-icount", &icount])?;
+    let ([r, passes, empty, hz], _) = dev.bench(reps)?;
+    let (per_instruction, _) = crate::bench::unit(&dev, hz);
+    if r == 0 || passes <= empty {
+        return Err(DeviceError::Protocol(format!("{BOARD}: the timer did not advance")));
+    }
+    let forward = (passes - empty) as f64 / r as f64 / per_instruction;
+    let mut steps = Vec::with_capacity(x.len());
+    for (x, t) in x.iter().zip(t) {
+        match dev.train(id, DEVICE_LR, x, t)? {
+            Ok((_, _, ticks)) => steps.push(ticks as f64 / per_instruction),
+            Err(e) => {
+                return Err(DeviceError::Protocol(format!("the device refused a training step: {e:?}")));
+            }
+        }
+    }
+    let _ = dev.exit(0)?;
+    let (lo, hi) = steps.iter().fold((f64::INFINITY, 0.0f64), |(l, h), &s| (l.min(s), h.max(s)));
+    Ok(DeviceCost {
+        board: board.name,
+        core: board.core,
+        forward,
+        forward_reps: r,
+        step: steps.iter().sum::<f64>() / steps.len().max(1) as f64,
+        step_range: (lo, hi),
+        steps: steps.len(),
+    })
 }
 
 /// Median of `samples` timings of `calls` calls of `f`, in microseconds per call.
@@ -97,8 +204,9 @@ fn median_us(samples: usize, calls: usize, mut f: impl FnMut()) -> f64 {
     t[t.len() / 2]
 }
 
-/// Times the phases of an SGD step of the seed MLP on a batch of 32 moons; draws
-/// `backprop-cost.png`.
+/// Times the phases of an SGD step of the seed MLP on a batch of 32 moons; counts the
+/// instructions of a forward pass and of one-row training steps on the emulated Cortex-M4F
+/// when `qemu-system-arm` is installed; draws `backprop-cost.png`.
 pub fn run(quick: bool, out: &Path) -> Result<BackpropCost, ExperimentError> {
     let (samples, calls) = if quick { (5, 20) } else { (31, 400) };
     let (x, t, _, _) = super::moons(BATCH * 2, 21);
@@ -107,6 +215,12 @@ pub fn run(quick: bool, out: &Path) -> Result<BackpropCost, ExperimentError> {
     let mut rng = Xoshiro128PlusPlus::new(3);
     model.init(Init::GlorotUniform, &mut rng);
     model.head.adapt(x);
+    let device = if device::qemu_available() {
+        let (reps, rows) = if quick { (10, 8) } else { (100, BATCH) };
+        OnDevice::Measured(on_m4f(&model, &x[..rows], &t[..rows], reps)?)
+    } else {
+        OnDevice::Unavailable(DeviceError::NoQemu.to_string())
+    };
     let loss = Loss::BinaryCrossEntropy;
     let mut cache: Box<<SeedMlp as Train>::Cache<BATCH>> = Box::new(Zero::ZERO);
     let mut grads: Box<<SeedMlp as Train>::Grads> = Box::new(Zero::ZERO);
@@ -142,6 +256,7 @@ pub fn run(quick: bool, out: &Path) -> Result<BackpropCost, ExperimentError> {
         macs: macs(&model),
         batch: BATCH,
         times: Times { forward_us: forward, backward_us: both - forward, update_us: update, samples, calls },
+        device,
     };
     let phases = |v: [f64; 3]| -> Vec<(String, Vec<(f32, f32)>)> {
         ["forward", "backward", "update"]
@@ -216,7 +331,7 @@ impl Findings for BackpropCost {
             "more than the count predicts: BatchNorm, dropout, the activations' derivatives and the loss add \
              work the multiply-adds do not count"
         };
-        format!(
+        let host = format!(
             "Counted from the shapes, the backward pass of the seed MLP is {m:.2}× the forward pass's \
              multiply-adds (weight gradients plus input gradients, none for the first layer's input): the \
              tutorial's \"roughly 2×\". Timed on this host (median of {} samples) it takes {t:.2}× the forward \
@@ -224,14 +339,67 @@ impl Findings for BackpropCost {
             self.times.samples,
             self.macs.update,
             self.times.update_us / self.times.forward_us,
-        )
+        );
+        let device = match &self.device {
+            OnDevice::Measured(d) => format!(
+                " On the emulated {} (QEMU -icount, one row per step) a training step takes {:.0} instructions, \
+                 {:.2}× the forward pass's {:.0}; the count predicts {:.2}× for forward, backward and update. The \
+                 step's other {:.0} instructions ({:.2}× the forward pass) are the backward pass and the update \
+                 and what the multiply-adds leave out: bounding every gradient and parameter for the overflow \
+                 checks, zeroing the gradients, and the loss guard's copy of the model and its second forward pass.",
+                d.core,
+                d.step,
+                d.step_ratio(),
+                d.forward,
+                self.step_macs_ratio(),
+                d.rest(),
+                d.rest() / d.forward,
+            ),
+            OnDevice::Unavailable(why) => {
+                format!(" The emulated Cortex-M4F was not measured: {why}.")
+            }
+        };
+        host + &device
     }
 
     fn appendix(&self) -> String {
-        "On the emulated Cortex-M4F (QEMU -icount, one row per step), docs/performance.md gives one SGD step of \
-         the seed MLP as about 53,800 instructions against 9,170 for the forward pass (5.9×): the device's step \
-         also bounds every gradient and parameter twice for its overflow checks and zeroes the gradients, which \
-         the multiply-add count leaves out.\n"
-            .into()
+        let m = self.macs;
+        let f = m.forward as f64;
+        match &self.device {
+            OnDevice::Measured(d) => {
+                let row = |name: &str, ins: f64, macs: usize| {
+                    format!(
+                        "| {name} | {ins:.0} | {:.2} | {macs} | {:.2} |\n",
+                        ins / d.forward,
+                        macs as f64 / f
+                    )
+                };
+                format!(
+                    "On the emulated {} ({}, QEMU -icount shift {ICOUNT_SHIFT}; the forward pass averaged over {} \
+                     passes, the step over {} one-row steps at learning rate {DEVICE_LR}, from {:.0} to {:.0} \
+                     instructions; the firmware times the step whole, so backward and update are reported \
+                     together as step − forward):\n\n\
+                     | on the device, one row | instructions | × forward | multiply-adds (counted) | × forward |\n\
+                     |---|---|---|---|---|\n{}{}{}",
+                    d.core,
+                    d.board,
+                    d.forward_reps,
+                    d.steps,
+                    d.step_range.0,
+                    d.step_range.1,
+                    row("forward pass (inference)", d.forward, m.forward),
+                    row(
+                        "training step (forward, backward, update, guard)",
+                        d.step,
+                        m.forward + m.backward + m.update
+                    ),
+                    row("step − forward (backward, update, bounds, guard)", d.rest(), m.backward + m.update),
+                )
+            }
+            OnDevice::Unavailable(why) => format!(
+                "The emulated Cortex-M4F was not measured ({why}); with QEMU installed the experiment counts the \
+                 instructions of a forward pass and of a training step itself.\n"
+            ),
+        }
     }
 }

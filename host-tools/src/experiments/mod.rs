@@ -58,6 +58,9 @@ pub enum ExperimentError {
     /// A recipe failed.
     #[error(transparent)]
     Train(#[from] crate::train::TrainError),
+    /// Building the firmware, or running it under QEMU, failed.
+    #[error(transparent)]
+    Device(#[from] crate::device::DeviceError),
 }
 
 /// An experiment's typed results, and how they read as a table and a conclusion.
