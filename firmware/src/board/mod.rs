@@ -16,6 +16,14 @@
 //! - nothing for the host tools: they compile the same table in.
 
 mod cycles;
+// The emulated boards' drivers are written on the registers.
+#[cfg(any(
+    feature = "mps2-an386",
+    feature = "mps2-an500",
+    feature = "mps2-an505",
+    feature = "lm3s6965evb",
+    feature = "microbit"
+))]
 mod mmio;
 mod spin_delay;
 
@@ -44,7 +52,12 @@ mod nrf51;
 #[cfg(feature = "microbit")]
 pub use nrf51::{Led, Serial, take};
 
-/// The board's name, as QEMU's `-machine` knows it.
+#[cfg(feature = "microbit-v2")]
+mod microbit_v2;
+#[cfg(feature = "microbit-v2")]
+pub use microbit_v2::{Led, Serial, take};
+
+/// The board's name (`boards.toml`; on the emulated boards QEMU's `-machine`).
 pub const NAME: &str = env!("TINYMLP_BOARD");
 
 /// What a board provides to the application.
