@@ -149,8 +149,8 @@ mod tests {
         assert_eq!(emulated().len(), 5);
         let v2 = find("microbit-v2").unwrap();
         assert_eq!(
-            (v2.target, v2.fpu, v2.flash, v2.ram, v2.qemu, v2.chip),
-            ("thumbv7em-none-eabihf", true, 512 << 10, 128 << 10, None, Some("nRF52833_xxAA"))
+            (v2.target, v2.fpu, v2.flash, v2.ram, v2.store, v2.qemu, v2.chip),
+            ("thumbv7em-none-eabihf", true, 512 << 10, 128 << 10, true, None, Some("nRF52833_xxAA"))
         );
     }
 }

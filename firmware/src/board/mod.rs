@@ -11,7 +11,7 @@
 //! - a way to run it: a `.cargo/config.toml` alias (QEMU boards run through `qemu-run.sh`,
 //!   which reads the table) or a `probe-rs` runner for hardware;
 //! - to save fine-tuned models, a `NorFlash` for the store (`store_flash.rs` is the MPS2
-//!   boards'), and board cases where `main.rs` chooses by board feature (the store, the
+//!   boards', `nvmc_store.rs` the micro:bit v2's), and board cases where `main.rs` chooses by board feature (the store, the
 //!   `load-check` self-test);
 //! - nothing for the host tools: they compile the same table in.
 
@@ -56,6 +56,9 @@ pub use nrf51::{Led, Serial, take};
 mod microbit_v2;
 #[cfg(feature = "microbit-v2")]
 pub use microbit_v2::{Led, Serial, take};
+#[cfg(all(feature = "finetune", not(feature = "finetune-last"), flash_store, feature = "microbit-v2"))]
+#[path = "nvmc_store.rs"]
+pub mod store_flash;
 
 /// The board's name (`boards.toml`; on the emulated boards QEMU's `-machine`).
 pub const NAME: &str = env!("TINYMLP_BOARD");
