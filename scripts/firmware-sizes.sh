@@ -3,6 +3,7 @@
 # model (firmware/models/moons-mlp.json), inference only and with `finetune`, and prints
 # each ELF's flash (vector table, code, read-only data, .data's initial values) and static
 # RAM (.data, .bss, .uninit), as `tinymlp compare` counts them. Sizes with GNU `size -A`.
+# `scripts/firmware-sizes.sh qemu` (or `real`): only the emulated (or the real) boards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/boards.sh
@@ -18,4 +19,4 @@ while read -r board target; do
             $1 == ".bss" || $1 == ".uninit" { ram += $2 }
             END { printf "%-14s %-26s %-10s %7d B %6d B\n", b, t, f, flash, ram }'
     done
-done < <(board_list)
+done < <(board_list "${1:-}")
