@@ -10,9 +10,15 @@
 # `probe-rs run --chip <chip>` instead, which prints its defmt log over RTT.
 set -euo pipefail
 elf="$1"; shift || true
-board=$(grep -a -o 'TINYMLP_BOARD=[a-z0-9-]*' "$elf" | head -n1 | cut -d= -f2)
+tag=$(grep -a -o 'TINYMLP_BOARD=[a-z0-9-]*' "$elf" | head -n1 | cut -d= -f2 || true)
 # The command line comes from boards.toml, the table the host tools compile in too.
 source "$(dirname "$0")/../scripts/boards.sh"
+# The tag has no terminator, and the linker may place more name characters right after it:
+# the board is the longest name of the table that starts the tag.
+board=""
+while read -r name _; do
+    if [[ "$tag" == "$name"* && ${#name} -gt ${#board} ]]; then board=$name; fi
+done < <(board_list)
 machine_line=$(board_field "${board:-?}" qemu)
 chip=$(board_field "${board:-?}" chip)
 if [ -z "$machine_line" ] && [ -n "$chip" ]; then
