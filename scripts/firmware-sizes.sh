@@ -11,8 +11,9 @@ printf '%-14s %-26s %-10s %9s %8s\n' board target features flash RAM
 while read -r board target; do
     for extra in "" finetune; do
         (cd firmware && cargo build --quiet --release --locked --target "$target" --no-default-features \
-            --features "$board${extra:+,$extra}" --target-dir "target/sizes${extra:+-$extra}")
-        elf="firmware/target/sizes${extra:+-$extra}/$target/release/tinymlp-firmware"
+            --features "$board${extra:+,$extra}" --target-dir target/sizes)
+        # One target directory: the two builds share every dependency (the HAL's too).
+        elf="firmware/target/sizes/$target/release/tinymlp-firmware"
         size -A "$elf" | awk -v b="$board" -v t="$target" -v f="${extra:--}" '
             $1 == ".vector_table" || $1 == ".text" || $1 == ".rodata" { flash += $2 }
             $1 == ".data" { flash += $2; ram += $2 }
