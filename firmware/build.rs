@@ -52,9 +52,15 @@ fn main() {
     let (memory, regions) =
         row.memory_x().unwrap_or_else(|e| fail(&format!("boards.toml, board {board}: {e}")));
     std::fs::write(out.join("memory.x"), memory).unwrap();
-    // cortex-m-rt's `device` feature includes `device.x` for the interrupt handlers' names;
-    // the firmware polls its peripherals and names none (see `src/interrupts.rs`).
-    std::fs::write(out.join("device.x"), "/* no interrupt handlers: the firmware polls */\n").unwrap();
+    // cortex-m-rt's `device` feature includes `device.x` for the interrupt handlers' names.
+    // On the emulated boards the firmware polls its peripherals and names none: its own short
+    // vector (`src/interrupts.rs`, `cfg(own_vector)`). A real board's HAL brings the chip's
+    // vector and `device.x` (its PAC's `rt` feature).
+    println!("cargo::rustc-check-cfg=cfg(own_vector)");
+    if row.qemu {
+        std::fs::write(out.join("device.x"), "/* no interrupt handlers: the firmware polls */\n").unwrap();
+        println!("cargo:rustc-cfg=own_vector");
+    }
     std::fs::write(
         out.join("board.rs"),
         format!(
@@ -125,6 +131,8 @@ struct BoardRow {
     flash: [u64; 2],
     ram: [u64; 2],
     store: Option<[u64; 2]>,
+    /// QEMU emulates it (else it is a real board, whose HAL brings the interrupt vector).
+    qemu: bool,
 }
 
 /// The boards of the table, in order.
@@ -164,6 +172,7 @@ fn read_boards(text: &str) -> Result<Vec<BoardRow>, String> {
                 flash: pair("flash")?.ok_or(format!("{name}: no flash"))?,
                 ram: pair("ram")?.ok_or(format!("{name}: no ram"))?,
                 store: pair("store")?,
+                qemu: row.get("qemu").is_some(),
             })
         })
         .collect()

@@ -6,13 +6,28 @@
 # Serial port 0 is connected to nothing unless TINYMLP_SERIAL is set (a QEMU -serial
 # argument, e.g. tcp:127.0.0.1:4444,server=on,wait=on, or pty: a pseudo-terminal whose path
 # is printed, for `tinymlp compare --port`). TINYMLP_MODE=serve serves instead of the
-# self-test.
+# self-test. A real board (a `chip` and no `qemu` in boards.toml) is flashed and run with
+# `probe-rs run --chip <chip>` instead, which prints its defmt log over RTT.
 set -euo pipefail
 elf="$1"; shift || true
-board=$(grep -a -o 'TINYMLP_BOARD=[a-z0-9-]*' "$elf" | head -n1 | cut -d= -f2)
+tag=$(grep -a -o 'TINYMLP_BOARD=[a-z0-9-]*' "$elf" | head -n1 | cut -d= -f2 || true)
 # The command line comes from boards.toml, the table the host tools compile in too.
 source "$(dirname "$0")/../scripts/boards.sh"
+# The tag has no terminator, and the linker may place more name characters right after it:
+# the board is the longest name of the table that starts the tag.
+board=""
+while read -r name _; do
+    if [[ "$tag" == "$name"* && ${#name} -gt ${#board} ]]; then board=$name; fi
+done < <(board_list)
 machine_line=$(board_field "${board:-?}" qemu)
+chip=$(board_field "${board:-?}" chip)
+if [ -z "$machine_line" ] && [ -n "$chip" ]; then
+    if ! command -v probe-rs >/dev/null 2>&1; then
+        echo "probe-rs is not installed: see docs/boards.md (https://probe.rs/docs/getting-started/installation/)" >&2
+        exit 127
+    fi
+    exec probe-rs run --chip "$chip" "$elf"
+fi
 if [ -z "$machine_line" ]; then
     echo "qemu-run.sh: $elf is for ${board:-no board I can tell}, which QEMU does not emulate (boards.toml)" >&2; exit 2
 fi

@@ -2,6 +2,7 @@
 # firmware's build read the same file).
 #   board_list               every board: "name target" a line
 #   board_list qemu          the QEMU boards only
+#   board_list real          the real boards only (no QEMU machine)
 #   board_field NAME FIELD   one field of a board, quotes removed ("" for the top level)
 boards_toml="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/firmware/boards.toml"
 
@@ -20,7 +21,7 @@ board_field() {
 
 board_list() {
     awk -v only="${1:-}" '
-        function flush() { if (name != "" && (only != "qemu" || qemu)) print name, target }
+        function flush() { if (name != "" && (only == "" || (only == "qemu") == qemu)) print name, target }
         /^\[\[board\]\]/ { flush(); name = ""; target = ""; qemu = 0; next }
         {
             line = $0; sub(/[ \t]*#.*/, "", line)

@@ -3,6 +3,7 @@
 # model (firmware/models/moons-mlp.json), inference only and with `finetune`, and prints
 # each ELF's flash (vector table, code, read-only data, .data's initial values) and static
 # RAM (.data, .bss, .uninit), as `tinymlp compare` counts them. Sizes with GNU `size -A`.
+# `scripts/firmware-sizes.sh qemu` (or `real`): only the emulated (or the real) boards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/boards.sh
@@ -10,12 +11,13 @@ printf '%-14s %-26s %-10s %9s %8s\n' board target features flash RAM
 while read -r board target; do
     for extra in "" finetune; do
         (cd firmware && cargo build --quiet --release --locked --target "$target" --no-default-features \
-            --features "$board${extra:+,$extra}" --target-dir "target/sizes${extra:+-$extra}")
-        elf="firmware/target/sizes${extra:+-$extra}/$target/release/tinymlp-firmware"
+            --features "$board${extra:+,$extra}" --target-dir target/sizes)
+        # One target directory: the two builds share every dependency (the HAL's too).
+        elf="firmware/target/sizes/$target/release/tinymlp-firmware"
         size -A "$elf" | awk -v b="$board" -v t="$target" -v f="${extra:--}" '
             $1 == ".vector_table" || $1 == ".text" || $1 == ".rodata" { flash += $2 }
             $1 == ".data" { flash += $2; ram += $2 }
             $1 == ".bss" || $1 == ".uninit" { ram += $2 }
             END { printf "%-14s %-26s %-10s %7d B %6d B\n", b, t, f, flash, ram }'
     done
-done < <(board_list)
+done < <(board_list "${1:-}")

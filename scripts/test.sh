@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check and test of the project, from a fresh machine: installs the pinned toolchain
-# (and QEMU, fonts), then format, lints, docs, the no_std builds, the firmware for the five
-# boards, and the tests — including the end-to-end runs on the emulated boards.
+# (and QEMU, fonts), then format, lints, docs, the no_std builds, the firmware for every
+# board (the real ones built, not run), and the tests — including the end-to-end runs on
+# the emulated boards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -33,6 +34,8 @@ done < <(board_list)
 # The real boards' platform (defmt over RTT, panic-probe), on an emulated board's target.
 (cd firmware && cargo clippy --release --locked --target thumbv7em-none-eabihf --no-default-features \
     --features mps2-an386,rtt,finetune -- -D warnings)
+step "the real boards' firmware in release (no probe needed), its flash and RAM"
+bash scripts/firmware-sizes.sh real
 step "docs (-D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "tests"

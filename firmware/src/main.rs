@@ -9,6 +9,7 @@
 
 mod app;
 mod board;
+#[cfg(own_vector)]
 mod interrupts;
 mod kernel;
 #[cfg(feature = "load-check")]

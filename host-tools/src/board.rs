@@ -130,7 +130,7 @@ mod tests {
         }
         assert_eq!(
             parse("esp32").unwrap_err(),
-            "unknown board \"esp32\"; choose one of mps2-an386, mps2-an500, mps2-an505, lm3s6965evb, microbit"
+            "unknown board \"esp32\"; choose one of mps2-an386, mps2-an500, mps2-an505, lm3s6965evb, microbit, microbit-v2"
         );
     }
 
@@ -147,5 +147,10 @@ mod tests {
             (16 << 10, false, Some("-machine microbit"))
         );
         assert_eq!(emulated().len(), 5);
+        let v2 = find("microbit-v2").unwrap();
+        assert_eq!(
+            (v2.target, v2.fpu, v2.flash, v2.ram, v2.store, v2.qemu, v2.chip),
+            ("thumbv7em-none-eabihf", true, 512 << 10, 128 << 10, true, None, Some("nRF52833_xxAA"))
+        );
     }
 }

@@ -11,11 +11,19 @@
 //! - a way to run it: a `.cargo/config.toml` alias (QEMU boards run through `qemu-run.sh`,
 //!   which reads the table) or a `probe-rs` runner for hardware;
 //! - to save fine-tuned models, a `NorFlash` for the store (`store_flash.rs` is the MPS2
-//!   boards'), and board cases where `main.rs` chooses by board feature (the store, the
+//!   boards', `nvmc_store.rs` the micro:bit v2's), and board cases where `main.rs` chooses by board feature (the store, the
 //!   `load-check` self-test);
 //! - nothing for the host tools: they compile the same table in.
 
 mod cycles;
+// The emulated boards' drivers are written on the registers.
+#[cfg(any(
+    feature = "mps2-an386",
+    feature = "mps2-an500",
+    feature = "mps2-an505",
+    feature = "lm3s6965evb",
+    feature = "microbit"
+))]
 mod mmio;
 mod spin_delay;
 
@@ -44,7 +52,15 @@ mod nrf51;
 #[cfg(feature = "microbit")]
 pub use nrf51::{Led, Serial, take};
 
-/// The board's name, as QEMU's `-machine` knows it.
+#[cfg(feature = "microbit-v2")]
+mod microbit_v2;
+#[cfg(feature = "microbit-v2")]
+pub use microbit_v2::{Led, Serial, take};
+#[cfg(all(feature = "finetune", not(feature = "finetune-last"), flash_store, feature = "microbit-v2"))]
+#[path = "nvmc_store.rs"]
+pub mod store_flash;
+
+/// The board's name (`boards.toml`; on the emulated boards QEMU's `-machine`).
 pub const NAME: &str = env!("TINYMLP_BOARD");
 
 /// What a board provides to the application.
