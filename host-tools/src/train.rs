@@ -532,7 +532,7 @@ fn slice_l2(specs: &[LayerSpec], dense_l2: &[f32]) -> Vec<f32> {
                 d += 1;
             }
             LayerSpec::BatchNorm { .. } => out.extend([0.0, 0.0]),
-            LayerSpec::Dropout { .. } => {}
+            LayerSpec::Dropout { .. } | LayerSpec::Residual { .. } => {}
         }
     }
     out
@@ -843,6 +843,7 @@ pub fn describe_specs(specs: &[LayerSpec]) -> String {
             }
             LayerSpec::BatchNorm { momentum, epsilon } => LayerDef::BatchNorm { momentum, epsilon }.short(),
             LayerSpec::Dropout { rate } => LayerDef::Dropout { rate }.short(),
+            LayerSpec::Residual { layers } => format!("residual:{layers}"),
         })
         .collect();
     parts.join(",")
