@@ -191,6 +191,7 @@ fn rust_source_nests_the_blocks() {
 #[test]
 fn the_summary_shows_the_block() {
     let text = Summary(&nested()).to_string();
-    assert!(text.contains("residual_1 (Residual)"), "{text}");
+    assert!(text.contains("residual_1 (Residual of 3)"), "{text}");
+    assert!(text.contains("residual_3 (Residual of 1)"), "{text}");
     assert!(text.contains("Total params: 57"), "{text}");
 }

@@ -500,6 +500,7 @@ pub fn layer_specs(plan: &Plan, task: Task, outputs: usize) -> Vec<LayerSpec> {
             LayerDef::Dense { units, activation, .. } => LayerSpec::Dense { units, activation },
             LayerDef::BatchNorm { momentum, epsilon } => LayerSpec::BatchNorm { momentum, epsilon },
             LayerDef::Dropout { rate } => LayerSpec::Dropout { rate },
+            LayerDef::Residual { layers } => LayerSpec::Residual { layers },
         })
         .collect();
     specs.push(LayerSpec::Dense { units: outputs, activation: task.output_activation() });
@@ -843,7 +844,7 @@ pub fn describe_specs(specs: &[LayerSpec]) -> String {
             }
             LayerSpec::BatchNorm { momentum, epsilon } => LayerDef::BatchNorm { momentum, epsilon }.short(),
             LayerSpec::Dropout { rate } => LayerDef::Dropout { rate }.short(),
-            LayerSpec::Residual { layers } => format!("residual:{layers}"),
+            LayerSpec::Residual { layers } => LayerDef::Residual { layers }.short(),
         })
         .collect();
     parts.join(",")
