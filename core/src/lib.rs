@@ -131,7 +131,7 @@ pub use footprint::Footprint;
 pub use io::ModelError;
 pub use layers::{
     Activation, BatchNorm, Chain, Dense, Dropout, Fixed, Frozen, Init, Layer, LayerInfo, LayerKind,
-    Normalization, Train,
+    Normalization, Residual, Train,
 };
 pub use numeric::kernel::{Canonical, Kernel};
 pub use numeric::{Params, Xoshiro128PlusPlus, Zero};

@@ -37,6 +37,10 @@ impl<M: Layer> fmt::Display for Summary<'_, M> {
                 LayerKind::Dropout { rate } => {
                     fmt::write(&mut name, format_args!("{file}_{index} ({ty} {rate})"))
                 }
+                // The block's extent: the next `layers` lines are inside it.
+                LayerKind::Residual { layers } => {
+                    fmt::write(&mut name, format_args!("{file}_{index} ({ty} of {layers})"))
+                }
                 _ => fmt::write(&mut name, format_args!("{file}_{index} ({ty})")),
             };
             let mut shape = cell_text::Name::new();

@@ -447,6 +447,7 @@ pub fn training_ram(net: &Net, last_layer: bool) -> ((usize, usize, usize), usiz
             LayerKind::Dense(_) | LayerKind::Dropout { .. } => 2 * l.outputs,
             LayerKind::BatchNorm { .. } => 4 * l.outputs,
             LayerKind::Normalization => l.outputs,
+            LayerKind::Residual { .. } => l.outputs, // the block's outputs x + L(x)
         })
         .sum();
     ((4 * model, 4 * trainable, 4 * cache), 8 * trainable)

@@ -77,6 +77,12 @@ pub enum LayerDef {
         /// Fraction of units dropped while training.
         rate: f32,
     },
+    /// A skip connection `y = x + L(x)` around the next `layers` layers (nested blocks'
+    /// markers counted), which must keep the width.
+    Residual {
+        /// Layers inside the block.
+        layers: usize,
+    },
 }
 
 fn ser_activation<S: serde::Serializer>(a: &Activation, s: S) -> Result<S::Ok, S::Error> {
@@ -106,6 +112,7 @@ impl LayerDef {
             }
             LayerDef::BatchNorm { momentum, epsilon } => format!("bn:{momentum}:{epsilon}"),
             LayerDef::Dropout { rate } => format!("dropout:{rate}"),
+            LayerDef::Residual { layers } => format!("residual:{layers}"),
         }
     }
 }
@@ -224,6 +231,13 @@ fn check_rate(rate: f32) -> Result<f32, String> {
     Ok(rate)
 }
 
+fn check_block(layers: Option<usize>) -> Result<usize, String> {
+    match layers {
+        Some(n) if n > 0 => Ok(n),
+        _ => Err("a residual block goes around 1 or more layers: `residual:2`".into()),
+    }
+}
+
 fn check_bn(momentum: f32, epsilon: f32) -> Result<LayerDef, String> {
     if !(0.0..=1.0).contains(&momentum) {
         return Err(format!("the BatchNorm momentum must be in [0, 1], got {momentum}"));
@@ -242,7 +256,7 @@ fn number(text: &str, what: &str) -> Result<f32, String> {
 }
 
 /// One layer in the `--layers` syntax: `UNITS:ACTIVATION[:ALPHA]`, `bn[:MOMENTUM:EPSILON]`,
-/// `dropout:RATE`.
+/// `dropout:RATE`, `residual:LAYERS` (a skip connection around the next `LAYERS` layers).
 pub fn parse_layer(text: &str) -> Result<LayerDef, String> {
     let parts: Vec<&str> = text.split(':').map(str::trim).collect();
     match parts[0] {
@@ -256,6 +270,10 @@ pub fn parse_layer(text: &str) -> Result<LayerDef, String> {
         "dropout" => match parts[1..] {
             [r] => Ok(LayerDef::Dropout { rate: check_rate(number(r, "the rate")?)? }),
             _ => Err("write `dropout:RATE`".into()),
+        },
+        "residual" | "res" => match parts[1..] {
+            [n] => Ok(LayerDef::Residual { layers: check_block(n.parse().ok())? }),
+            _ => Err("write `residual:LAYERS`, the number of layers the skip goes around".into()),
         },
         units => {
             let units: usize = units.parse().map_err(|_| {
@@ -318,11 +336,12 @@ pub struct SpecFile {
     pub callbacks: Option<CallbacksEntry>,
 }
 
-/// A layer of a spec file: `type` is `dense`, `batch_norm` (or `bn`) or `dropout`.
+/// A layer of a spec file: `type` is `dense`, `batch_norm` (or `bn`), `dropout` or
+/// `residual`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LayerEntry {
-    /// `dense`, `batch_norm`/`bn`, `dropout`.
+    /// `dense`, `batch_norm`/`bn`, `dropout`, `residual`.
     #[serde(rename = "type")]
     pub kind: String,
     /// Dense: neurons.
@@ -341,6 +360,8 @@ pub struct LayerEntry {
     pub epsilon: Option<f32>,
     /// Dropout: rate.
     pub rate: Option<f32>,
+    /// Residual: the number of layers the skip goes around.
+    pub layers: Option<usize>,
 }
 
 /// The output layer's settings.
@@ -581,7 +602,22 @@ fn layer_of(e: &LayerEntry) -> Result<LayerDef, String> {
             ])?;
             Ok(LayerDef::Dropout { rate: check_rate(e.rate.ok_or("a dropout layer needs `rate`")?)? })
         }
-        other => Err(format!("unknown layer type `{other}`; use dense, batch_norm or dropout")),
+        "residual" => {
+            unexpected(&[
+                ("units", e.units.is_some()),
+                ("activation", e.activation.is_some()),
+                ("alpha", e.alpha.is_some()),
+                ("init", e.init.is_some()),
+                ("l2", e.l2.is_some()),
+                ("momentum", e.momentum.is_some()),
+                ("epsilon", e.epsilon.is_some()),
+                ("rate", e.rate.is_some()),
+            ])?;
+            Ok(LayerDef::Residual {
+                layers: check_block(Some(e.layers.ok_or("a residual layer needs `layers`")?))?,
+            })
+        }
+        other => Err(format!("unknown layer type `{other}`; use dense, batch_norm, dropout or residual")),
     }
 }
 
@@ -628,6 +664,54 @@ mod tests {
         assert_eq!(parse_layers("").unwrap(), vec![]);
         let seed: Vec<String> = seed_mlp_layers().iter().map(LayerDef::short).collect();
         assert_eq!(seed.join(","), "64:relu,bn,dropout:0.3,32:relu,bn,dropout:0.2,16:relu");
+    }
+
+    #[test]
+    fn residual_blocks_in_both_syntaxes() {
+        use crate::plan::Plan;
+        use crate::table::Task;
+        use crate::train::{ModelKind, describe_specs, layer_specs};
+        use tinymlp_net::{LayerSpec, Net, NetError};
+        let l = parse_layers("16:relu,residual:2,16:tanh,16:linear,res:1,bn").unwrap();
+        assert_eq!(l[1], LayerDef::Residual { layers: 2 });
+        assert_eq!(l[4], LayerDef::Residual { layers: 1 });
+        let short: Vec<String> = l.iter().map(LayerDef::short).collect();
+        assert_eq!(short.join(","), "16:relu,residual:2,16:tanh,16:linear,residual:1,bn");
+        let toml = "[[layers]]\ntype = \"residual\"\nlayers = 3\n";
+        let spec = SpecFile::parse(toml, Path::new("s.toml")).unwrap();
+        assert_eq!(
+            spec.hidden_layers(Path::new("s.toml")).unwrap(),
+            Some(vec![LayerDef::Residual { layers: 3 }])
+        );
+        // Into a network: the blocks are the net's, the output layer after them.
+        let mut plan = Plan::recipe(ModelKind::Perceptron, 1);
+        plan.layers = l;
+        let specs = layer_specs(&plan, Task::Regression, 1);
+        assert_eq!(specs[1], LayerSpec::Residual { layers: 2 });
+        assert_eq!(describe_specs(&specs), "16:relu,residual:2,16:tanh,16:linear,residual:1,bn,1:linear");
+        assert!(Net::new(2, &specs).is_ok());
+        // A block that changes the width is the network's error, at the marker.
+        plan.layers = parse_layers("16:relu,residual:1,8:relu").unwrap();
+        let e = Net::new(2, &layer_specs(&plan, Task::Regression, 1)).unwrap_err();
+        assert!(matches!(e, NetError::Block { layer: 2, .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "layer 2: the residual block is 16 values wide but its layers have 8 values where they meet it"
+        );
+        let e = |s: &str| parse_layers(s).unwrap_err().to_string();
+        assert_eq!(
+            e("residual:0"),
+            "--layers: layer 1 (`residual:0`): a residual block goes around 1 or more layers: `residual:2`"
+        );
+        assert!(e("residual").contains("write `residual:LAYERS`"));
+        let toml = "[[layers]]\ntype = \"residual\"\nunits = 3\nlayers = 1\n";
+        let spec = SpecFile::parse(toml, Path::new("s.toml")).unwrap();
+        assert!(
+            spec.hidden_layers(Path::new("s.toml"))
+                .unwrap_err()
+                .to_string()
+                .contains("a `residual` layer has no `units`")
+        );
     }
 
     #[test]

@@ -500,6 +500,7 @@ pub fn layer_specs(plan: &Plan, task: Task, outputs: usize) -> Vec<LayerSpec> {
             LayerDef::Dense { units, activation, .. } => LayerSpec::Dense { units, activation },
             LayerDef::BatchNorm { momentum, epsilon } => LayerSpec::BatchNorm { momentum, epsilon },
             LayerDef::Dropout { rate } => LayerSpec::Dropout { rate },
+            LayerDef::Residual { layers } => LayerSpec::Residual { layers },
         })
         .collect();
     specs.push(LayerSpec::Dense { units: outputs, activation: task.output_activation() });
@@ -532,7 +533,7 @@ fn slice_l2(specs: &[LayerSpec], dense_l2: &[f32]) -> Vec<f32> {
                 d += 1;
             }
             LayerSpec::BatchNorm { .. } => out.extend([0.0, 0.0]),
-            LayerSpec::Dropout { .. } => {}
+            LayerSpec::Dropout { .. } | LayerSpec::Residual { .. } => {}
         }
     }
     out
@@ -843,6 +844,7 @@ pub fn describe_specs(specs: &[LayerSpec]) -> String {
             }
             LayerSpec::BatchNorm { momentum, epsilon } => LayerDef::BatchNorm { momentum, epsilon }.short(),
             LayerSpec::Dropout { rate } => LayerDef::Dropout { rate }.short(),
+            LayerSpec::Residual { layers } => LayerDef::Residual { layers }.short(),
         })
         .collect();
     parts.join(",")

@@ -1,7 +1,7 @@
 //! Model files of any architecture: the shape is taken from the file, then the core's own
 //! readers check and load it, and the core's writers write it.
 
-use crate::{LayerSpec, Net};
+use crate::{LayerSpec, Net, NetError};
 use tinymlp::Activation;
 use tinymlp::io::{
     MAGIC, Meta, ModelError, model_bin_len, model_id, model_max_json_len, read_bin, read_json, write_bin,
@@ -26,8 +26,19 @@ impl Net {
     /// }
     /// ```
     pub fn read(bytes: &[u8]) -> Result<Net, ModelError> {
-        let mut net = if bytes.starts_with(&MAGIC) { shape_of_bin(bytes) } else { shape_of_json(bytes) }
-            .unwrap_or_else(|| Net::new(1, &[]).expect("one input is a valid network"));
+        let bin = bytes.starts_with(&MAGIC);
+        let shape = if bin { shape_of_bin(bytes) } else { shape_of_json(bytes) };
+        let mut net = match shape {
+            Some(Ok(net)) => net,
+            // A block that does not fit its layers: no network has that shape. The file's
+            // layer index is the spec's (the scaler is layer 0).
+            Some(Err(NetError::Block { layer, fault })) => {
+                let offset = bin.then_some(12 + 20 * layer);
+                return Err(ModelError::Block { layer, offset, fault });
+            }
+            // Otherwise the core's reader says what is wrong, with its position.
+            _ => Net::new(1, &[]).expect("one input is a valid network"),
+        };
         if bytes.starts_with(&MAGIC) {
             read_bin(bytes, &mut net)?;
         } else {
@@ -77,7 +88,7 @@ fn f32_at(b: &[u8], at: usize) -> Option<f32> {
 
 /// The network a binary file describes (`None` when the header or a descriptor cannot
 /// make one: the core's reader then says what is wrong).
-fn shape_of_bin(b: &[u8]) -> Option<Net> {
+fn shape_of_bin(b: &[u8]) -> Option<Result<Net, NetError>> {
     let layers = u16::from_le_bytes(b.get(6..8)?.try_into().ok()?) as usize;
     let d = |k: usize| 12 + 20 * k;
     if b.len() < d(layers) || layers == 0 {
@@ -97,15 +108,16 @@ fn shape_of_bin(b: &[u8]) -> Option<Net> {
             "dense" => LayerSpec::Dense { units: outputs, activation: Activation::from_code(act, a)? },
             "batch_norm" => LayerSpec::BatchNorm { momentum: a, epsilon: c },
             "dropout" => LayerSpec::Dropout { rate: a },
+            "residual" => LayerSpec::Residual { layers: u16::from_le_bytes([b[at + 2], b[at + 3]]) as usize },
             _ => return None,
         });
     }
-    Net::new(inputs, &specs).ok()
+    Some(Net::new(inputs, &specs))
 }
 
 /// The network a JSON file describes (`None` when it cannot make one: the core's reader
 /// then says what is wrong, with its position).
-fn shape_of_json(b: &[u8]) -> Option<Net> {
+fn shape_of_json(b: &[u8]) -> Option<Result<Net, NetError>> {
     let b = b.strip_prefix(tinymlp::io::BOM).unwrap_or(b);
     let doc: serde_json::Value = serde_json::from_slice(b).ok()?;
     let layers = doc.get("layers")?.as_array()?;
@@ -134,8 +146,9 @@ fn shape_of_json(b: &[u8]) -> Option<Net> {
                 epsilon: num(l, "epsilon").unwrap_or(1e-3) as f32,
             },
             "dropout" => LayerSpec::Dropout { rate: num(l, "rate").unwrap_or(0.0) as f32 },
+            "residual" => LayerSpec::Residual { layers: int(l, "layers")? },
             _ => return None,
         });
     }
-    Net::new(inputs, &specs).ok()
+    Some(Net::new(inputs, &specs))
 }

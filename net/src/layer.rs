@@ -35,6 +35,13 @@ pub(crate) enum NetLayer {
         units: usize,
         rate: f32,
     },
+    /// A residual block's marker: the next `layers` layers are its inside. Its cache holds
+    /// the block's input in `y` (the inside's input: the marker is the identity), and the
+    /// block's output `x + L(x)` in `aux` (then `∂L/∂` of it in the backward pass).
+    Residual {
+        units: usize,
+        layers: usize,
+    },
 }
 
 /// What a training forward pass of one layer keeps, for up to `B` rows (buffers of `B`
@@ -50,6 +57,8 @@ pub(crate) struct LayerCache {
     pub mean: Vec<f32>,
     pub var: Vec<f32>,
     pub frozen: bool,
+    /// A residual block's marker: its `y` is the block's input, not an activation.
+    pub marker: bool,
 }
 
 impl LayerCache {
@@ -72,7 +81,8 @@ impl NetLayer {
         match self {
             NetLayer::Dense { units, .. }
             | NetLayer::BatchNorm { units, .. }
-            | NetLayer::Dropout { units, .. } => *units,
+            | NetLayer::Dropout { units, .. }
+            | NetLayer::Residual { units, .. } => *units,
         }
     }
 
@@ -91,6 +101,8 @@ impl NetLayer {
                 (LayerKind::BatchNorm { momentum: *momentum, epsilon: *epsilon }, 2 * o, 2 * o)
             }
             NetLayer::Dropout { rate, .. } => (LayerKind::Dropout { rate: *rate }, 0, 0),
+            // Net::new keeps `layers` within MAX_LAYERS.
+            NetLayer::Residual { layers, .. } => (LayerKind::Residual { layers: *layers as u16 }, 0, 0),
         };
         LayerInfo { kind, inputs: i, outputs: o, trainable, non_trainable, trains: true, fixed: false }
     }
@@ -98,7 +110,7 @@ impl NetLayer {
     /// Trainable slices: dense weight and bias, batch norm's γ and β.
     pub(crate) fn slices(&self) -> usize {
         match self {
-            NetLayer::Dropout { .. } => 0,
+            NetLayer::Dropout { .. } | NetLayer::Residual { .. } => 0,
             _ => 2,
         }
     }
@@ -147,7 +159,7 @@ impl NetLayer {
                     }
                 }
             }
-            NetLayer::Dropout { .. } => y[..n * o].copy_from_slice(&x[..n * o]),
+            NetLayer::Dropout { .. } | NetLayer::Residual { .. } => y[..n * o].copy_from_slice(&x[..n * o]),
         }
     }
 
@@ -163,6 +175,7 @@ impl NetLayer {
     ) {
         let (i, o) = (self.inputs(), self.outputs());
         c.size(b, o);
+        c.marker = matches!(self, NetLayer::Residual { .. });
         match self {
             NetLayer::Dense { weight, bias, activation, .. } => {
                 affine_rows(weight, bias, i, o, &x[..n * i], &mut c.aux[..n * o]);
@@ -227,6 +240,8 @@ impl NetLayer {
                     }
                 }
             }
+            // The block's output is added when its last layer is done (Net::forward_train).
+            NetLayer::Residual { .. } => c.y[..n * o].copy_from_slice(&x[..n * o]),
         }
     }
 
@@ -318,6 +333,15 @@ impl NetLayer {
                     }
                 }
             }
+            // ∂L/∂x = (the inside's ∂L/∂x, in y) + ∂L/∂(x + L(x)), the skip's share (in aux),
+            // added in the order the core's `Residual` adds them.
+            NetLayer::Residual { .. } => {
+                if want_dx {
+                    for ((xe, dy), skip) in x[..n * o].iter_mut().zip(&c.y).zip(&c.aux) {
+                        *xe = dy + skip;
+                    }
+                }
+            }
         }
     }
 
@@ -365,7 +389,7 @@ impl NetLayer {
                 moving_mean.fill(0.0);
                 moving_variance.fill(1.0);
             }
-            NetLayer::Dropout { .. } => {}
+            NetLayer::Dropout { .. } | NetLayer::Residual { .. } => {}
         }
     }
 }

@@ -23,4 +23,4 @@ mod spec;
 pub use net::{Net, NetCache, NetGrads};
 pub use qnet::{QFORMAT, QFused, QLayerSpec, QNet, QNetError, QTensor};
 pub use row::{MAX_ROW, Row};
-pub use spec::{LayerSpec, MAX_LAYERS, MAX_UNITS, MAX_VALUES, NetError};
+pub use spec::{LayerSpec, MAX_LAYERS, MAX_NESTING, MAX_UNITS, MAX_VALUES, NetError};

@@ -1,8 +1,9 @@
 //! The runtime-shaped network: the input scaler, then any sequence of layers.
 
 use crate::layer::{LayerCache, NetLayer};
-use crate::spec::{LayerSpec, MAX_LAYERS, MAX_UNITS, MAX_VALUES, NetError};
+use crate::spec::{LayerSpec, MAX_LAYERS, MAX_NESTING, MAX_UNITS, MAX_VALUES, NetError};
 use crate::{MAX_ROW, Row};
+use tinymlp::io::BlockFault;
 use tinymlp::layers::{Activation, GradAt, Init, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Upstream};
 use tinymlp::numeric::{Params, Randomness, Signal, Zero};
 use tinymlp::{Layer, Train};
@@ -56,10 +57,30 @@ impl Net {
         }
         let mut built = Vec::with_capacity(layers.len());
         let (mut width, mut values) = (inputs, 2 * inputs);
+        // Open residual blocks: (marker's layer from 1, index of their last spec, width).
+        let mut open: Vec<(usize, usize, usize)> = Vec::new();
         for (k, spec) in layers.iter().enumerate() {
             let layer = k + 1;
             let bad = |field, value| Err(NetError::Option { layer, field, value });
             built.push(match *spec {
+                LayerSpec::Residual { layers: inside } => {
+                    let fault = if inside == 0 {
+                        Some(BlockFault::Empty)
+                    } else if k + inside >= layers.len() {
+                        Some(BlockFault::Unclosed { announced: inside, left: layers.len() - layer })
+                    } else if open.last().is_some_and(|&(_, end, _)| k + inside > end) {
+                        Some(BlockFault::Overlap)
+                    } else if open.len() == MAX_NESTING {
+                        Some(BlockFault::TooDeep { max: MAX_NESTING })
+                    } else {
+                        None
+                    };
+                    if let Some(fault) = fault {
+                        return Err(NetError::Block { layer, fault });
+                    }
+                    open.push((layer, k + inside, width));
+                    NetLayer::Residual { units: width, layers: inside }
+                }
                 LayerSpec::Dense { units, activation } => {
                     if units == 0 || units > MAX_UNITS {
                         return Err(NetError::Units { layer, units });
@@ -103,6 +124,15 @@ impl Net {
                     NetLayer::Dropout { units: width, rate }
                 }
             });
+            while let Some(&(layer, end, block)) = open.last() {
+                if end != k {
+                    break;
+                }
+                if width != block {
+                    return Err(NetError::Block { layer, fault: BlockFault::Width { block, inner: width } });
+                }
+                open.pop();
+            }
         }
         if width > MAX_ROW {
             return Err(NetError::Outputs(width));
@@ -133,6 +163,7 @@ impl Net {
                 NetLayer::Dense { units, activation, .. } => LayerSpec::Dense { units, activation },
                 NetLayer::BatchNorm { momentum, epsilon, .. } => LayerSpec::BatchNorm { momentum, epsilon },
                 NetLayer::Dropout { rate, .. } => LayerSpec::Dropout { rate },
+                NetLayer::Residual { layers, .. } => LayerSpec::Residual { layers },
             })
             .collect()
     }
@@ -196,17 +227,50 @@ impl Net {
         let widest = self.layers.iter().map(NetLayer::outputs).chain([self.inputs()]).max().unwrap_or(0);
         let (mut a, mut b) = (vec![0.0f32; 64 * widest], vec![0.0f32; 64 * widest]);
         let last = self.layers.len();
+        // A block's output is its last layer's, not a dense layer's logits.
+        let logits = logits && self.closing(last.wrapping_sub(1)).next().is_none();
+        // Inputs of the open blocks, innermost last.
+        let mut skips: Vec<Vec<f32>> = Vec::new();
         for (xc, yc) in x.chunks(64).zip(y.chunks_mut(64)) {
             let n = xc.len().min(yc.len());
             self.scale_rows(&xc[..n], &mut a);
             for (k, layer) in self.layers.iter().enumerate() {
+                if matches!(layer, NetLayer::Residual { .. }) {
+                    skips.push(a[..n * layer.inputs()].to_vec());
+                }
                 layer.forward(&a, &mut b, n, logits && k + 1 == last);
                 core::mem::swap(&mut a, &mut b);
+                for _ in self.closing(k) {
+                    let skip = skips.pop().unwrap_or_default();
+                    // x + L(x) as the core's `Residual` adds it: L(x)[i] += x[i].
+                    for (o, i) in a.iter_mut().zip(&skip) {
+                        *o += *i;
+                    }
+                }
             }
             let o = self.outputs();
             for (r, yr) in yc[..n].iter_mut().enumerate() {
                 yr.set(&a[r * o..(r + 1) * o]);
             }
+        }
+    }
+
+    /// The markers of the residual blocks whose last layer is layer `k` (from 0 after the
+    /// scaler), innermost first.
+    fn closing(&self, k: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..k.min(self.layers.len())).rev().filter(move |&m| match self.layers[m] {
+            NetLayer::Residual { layers, .. } => m + layers == k,
+            _ => false,
+        })
+    }
+
+    /// Where the training cache keeps the output of layer `p`: `(layer, true)` for the aux
+    /// of the marker of the outermost block that ends at `p` (the block's `x + L(x)`),
+    /// `(p, false)` for the layer's own outputs.
+    fn output_slot(&self, p: usize) -> (usize, bool) {
+        match self.closing(p).last() {
+            Some(m) => (m, true),
+            None => (p, false),
         }
     }
 
@@ -340,6 +404,9 @@ impl Layer for Net {
     }
 
     fn output_activation(&self) -> Option<Activation> {
+        if self.closing(self.layers.len().wrapping_sub(1)).next().is_some() {
+            return None;
+        }
         match self.layers.last() {
             Some(NetLayer::Dense { activation, .. }) => Some(*activation),
             _ => None,
@@ -365,7 +432,7 @@ impl Layer for Net {
                         Tensor::vector("moving_variance", moving_variance),
                     ],
                 ),
-                NetLayer::Dropout { .. } => f(&info, &[]),
+                NetLayer::Dropout { .. } | NetLayer::Residual { .. } => f(&info, &[]),
             }
         }
     }
@@ -409,6 +476,8 @@ impl Layer for Net {
                         *rate = r;
                     }
                 }
+                // No options: the count and the width are the architecture.
+                NetLayer::Residual { .. } => f(&mut info, &mut []),
             }
         }
     }
@@ -436,12 +505,35 @@ impl Train for Net {
         self.scale_rows(&x[..n], &mut cache.scaled);
         for (k, layer) in self.layers.iter().enumerate() {
             let (before, rest) = cache.layers.split_at_mut(k);
-            let input = before.last().map_or(&cache.scaled[..], |c| &c.y[..]);
+            let input = match k.checked_sub(1).map(|p| self.output_slot(p)) {
+                Some((i, true)) => &before[i].aux[..],
+                Some((i, false)) => &before[i].y[..],
+                None => &cache.scaled[..],
+            };
             layer.forward_train(input, &mut rest[0], n, B, rng, mode);
+            // Close the blocks that end here, innermost first: x + L(x) into the marker's aux.
+            let w = layer.outputs();
+            let mut out: Option<usize> = None;
+            for m in self.closing(k) {
+                let inner = match out {
+                    Some(prev) => cache.layers[prev].aux[..n * w].to_vec(),
+                    None => cache.layers[k].y[..n * w].to_vec(),
+                };
+                let c = &mut cache.layers[m];
+                for ((o, l), x) in c.aux[..n * w].iter_mut().zip(&inner).zip(&c.y) {
+                    *o = l + x;
+                }
+                out = Some(m);
+            }
         }
         let o = self.outputs();
-        let last = cache.layers.last().map_or(&cache.scaled, |c| &c.y);
-        cache.last_dense = matches!(self.layers.last(), Some(NetLayer::Dense { .. }));
+        let last = match self.layers.len().checked_sub(1).map(|p| self.output_slot(p)) {
+            Some((i, true)) => &cache.layers[i].aux,
+            Some((i, false)) => &cache.layers[i].y,
+            None => &cache.scaled,
+        };
+        cache.last_dense = matches!(self.layers.last(), Some(NetLayer::Dense { .. }))
+            && self.closing(self.layers.len() - 1).next().is_none();
         for r in 0..n {
             cache.out[r].set(&last[r * o..(r + 1) * o]);
             if cache.last_dense {
@@ -471,8 +563,9 @@ impl Train for Net {
         let grads = grads.unwrap_or(&mut none);
         // ∂L/∂y of the last layer, from the rows the loss wrote.
         {
-            let last = match cache.layers.last_mut() {
-                Some(c) => &mut c.y,
+            let last = match self.layers.len().checked_sub(1).map(|p| self.output_slot(p)) {
+                Some((i, true)) => &mut cache.layers[i].aux,
+                Some((i, false)) => &mut cache.layers[i].y,
                 None => &mut cache.scaled,
             };
             for r in 0..n {
@@ -482,13 +575,25 @@ impl Train for Net {
         let mut slot = grads.slices.len();
         for k in (0..self.layers.len()).rev() {
             let layer = &self.layers[k];
+            // ∂L/∂(x + L(x)) of the blocks ending here (in the outermost one's aux): the
+            // skip's share for each of their markers, and the last layer's ∂L/∂y.
+            let (p, in_aux) = self.output_slot(k);
+            if in_aux {
+                let w = layer.outputs();
+                let g = cache.layers[p].aux[..n * w].to_vec();
+                for m in self.closing(k) {
+                    cache.layers[m].aux[..n * w].copy_from_slice(&g);
+                }
+                cache.layers[k].y[..n * w].copy_from_slice(&g);
+            }
             let s = layer.slices();
             slot -= s.min(slot);
             let g: &mut [Vec<f32>] =
                 if grads.slices.is_empty() { &mut [] } else { &mut grads.slices[slot..slot + s] };
             let (before, rest) = cache.layers.split_at_mut(k);
-            let input = match before.last_mut() {
-                Some(c) => &mut c.y[..],
+            let input = match k.checked_sub(1).map(|p| self.output_slot(p)) {
+                Some((i, true)) => &mut before[i].aux[..],
+                Some((i, false)) => &mut before[i].y[..],
                 None => &mut cache.scaled[..],
             };
             let at = if k + 1 == self.layers.len() { at } else { GradAt::Output };
@@ -524,7 +629,9 @@ impl Train for Net {
 
     fn activations<const B: usize>(cache: &NetCache<B>, f: &mut dyn FnMut(&[f32])) {
         f(&cache.scaled);
-        for c in &cache.layers {
+        // A block's marker holds its input, which the layer before reported (as the core's
+        // `Residual` does not report it either).
+        for c in cache.layers.iter().filter(|c| !c.marker) {
             f(&c.y);
         }
     }

@@ -2,11 +2,14 @@
 
 use crate::MAX_ROW;
 use tinymlp::Activation;
+use tinymlp::io::BlockFault;
 
 /// Deepest network: layers after the input scaler.
 pub const MAX_LAYERS: usize = 120;
 /// Widest hidden layer.
 pub const MAX_UNITS: usize = 65_536;
+/// Deepest nesting of residual blocks.
+pub const MAX_NESTING: usize = 8;
 /// Most parameters (trainable and not) a network may hold: 64 Mi values, 256 MiB of `f32`.
 pub const MAX_VALUES: usize = 1 << 26;
 
@@ -31,6 +34,13 @@ pub enum LayerSpec {
     Dropout {
         /// Fraction dropped, in `[0, 1)`.
         rate: f32,
+    },
+    /// The start of a skip connection `y = x + L(x)` around the next `layers` specs (the
+    /// markers of nested blocks counted), as model files write it: those layers must map
+    /// the width here to the same width.
+    Residual {
+        /// Specs inside the block.
+        layers: usize,
     },
 }
 
@@ -67,6 +77,13 @@ pub enum NetError {
         /// Its value.
         value: f32,
     },
+    /// A residual block that does not fit the layers after it.
+    Block {
+        /// Layer (from 1) of the block's marker.
+        layer: usize,
+        /// What is wrong.
+        fault: BlockFault,
+    },
 }
 
 impl core::fmt::Display for NetError {
@@ -84,6 +101,7 @@ impl core::fmt::Display for NetError {
             NetError::Option { layer, field, value } => {
                 write!(f, "layer {layer}: {field} {value} is out of range")
             }
+            NetError::Block { layer, fault } => write!(f, "layer {layer}: the residual block {fault}"),
         }
     }
 }

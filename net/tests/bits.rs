@@ -377,3 +377,51 @@ fn random_architectures() {
         11,
     );
 }
+
+/// Skip connections: blocks with batch norm and dropout inside, a block first, nested
+/// blocks ending together, and a network ending in a block (no logits to fuse).
+#[test]
+fn residual_architectures() {
+    use tinymlp::Residual;
+    check::<
+        Sequential![Normalization<3>, Dense<3, 8>, Residual<Sequential![Dense<8, 8>, BatchNorm<8>, Dropout<8>, Dense<8, 8>]>, Residual<Dense<8, 8>>, Dense<8, 3>],
+        3,
+        3,
+    >(
+        sequential![
+            Normalization::new(),
+            Dense::new(Tanh),
+            Residual::new(sequential![
+                Dense::new(Relu),
+                BatchNorm::new(),
+                Dropout::new(0.25),
+                Dense::new(Tanh)
+            ]),
+            Residual::new(Dense::new(Sigmoid)),
+            Dense::new(Softmax)
+        ],
+        Loss::CategoricalCrossEntropy,
+        20,
+    );
+    check::<
+        Sequential![
+            Normalization<4>,
+            Residual<
+                Sequential![Dense<4, 6>, Residual<Sequential![Dense<6, 6>, Residual<Dense<6, 6>>]>, Dense<6, 4>],
+            >
+        ],
+        4,
+        4,
+    >(
+        sequential![
+            Normalization::new(),
+            Residual::new(sequential![
+                Dense::new(Elu { alpha: 1.0 }),
+                Residual::new(sequential![Dense::new(Tanh), Residual::new(Dense::new(Gelu))]),
+                Dense::new(Linear)
+            ])
+        ],
+        Loss::MeanSquaredError,
+        21,
+    );
+}

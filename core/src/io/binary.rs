@@ -13,13 +13,20 @@
 //! | 12 + 20·L | 4·P | the values: every tensor of every layer, in order |
 //! | 12 + 20·L + 4·P | 4 | CRC-32 of all preceding bytes |
 //!
-//! A layer descriptor: kind (u8: 1 dense, 2 batch norm, 3 dropout, 4 normalization),
+//! A layer descriptor: kind (u8: 1 dense, 2 batch norm, 3 dropout, 4 normalization,
+//! 5 residual),
 //! activation (u8: 0 linear, 1 sigmoid, 2 tanh, 3 relu, 4 leaky relu, 5 elu, 6 gelu,
 //! 7 softmax; 0 for other kinds), 2 reserved bytes (0), inputs (u32), outputs (u32), and
 //! two f32 options: (alpha, 0) for dense, (momentum, epsilon) for batch norm, (rate, 0) for
 //! dropout, (0, 0) for normalization.
+//!
+//! A skip connection `y = x + L(x)` is a descriptor of kind 5 (residual) followed by the
+//! descriptors of `L`: its bytes 2..4 hold the number `n` of descriptors inside the block
+//! (u16; nested blocks' own descriptors counted), inputs and outputs are the block's width,
+//! the rest is 0. The block ends after those `n` descriptors, so the list stays flat and a
+//! reader that does not know kind 5 refuses the file at that descriptor.
 
-use super::{Crc32, ModelError, Name, Shape, crc32};
+use super::{BlockFault, Crc32, ModelError, Name, Shape, crc32};
 use crate::layers::{Activation, Layer, LayerInfo, LayerKind};
 
 /// The first four bytes of a binary model.
@@ -64,11 +71,14 @@ fn descriptor(info: &LayerInfo) -> [u8; DESCRIPTOR] {
         LayerKind::Dense(act) => (act.code(), act.alpha().unwrap_or(0.0), 0.0),
         LayerKind::BatchNorm { momentum, epsilon } => (0, momentum, epsilon),
         LayerKind::Dropout { rate } => (0, rate, 0.0),
-        LayerKind::Normalization => (0, 0.0, 0.0),
+        LayerKind::Normalization | LayerKind::Residual { .. } => (0, 0.0, 0.0),
     };
     let mut d = [0u8; DESCRIPTOR];
     d[0] = info.kind.names().code;
     d[1] = act;
+    if let LayerKind::Residual { layers } = info.kind {
+        d[2..4].copy_from_slice(&layers.to_le_bytes());
+    }
     d[4..8].copy_from_slice(&(info.inputs as u32).to_le_bytes());
     d[8..12].copy_from_slice(&(info.outputs as u32).to_le_bytes());
     d[12..16].copy_from_slice(&a.to_le_bytes());
@@ -221,6 +231,12 @@ pub fn read_bin<M: Layer>(bytes: &[u8], model: &mut M) -> Result<(), ModelError>
         {
             let name = Activation::from_code(d[1], 0.0).map_or("unknown", Activation::name);
             problem = Some(ModelError::Activation { layer, file: Name::new(name), program: a.name() });
+        } else if let LayerKind::Residual { layers } = info.kind
+            && d[2..4] != want[2..4]
+        {
+            let file = u16::from_le_bytes([d[2], d[3]]) as usize;
+            let fault = BlockFault::Count { file, program: layers as usize };
+            problem = Some(ModelError::Block { layer, offset: Some(HEADER + DESCRIPTOR * layer), fault });
         } else if let Some(e) = check_options(layer, &info.kind, f32_at(d, 12), f32_at(d, 16)) {
             problem = Some(e);
         } else if let Some(i) = nonzero_reserved(&info.kind, d) {
@@ -289,6 +305,7 @@ fn nonzero_reserved(kind: &LayerKind, d: &[u8]) -> Option<usize> {
         LayerKind::BatchNorm { .. } => &[(1, 4)],
         LayerKind::Dropout { .. } => &[(1, 4), (16, 20)],
         LayerKind::Normalization => &[(1, 4), (12, 20)],
+        LayerKind::Residual { .. } => &[(1, 2), (12, 20)],
     };
     zero.iter().flat_map(|&(a, b)| a..b).find(|&i| d[i] != 0)
 }

@@ -152,6 +152,16 @@ pub enum ModelError {
         /// Layer index.
         layer: usize,
     },
+    /// A residual block ([`LayerKind::Residual`](crate::LayerKind::Residual)) that does
+    /// not fit the layers around it.
+    Block {
+        /// Index of the block's marker layer.
+        layer: usize,
+        /// Byte offset of the marker's descriptor in a binary file (`None` in JSON).
+        offset: Option<usize>,
+        /// What is wrong with it.
+        fault: BlockFault,
+    },
     /// A byte the binary format says is zero (a reserved byte, an option the layer does
     /// not have) is not.
     NonZero {
@@ -160,6 +170,62 @@ pub enum ModelError {
         /// Byte offset in the file.
         offset: usize,
     },
+}
+
+/// What is wrong with a residual block in a model file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BlockFault {
+    /// The block announces more layers than the file has after it.
+    Unclosed {
+        /// Layers the block announces.
+        announced: usize,
+        /// Layers left in the file after the marker.
+        left: usize,
+    },
+    /// The block announces no layers.
+    Empty,
+    /// The block's inner layers do not map its width to its width (`x + L(x)` needs
+    /// `L(x)` as wide as `x`).
+    Width {
+        /// The block's width (its input).
+        block: usize,
+        /// Where the inner layers start or end: their inputs, or their outputs.
+        inner: usize,
+    },
+    /// A block inside a block reaches past the end of the outer one.
+    Overlap,
+    /// Blocks nested deeper than this reader supports.
+    TooDeep {
+        /// Deepest nesting supported.
+        max: usize,
+    },
+    /// The block holds another number of layers than the program's.
+    Count {
+        /// Layers inside the block in the file.
+        file: usize,
+        /// Layers inside the block in the program.
+        program: usize,
+    },
+}
+
+impl fmt::Display for BlockFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            BlockFault::Unclosed { announced, left } => {
+                write!(f, "holds {announced} layers but only {left} follow it")
+            }
+            BlockFault::Empty => f.write_str("holds no layers"),
+            BlockFault::Width { block, inner } => {
+                write!(f, "is {block} values wide but its layers have {inner} values where they meet it")
+            }
+            BlockFault::Overlap => f.write_str("ends inside a block nested in it"),
+            BlockFault::TooDeep { max } => write!(f, "is nested deeper than {max} blocks"),
+            BlockFault::Count { file, program } => {
+                write!(f, "holds {file} layers in the file and {program} in the program")
+            }
+        }
+    }
 }
 
 /// A layer's kind and sizes, for architecture errors.
@@ -261,6 +327,13 @@ impl fmt::Display for ModelError {
             ),
             ModelError::UnexpectedScaler => {
                 f.write_str("the file has an input scaler but the program's model has no Normalization layer")
+            }
+            ModelError::Block { layer, offset, fault } => {
+                write!(f, "layer {layer}: the residual block {fault}")?;
+                match offset {
+                    Some(o) => write!(f, " (descriptor at byte {o})"),
+                    None => Ok(()),
+                }
             }
             ModelError::NonZero { layer, offset } => {
                 write!(

@@ -2,7 +2,7 @@
 //! the host and on the device (`serde-json-core`). The format is described in the
 //! repository's `docs/model-files.md`.
 
-use super::{ModelError, Name, Shape};
+use super::{BlockFault, ModelError, Name, Shape};
 use crate::layers::{Activation, Layer, LayerInfo, LayerKind, Tensor, TensorMut};
 use core::cell::Cell;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -194,6 +194,10 @@ impl Serialize for LayerSer<'_, '_> {
                 st.serialize_field("rate", &rate)?;
             }
             LayerKind::Normalization => st.serialize_field("units", &(self.info.outputs as u32))?,
+            LayerKind::Residual { layers } => {
+                st.serialize_field("units", &(self.info.outputs as u32))?;
+                st.serialize_field("layers", &layers)?;
+            }
         }
         for t in self.tensors {
             st.serialize_field(t.name, &TensorSer(t))?;
@@ -549,6 +553,7 @@ struct Found<'de> {
     momentum: Option<f32>,
     epsilon: Option<f32>,
     rate: Option<f32>,
+    layers: Option<u32>,
 }
 
 fn read_fields<'de, A: MapAccess<'de>>(
@@ -583,6 +588,7 @@ fn read_fields<'de, A: MapAccess<'de>>(
             "momentum" if !scaler => once!(found.momentum, "momentum"),
             "epsilon" if !scaler => once!(found.epsilon, "epsilon"),
             "rate" if !scaler => once!(found.rate, "rate"),
+            "layers" if !scaler => once!(found.layers, "layers"),
             name => {
                 let Some(i) = tensors.iter().position(|t| t.name == name) else {
                     // Reported after the architecture check, which explains it better
@@ -698,6 +704,15 @@ fn read_fields<'de, A: MapAccess<'de>>(
                 }
             }
             LayerKind::Normalization => {}
+            LayerKind::Residual { layers } => {
+                let n = found
+                    .layers
+                    .ok_or_else(|| fail(err, ModelError::Missing { layer: at, field: "layers" }))?;
+                if n != u32::from(*layers) {
+                    let fault = BlockFault::Count { file: n as usize, program: usize::from(*layers) };
+                    return Err(fail(err, ModelError::Block { layer, offset: None, fault }));
+                }
+            }
         }
     }
     if let Some(name) = unknown {

@@ -18,7 +18,7 @@ pub mod store;
 
 pub use binary::{MAGIC, bin_len, counts, emit_bin, model_bin_len, model_id, read_bin, write_bin};
 pub use crc::{Crc32, crc32};
-pub use error::{ModelError, Shape};
+pub use error::{BlockFault, ModelError, Shape};
 #[cfg(feature = "json")]
 pub use json::{
     FORMAT, JsonInfo, MAX_DEPTH, Meta, VERSION, max_json_len, model_max_json_len, read_json, write_json,

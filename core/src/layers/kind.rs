@@ -21,6 +21,13 @@ pub enum LayerKind {
     },
     /// Input standardisation `(x − mean) / scale`.
     Normalization,
+    /// The start of a skip connection `y = x + L(x)` ([`Residual`](crate::layers::Residual)):
+    /// a marker without parameters, followed in the flat list of layers by the `layers`
+    /// layers of `L`. Its inputs and outputs are the block's width.
+    Residual {
+        /// Layers inside the block (nested blocks' markers counted).
+        layers: u16,
+    },
 }
 
 /// Every name and code of one kind of layer. [`KINDS`] holds them all: the model-file
@@ -41,7 +48,7 @@ pub struct KindNames {
 }
 
 /// The names of every kind of layer, in the order of their binary codes.
-pub const KINDS: [KindNames; 4] = [
+pub const KINDS: [KindNames; 5] = [
     KindNames { file: "dense", keras: "Dense", rust: "Dense", kernel: true, code: 1 },
     KindNames { file: "batch_norm", keras: "BatchNormalization", rust: "BatchNorm", kernel: true, code: 2 },
     KindNames { file: "dropout", keras: "Dropout", rust: "Dropout", kernel: false, code: 3 },
@@ -52,6 +59,7 @@ pub const KINDS: [KindNames; 4] = [
         kernel: false,
         code: 4,
     },
+    KindNames { file: "residual", keras: "Residual", rust: "Residual", kernel: false, code: 5 },
 ];
 
 impl LayerKind {
@@ -68,6 +76,7 @@ impl LayerKind {
             LayerKind::BatchNorm { .. } => 1,
             LayerKind::Dropout { .. } => 2,
             LayerKind::Normalization => 3,
+            LayerKind::Residual { .. } => 4,
         }]
     }
 
@@ -98,6 +107,7 @@ mod tests {
             LayerKind::BatchNorm { momentum: 0.9, epsilon: 1e-3 },
             LayerKind::Dropout { rate: 0.1 },
             LayerKind::Normalization,
+            LayerKind::Residual { layers: 2 },
         ];
         for (i, k) in kinds.iter().enumerate() {
             let n = k.names();

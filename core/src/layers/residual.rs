@@ -1,6 +1,8 @@
 //! A skip connection: `y = x + L(x)`.
 
-use crate::layers::{Activation, GradAt, Init, Layer, LayerInfo, Mode, Tensor, TensorMut, Train, Upstream};
+use crate::layers::{
+    Activation, GradAt, Init, Layer, LayerInfo, LayerKind, Mode, Tensor, TensorMut, Train, Upstream,
+};
 use crate::numeric::{Params, Randomness, Signal, Zero};
 use rand_core::Rng;
 
@@ -36,6 +38,26 @@ impl<L: Layer<Output = <L as Layer>::Input>> Residual<L> {
     }
 }
 
+/// The description of the block's start in model files and summaries.
+fn marker<L: Layer>() -> LayerInfo {
+    let width = <L::Input as Signal>::LEN;
+    LayerInfo {
+        kind: LayerKind::Residual { layers: const { checked_count(L::LAYERS) } },
+        inputs: width,
+        outputs: width,
+        trainable: 0,
+        non_trainable: 0,
+        trains: true,
+        fixed: false,
+    }
+}
+
+/// `n` as the u16 of the marker; more inner layers than the format counts do not compile.
+const fn checked_count(n: usize) -> u16 {
+    assert!(n <= u16::MAX as usize, "a residual block holds at most 65535 layers");
+    n as u16
+}
+
 /// `y[i] = x[i] + y[i]` (y holds the inner output).
 #[inline]
 fn add_input<S: Signal>(x: &S, y: &mut S) {
@@ -66,7 +88,8 @@ impl<L: Layer<Output = <L as Layer>::Input>> Layer for Residual<L> {
 
     const TRAINABLE: usize = L::TRAINABLE;
     const NON_TRAINABLE: usize = L::NON_TRAINABLE;
-    const LAYERS: usize = L::LAYERS;
+    /// The block's marker ([`LayerKind::Residual`]) and the inner layers.
+    const LAYERS: usize = L::LAYERS + 1;
     const MAX_WIDTH: usize = L::MAX_WIDTH;
 
     #[inline]
@@ -84,11 +107,15 @@ impl<L: Layer<Output = <L as Layer>::Input>> Layer for Residual<L> {
         None
     }
 
+    /// The block's marker first (no tensors), then the inner layers.
     fn visit<'a>(&'a self, f: &mut dyn FnMut(&LayerInfo, &[Tensor<'a>])) {
+        f(&marker::<L>(), &[]);
         self.inner.visit(f)
     }
 
+    /// The marker cannot be changed (`f`'s changes to it are dropped): it has no options.
     fn visit_mut(&mut self, f: &mut dyn FnMut(&mut LayerInfo, &mut [TensorMut<'_>])) {
+        f(&mut marker::<L>(), &mut []);
         self.inner.visit_mut(f)
     }
 }
@@ -184,6 +211,6 @@ impl<L: Train<Output = <L as Layer>::Input>> Train for Residual<L> {
         scheme: &mut dyn FnMut(usize, &LayerInfo) -> Init,
         rng: &mut R,
     ) {
-        self.inner.init_from(first, scheme, rng)
+        self.inner.init_from(first + 1, scheme, rng)
     }
 }

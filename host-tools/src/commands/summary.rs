@@ -54,6 +54,7 @@ pub fn run(a: Args) -> Result<()> {
             }
             LayerKind::Dropout { rate } => l["rate"] = json!(rate),
             LayerKind::Normalization => {}
+            LayerKind::Residual { layers } => l["layers"] = json!(layers),
         }
         layers.push(l);
     });
