@@ -268,6 +268,8 @@ impl Budget {
                 LayerKind::Dense(_) | LayerKind::Dropout { .. } => f32s(2 * l.outputs),
                 LayerKind::BatchNorm { .. } => f32s(4 * l.outputs),
                 LayerKind::Normalization => f32s(l.outputs),
+                // A skip connection keeps its `x + L(x)` outputs per row.
+                LayerKind::Residual { .. } => f32s(l.outputs),
             };
             ram_parts.push(("model", model));
             ram_parts.push(("gradients", f32s(trainable)));
@@ -342,6 +344,27 @@ fn type_of(info: &LayerInfo) -> String {
     }
 }
 
+/// The Rust type and kind of each item of the model's top-level sequence: a layer, or a
+/// skip connection's marker and the layers it holds as `Residual<Sequential![…]>` (as
+/// [`write_rust`] writes them).
+fn items(layers: &[LayerInfo]) -> Vec<(String, LayerKind)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < layers.len() {
+        let l = &layers[i];
+        if let LayerKind::Residual { layers: n } = l.kind {
+            let inner = &layers[(i + 1).min(layers.len())..(i + 1 + n as usize).min(layers.len())];
+            let types: Vec<String> = items(inner).into_iter().map(|(t, _)| t).collect();
+            out.push((format!("Residual<tinymlp::Sequential![{}]>", types.join(", ")), l.kind));
+            i += 1 + n as usize;
+        } else {
+            out.push((type_of(l), l.kind));
+            i += 1;
+        }
+    }
+    out
+}
+
 /// The firmware's source for `m`: its type and parameters, its id, its loss, the type that
 /// trains its last layer only, and the memory checks.
 fn emit<M: Layer>(m: &M, bin: &[u8], path: &Path, build: &Build, out: &Path) -> Result<String, String> {
@@ -349,7 +372,8 @@ fn emit<M: Layer>(m: &M, bin: &[u8], path: &Path, build: &Build, out: &Path) -> 
     if layers.is_empty() {
         return Err("the model has no layers".into());
     }
-    if build.last_layer && !matches!(layers[layers.len() - 1].kind, LayerKind::Dense(_)) {
+    let items = items(&layers);
+    if build.last_layer && !matches!(items[items.len() - 1].1, LayerKind::Dense(_)) {
         return Err("fine-tuning the last layer (`finetune-last`, and `finetune` on the micro:bit) needs a dense last layer".into());
     }
     let budget = Budget::of(&layers, build, bin.len());
@@ -373,13 +397,12 @@ fn emit<M: Layer>(m: &M, bin: &[u8], path: &Path, build: &Build, out: &Path) -> 
     writeln!(s, "pub const LOSS: tinymlp::Loss = tinymlp::Loss::{loss};").unwrap();
 
     // The model with every layer but the last fixed in flash (`finetune-last`).
-    let last = layers.len() - 1;
+    let last = items.len() - 1;
     writeln!(s, "\n/// The model with every layer but the last [`tinymlp::Fixed`] in flash: fine-tuning")
         .unwrap();
     writeln!(s, "/// trains the last layer only, in RAM.").unwrap();
-    let mut ty: Vec<String> =
-        layers[..last].iter().map(|l| format!("tinymlp::Fixed<{}>", type_of(l))).collect();
-    ty.push(type_of(&layers[last]));
+    let mut ty: Vec<String> = items[..last].iter().map(|(t, _)| format!("tinymlp::Fixed<{t}>")).collect();
+    ty.push(items[last].0.clone());
     writeln!(s, "pub type LastLayer<K = Canonical> = tinymlp::Sequential![{}];", ty.join(", ")).unwrap();
     writeln!(s, "\n/// `model` with every layer but the last fixed in place; the last layer is copied.")
         .unwrap();

@@ -1,9 +1,10 @@
 //! Models of any architecture, read from their files by the firmware's build: wine (13
 //! features, 3 classes, softmax), digits (64 features, 10 classes) and TensorFlow Lite
-//! Micro's hello world (1-16-16-1 ReLU regression of sin x), each bit-exact on the
-//! emulated boards; and a model too big for a board, refused at build time.
+//! Micro's hello world (1-16-16-1 ReLU regression of sin x) and a network with a residual
+//! block, each bit-exact on the emulated boards; and a model too big for a board, refused
+//! at build time.
 
-use tinymlp::Activation::{Linear, Relu, Softmax};
+use tinymlp::Activation::{Linear, Relu, Softmax, Tanh};
 use tinymlp_host::board::find;
 use tinymlp_host::compare::{Task, compare};
 use tinymlp_host::device::{DeviceError, build_firmware, build_firmware_with, elf_sizes};
@@ -45,6 +46,22 @@ fn wine_13_features_3_classes_softmax_is_bit_exact_on_three_boards() {
 fn digits_64_features_10_classes_is_bit_exact_on_three_boards() {
     let layers = [Dense { units: 32, activation: Relu }, Dense { units: 10, activation: Softmax }];
     bit_exact("digits", "digit", &layers, &BOARDS, Task::Classes);
+}
+
+/// Skip connections: a residual block of two tanh layers (nested in the model file as a
+/// marker and its layers, generated as `Residual<Sequential![…]>`), on the FPU core and on
+/// the soft-float M0.
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn a_residual_block_is_bit_exact_on_the_cortex_m4f_and_the_micro_bit() {
+    let layers = [
+        Dense { units: 16, activation: Relu },
+        LayerSpec::Residual { layers: 2 },
+        Dense { units: 16, activation: Tanh },
+        Dense { units: 16, activation: Linear },
+        Dense { units: 3, activation: Softmax },
+    ];
+    bit_exact("wine", "class", &layers, &["mps2-an386", "microbit"], Task::Classes);
 }
 
 /// TensorFlow Lite Micro's hello world: 1-16-16-1 ReLU, linear output, sin x. Prints the
