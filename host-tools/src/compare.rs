@@ -138,7 +138,17 @@ impl HostModel for Trained {
 /// ([`Net::read`]).
 pub fn load_net(path: &Path) -> Result<Net, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Net::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    Net::read(&bytes).map_err(|e| {
+        if crate::model_io::load_int8(path).is_ok_and(|q| q.is_some()) {
+            format!(
+                "{}: an int8 model; the firmware runs f32 models (`eval`, `predict`, `summary` and \
+                 `export` take int8 models on the host)",
+                path.display()
+            )
+        } else {
+            format!("{}: {e}", path.display())
+        }
+    })
 }
 
 /// What a JSON model file's metadata says of its data: the label column and the class

@@ -109,6 +109,9 @@ fn quantize_writes_an_int8_model_the_commands_read() {
     let o = tinymlp(&["eval", "--model", "m8.json", "--data", "run/test.csv"], d);
     assert!(o.status.success(), "{:?}", text(&o));
     assert!(text(&o).0.contains("accuracy"));
+    // The device runs f32 models: `compare` says so of an int8 one, before building anything.
+    let o = tinymlp(&["compare", "--model", "m8.json", "--data", "run/test.csv"], d);
+    assert!(!o.status.success() && text(&o).1.contains("an int8 model"), "{:?}", text(&o));
     let o = tinymlp(
         &["quantize", "--model", "run/model.json", "--calibration", "missing.csv", "--out", "x.json"],
         d,
