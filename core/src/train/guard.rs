@@ -3,7 +3,6 @@
 use crate::layers::Train;
 use crate::numeric::Randomness;
 use crate::numeric::kernel::Kernel;
-use crate::numeric::{Signal, Zero};
 use crate::train::optim::Optimizer;
 use crate::train::{StepError, Trainer};
 
@@ -44,11 +43,13 @@ impl LossGuard {
 impl<M: Train + Clone, const B: usize, K: Kernel> Trainer<M, B, K> {
     /// [`Trainer::step`], taken back whole — the model, the optimiser's state and the
     /// random generator as they were — when `guard` finds that it made the loss of the
-    /// rows `x` explode ([`StepError::LossExploded`]). The loss after the step is the mean
-    /// of the inference passes' sample losses (outputs clipped as [`crate::train::EPSILON`] says).
+    /// rows `x` explode ([`StepError::LossExploded`]). The loss after the step is computed
+    /// as the step's own loss was: a training pass over `x` with the same dropout masks
+    /// (the generator replayed from where the step started) and the same statistics mode,
+    /// so that the two are the same quantity; nothing of that pass is committed.
     ///
-    /// It costs one inference pass over `x` and a copy of the model and of the optimiser's
-    /// state while the step runs.
+    /// It costs one more forward pass over `x` and a copy of the model and of the
+    /// optimiser's state while the step runs.
     ///
     /// ```
     /// use tinymlp::*;
@@ -78,7 +79,7 @@ impl<M: Train + Clone, const B: usize, K: Kernel> Trainer<M, B, K> {
     {
         let saved = (model.clone(), opt.clone(), rng.clone());
         let before = self.step(model, opt, x, t, rng)?;
-        let after = self.inference_loss(model, x, t);
+        let after = self.replayed_loss(model, x, t, &saved.2);
         if guard.exploded(before, after) {
             (*model, *opt, *rng) = saved;
             return Err(StepError::LossExploded { before, after });
@@ -86,13 +87,20 @@ impl<M: Train + Clone, const B: usize, K: Kernel> Trainer<M, B, K> {
         Ok(before)
     }
 
-    /// The mean sample loss of inference passes over the rows `x` with targets `t`.
-    fn inference_loss(&self, model: &M, x: &[M::Input], t: &[M::Output]) -> f32 {
+    /// The mean loss over the rows `x` with targets `t` of a training pass (dropout drawing
+    /// from a copy of `rng`, statistics as `self.mode` says), committing nothing.
+    fn replayed_loss<R: Randomness + Clone>(
+        &mut self,
+        model: &M,
+        x: &[M::Input],
+        t: &[M::Output],
+        rng: &R,
+    ) -> f32 {
+        let mut replay = rng.clone();
         let mut total = 0.0;
-        for (xr, tr) in x.iter().zip(t) {
-            let mut y = M::Output::ZERO;
-            model.forward(xr, &mut y);
-            total += self.loss.sample(y.as_slice(), tr.as_slice(), None);
+        for (xc, tc) in x.chunks(B).zip(t.chunks(B)) {
+            model.forward_train(xc, &mut self.cache, &mut replay, self.mode);
+            total += self.loss.batch(model, &mut self.cache, tc, 1.0).0;
         }
         total / x.len().max(1) as f32
     }
@@ -157,5 +165,26 @@ mod tests {
         let mut y = [0.0];
         plain.forward(&x[0], &mut y);
         assert!((y[0] - 3.0) * (y[0] - 3.0) > 10.0 * l0 + 1.0, "{y:?}");
+    }
+
+    #[test]
+    fn the_loss_after_is_measured_with_the_steps_own_dropout_masks() {
+        // A step that changes nothing (rate 0) leaves the loss exactly where it was when
+        // both are measured with the same masks: a guard without any slack accepts it on
+        // every row, however different each row's loss without dropout would be.
+        type Drop = Sequential![Dense<2, 32>, Dropout<32>, Dense<32, 1>];
+        let mut m: Drop =
+            sequential![Dense::new(Activation::Relu), Dropout::new(0.5), Dense::new(Activation::Sigmoid)];
+        m.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(5));
+        let mut trainer = Trainer::<Drop, 1>::new(Loss::BinaryCrossEntropy);
+        let mut rng = Xoshiro128PlusPlus::new(9);
+        let strict = LossGuard { factor: 1.0, margin: 0.0 };
+        for i in 0..200u32 {
+            let a = (i.wrapping_mul(2654435761) % 1000) as f32 / 250.0 - 2.0;
+            let b = (i.wrapping_mul(40503) % 1000) as f32 / 250.0 - 2.0;
+            let t = [[f32::from(a * a + b * b < 2.0)]];
+            let r = trainer.step_guarded(&mut m, &mut Sgd::new(0.0), &[[a, b]], &t, &mut rng, strict);
+            assert!(r.is_ok(), "row {i}: {r:?}");
+        }
     }
 }

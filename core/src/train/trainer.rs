@@ -37,7 +37,7 @@ pub type Observer<'a, O> = dyn FnMut(&[O], &[O]) + 'a;
 /// assert!(trainer.step(&mut net, &mut opt, &x, &t, &mut rng).unwrap() < first / 10.0);
 /// ```
 pub struct Trainer<M: Train, const B: usize, K = Canonical> {
-    cache: M::Cache<B>,
+    pub(super) cache: M::Cache<B>,
     grads: M::Grads,
     /// The loss minimised.
     pub loss: Loss,
