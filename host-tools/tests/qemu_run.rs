@@ -1,5 +1,6 @@
 //! The firmware's cargo runner (`firmware/qemu-run.sh`) and the host tools start QEMU with
-//! the same command line: both read `firmware/boards.toml`.
+//! the same command line: both read `firmware/boards.toml`. A real board goes to
+//! `probe-rs run --chip <its chip>` instead.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -14,9 +15,11 @@ fn the_runner_and_the_host_tools_build_the_same_command_line() {
     // A stand-in for QEMU that writes down its arguments, one a line.
     let bin = d.join("bin");
     std::fs::create_dir(&bin).unwrap();
-    let fake = bin.join(qemu::PROGRAM);
-    std::fs::write(&fake, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$TINYMLP_TEST_ARGS\"\n").unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // The same for probe-rs.
+    for fake in [bin.join(qemu::PROGRAM), bin.join("probe-rs")] {
+        std::fs::write(&fake, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$TINYMLP_TEST_ARGS\"\n").unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let runner = Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware/qemu-run.sh");
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     for &board in BOARDS.iter() {
@@ -36,10 +39,13 @@ fn the_runner_and_the_host_tools_build_the_same_command_line() {
             .unwrap();
         assert!(status.status.success(), "{}: {}", board.name, String::from_utf8_lossy(&status.stderr));
         let got = std::fs::read_to_string(&out).unwrap();
-        let want: String = qemu::args(board, &elf, Mode::Serve, serial, &[])
-            .iter()
-            .map(|a| format!("{}\n", a.to_str().unwrap()))
-            .collect();
+        let want: String = match (board.qemu, board.chip) {
+            (None, Some(chip)) => format!("run\n--chip\n{chip}\n{}\n", elf.display()),
+            _ => qemu::args(board, &elf, Mode::Serve, serial, &[])
+                .iter()
+                .map(|a| format!("{}\n", a.to_str().unwrap()))
+                .collect(),
+        };
         assert_eq!(got, want, "{}", board.name);
     }
 }
