@@ -48,3 +48,5 @@ for target in read_bin read_json; do
     (cd core/fuzz && cargo +nightly fuzz run "$target" -- -max_total_time=60 -print_final_stats=1 2>&1 | tail -3)
 done
 (cd protocol/fuzz && cargo +nightly fuzz run frames -- -max_total_time=60 -print_final_stats=1 2>&1 | tail -3)
+step "disk used by the builds"
+du -sh target firmware/target core/fuzz/target protocol/fuzz/target 2>/dev/null || true
