@@ -68,12 +68,13 @@ fn fold(net: &Net) -> Result<Vec<Folded>, QuantizeError> {
                 let (fused, after) = match l["activation"].as_str().unwrap_or("") {
                     "linear" => (QFused::Linear, None),
                     "relu" => (QFused::Relu, None),
+                    "relu6" => (QFused::Relu6, None),
                     "sigmoid" => (QFused::Linear, Some("sigmoid")),
                     "tanh" => (QFused::Linear, Some("tanh")),
                     "softmax" => (QFused::Linear, Some("softmax")),
                     other => {
                         return Err(unsupported(format!(
-                            "activation {other} has no int8 form (linear, relu, sigmoid, tanh and softmax have)"
+                            "activation {other} has no int8 form (linear, relu, relu6, sigmoid, tanh and softmax have)"
                         )));
                     }
                 };
@@ -142,6 +143,8 @@ fn run(folded: &[Folded], x: &[f64], mut seen: impl FnMut(usize, &[f64])) {
             .collect();
         if f.fused == QFused::Relu {
             z.iter_mut().for_each(|v| *v = v.max(0.0));
+        } else if f.fused == QFused::Relu6 {
+            z.iter_mut().for_each(|v| *v = v.clamp(0.0, 6.0));
         }
         seen(l, &z);
         a = match f.after {
@@ -284,7 +287,7 @@ mod tests {
     #[test]
     fn the_int8_model_follows_the_f32_one() {
         let specs = [
-            LayerSpec::Dense { units: 16, activation: Activation::Relu },
+            LayerSpec::Dense { units: 16, activation: Activation::Relu6 },
             LayerSpec::BatchNorm { momentum: 0.99, epsilon: 1e-3 },
             LayerSpec::Dense { units: 8, activation: Activation::Tanh },
             LayerSpec::Dense { units: 3, activation: Activation::Softmax },

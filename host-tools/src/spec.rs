@@ -636,9 +636,12 @@ mod tests {
 
     #[test]
     fn layers_parse_in_the_short_syntax() {
-        let l = parse_layers("64:relu,bn,dropout:0.3,32:leaky_relu:0.1,bn:0.9:0.01,16:elu,8:gelu,4:softmax")
-            .unwrap();
-        assert_eq!(l.len(), 8);
+        let l = parse_layers(
+            "64:relu,bn,dropout:0.3,32:leaky_relu:0.1,bn:0.9:0.01,16:elu,8:gelu,6:relu6,4:softmax",
+        )
+        .unwrap();
+        assert_eq!(l.len(), 9);
+        assert_eq!(l[7], LayerDef::Dense { units: 6, activation: Activation::Relu6, init: None, l2: 0.0 });
         assert_eq!(l[0], LayerDef::Dense { units: 64, activation: Activation::Relu, init: None, l2: 0.0 });
         assert_eq!(l[1], LayerDef::BatchNorm { momentum: 0.99, epsilon: 1e-3 });
         assert_eq!(l[2], LayerDef::Dropout { rate: 0.3 });
@@ -659,7 +662,7 @@ mod tests {
         let short: Vec<String> = l.iter().map(LayerDef::short).collect();
         assert_eq!(
             short.join(","),
-            "64:relu,bn,dropout:0.3,32:leaky_relu:0.1,bn:0.9:0.01,16:elu:1,8:gelu,4:softmax"
+            "64:relu,bn,dropout:0.3,32:leaky_relu:0.1,bn:0.9:0.01,16:elu:1,8:gelu,6:relu6,4:softmax"
         );
         assert_eq!(parse_layers("").unwrap(), vec![]);
         let seed: Vec<String> = seed_mlp_layers().iter().map(LayerDef::short).collect();

@@ -118,3 +118,44 @@ fn quantize_writes_an_int8_model_the_commands_read() {
     );
     assert!(!o.status.success() && !text(&o).1.contains("panicked"));
 }
+
+/// A user's own CSV names an imported model's features, label and classes: the Keras
+/// model on raw wine features (its `Normalization` read as the scaler) then evaluates on
+/// the user's test file as it is, with the class names of its label column.
+#[test]
+fn import_takes_feature_and_class_names_from_the_users_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data");
+    let (train, test) = (data.join("wine/train.csv"), data.join("wine/test.csv"));
+    let (train, test) = (train.to_str().unwrap(), test.to_str().unwrap());
+    let model = golden("wine_normalized_f32.tflite");
+    let model = model.to_str().unwrap();
+    let o = tinymlp(&["import", model, "--out", "wine.json", "--data", train, "--label", "class"], d);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = tinymlp(&["eval", "--model", "wine.json", "--data", test, "--json"], d);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let figures: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert!(figures["accuracy"].as_f64().unwrap() > 0.9, "{figures}");
+    let o = tinymlp(&["summary", "--model", "wine.json"], d);
+    let summary = text(&o).0;
+    assert!(summary.contains("classes class_0, class_1, class_2"), "{summary}");
+    assert!(summary.contains("alcohol") && summary.contains("label class"), "{summary}");
+
+    // Without names the model's classes are 0, 1, 2 and the user's labels do not match.
+    let o = tinymlp(&["import", model, "--out", "bare.json"], d);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = tinymlp(&["eval", "--model", "bare.json", "--data", test, "--label", "class"], d);
+    assert!(!o.status.success() && text(&o).1.contains("not one of the model's classes"), "{:?}", text(&o));
+    // Names that do not fit the model are refused.
+    let o = tinymlp(&["import", model, "--out", "x.json", "--classes", "a,b"], d);
+    assert!(text(&o).1.contains("2 classes (a, b) for a model with 3 outputs"), "{:?}", text(&o));
+    let moons = data.join("moons/train.csv");
+    let o = tinymlp(&["import", model, "--out", "x.json", "--data", moons.to_str().unwrap()], d);
+    assert!(text(&o).1.contains("2 feature columns"), "{:?}", text(&o));
+    assert!(!d.join("x.json").exists());
+    let o = tinymlp(&["import", model, "--out", "named.json", "--classes", "barolo,grignolino,barbera"], d);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = tinymlp(&["summary", "--model", "named.json"], d);
+    assert!(text(&o).0.contains("classes barolo, grignolino, barbera"), "{:?}", text(&o));
+}

@@ -179,10 +179,59 @@ fn imported_float_models_agree_to_f32_rounding() {
     }
 }
 
+/// The worst distance of a float model's outputs from the interpreter's, in ulp of
+/// `max(|y|, 1)`.
+fn worst_ulp(net: &tinymlp_net::Net, rows: &[Value], key: &str) -> u32 {
+    let mut worst = 0u32;
+    for row in rows {
+        for (a, b) in net.predict(&floats(&row["x"])).iter().zip(floats(&row[key])) {
+            worst = worst.max(((a - b).abs() / (f32::EPSILON * b.abs().max(1.0))).ceil() as u32);
+        }
+    }
+    worst
+}
+
+/// A float model with fused ReLU6 (iris: tanh, ReLU6, softmax) agrees with the interpreter.
 #[test]
-fn relu6_in_a_float_model_is_refused() {
-    let e = import(&tflite("iris_softmax_f32.tflite")).unwrap_err().to_string();
-    assert!(e.contains("RELU6") && e.contains("operator #2"), "{e}");
+fn relu6_in_a_float_model_is_read() {
+    let doc = golden("iris_softmax");
+    let Imported::Float(net) = import(&tflite("iris_softmax_f32.tflite")).unwrap() else {
+        panic!("not float")
+    };
+    let relu6 = tinymlp_net::LayerSpec::Dense { units: 8, activation: tinymlp::Activation::Relu6 };
+    assert_eq!(net.specs()[1], relu6);
+    let worst = worst_ulp(&net, doc["rows"].as_array().unwrap(), "y_f32");
+    eprintln!("iris_softmax: float at most {worst} ulp of max(|y|, 1) from TFLite");
+    assert!(worst <= 16, "{worst}");
+}
+
+/// Keras' Normalization (SUB, MUL by constants) becomes the model's input scaler, on raw
+/// wine features up to 1,680; a softmax whose beta is 0.5 is folded into the layer before
+/// it; the int8 file's scaler is refused with the way round it.
+#[test]
+fn keras_normalization_and_softmax_beta_are_read() {
+    let doc = golden("wine_normalized");
+    let ops: Vec<&str> = doc["operators"].as_array().unwrap().iter().map(|o| o.as_str().unwrap()).collect();
+    assert_eq!(ops[..2], ["SUB", "MUL"], "{ops:?}");
+    let rows = doc["rows"].as_array().unwrap();
+    for (file, key) in
+        [("wine_normalized_f32.tflite", "y_f32"), ("wine_normalized_beta_f32.tflite", "y_beta")]
+    {
+        let Imported::Float(net) = import(&tflite(file)).unwrap() else { panic!("{file}: not float") };
+        let (mean, scale) = net.scaler();
+        assert!(mean.iter().any(|&m| m > 100.0) && scale.iter().all(|&s| s > 0.0), "{mean:?} {scale:?}");
+        let worst = worst_ulp(&net, rows, key);
+        eprintln!("{file}: {} rows, at most {worst} ulp of max(|y|, 1) from TFLite", rows.len());
+        assert!(worst <= 8, "{file}: {worst}");
+    }
+    // Beta changes the outputs: the two files are not read as the same model.
+    let read = |f: &str| match import(&tflite(f)).unwrap() {
+        Imported::Float(n) => n.predict(&floats(&rows[0]["x"])),
+        Imported::Int8(_) => panic!("not float"),
+    };
+    assert_ne!(read("wine_normalized_f32.tflite"), read("wine_normalized_beta_f32.tflite"));
+    let e = import(&tflite("wine_normalized_int8.tflite")).unwrap_err().to_string();
+    assert!(e.contains("tinymlp quantize") && e.contains("operator #"), "{e}");
 }
 
 #[test]

@@ -21,6 +21,7 @@ fn activation(w: &mut dyn Write, a: Activation) -> fmt::Result {
         Activation::Sigmoid => w.write_str("Activation::Sigmoid"),
         Activation::Tanh => w.write_str("Activation::Tanh"),
         Activation::Relu => w.write_str("Activation::Relu"),
+        Activation::Relu6 => w.write_str("Activation::Relu6"),
         Activation::LeakyRelu { alpha } => write!(w, "Activation::LeakyRelu {{ alpha: {alpha:?} }}"),
         Activation::Elu { alpha } => write!(w, "Activation::Elu {{ alpha: {alpha:?} }}"),
         Activation::Gelu => w.write_str("Activation::Gelu"),

@@ -31,6 +31,9 @@ pub enum Activation {
     Tanh,
     /// `f(z) = max(z, 0)`; the derivative at 0 is taken as 0 (as TensorFlow does).
     Relu,
+    /// `f(z) = min(max(z, 0), 6)` (Keras' and TensorFlow Lite's `relu6`); the derivative is
+    /// 1 strictly between 0 and 6 and 0 elsewhere (as TensorFlow's `Relu6Grad`).
+    Relu6,
     /// `f(z) = z` for `z > 0`, else `alpha·z`.
     LeakyRelu {
         /// Slope for negative inputs (Keras' default is 0.3, PyTorch's 0.01).
@@ -50,7 +53,7 @@ pub enum Activation {
 
 /// Every activation's name (Keras' spelling, used in model files and summaries) and its
 /// code in the binary format, in one table; `alpha` takes Keras' default where there is one.
-pub const ACTIVATIONS: [(&str, u8, Activation); 8] = [
+pub const ACTIVATIONS: [(&str, u8, Activation); 9] = [
     ("linear", 0, Activation::Linear),
     ("sigmoid", 1, Activation::Sigmoid),
     ("tanh", 2, Activation::Tanh),
@@ -59,6 +62,7 @@ pub const ACTIVATIONS: [(&str, u8, Activation); 8] = [
     ("elu", 5, Activation::Elu { alpha: 1.0 }),
     ("gelu", 6, Activation::Gelu),
     ("softmax", 7, Activation::Softmax),
+    ("relu6", 8, Activation::Relu6),
 ];
 
 impl Activation {
@@ -72,6 +76,7 @@ impl Activation {
             Activation::Elu { .. } => 5,
             Activation::Gelu => 6,
             Activation::Softmax => 7,
+            Activation::Relu6 => 8,
         }
     }
 
@@ -133,6 +138,13 @@ impl Activation {
                     0.0
                 }
             }
+            Activation::Relu6 => {
+                if z > 0.0 {
+                    if z < 6.0 { z } else { 6.0 }
+                } else {
+                    0.0
+                }
+            }
             Activation::LeakyRelu { alpha } => {
                 if z > 0.0 {
                     z
@@ -170,6 +182,13 @@ impl Activation {
             }
             Activation::Relu => {
                 if z > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Activation::Relu6 => {
+                if z > 0.0 && z < 6.0 {
                     1.0
                 } else {
                     0.0
@@ -309,11 +328,12 @@ mod tests {
         }
     }
 
-    const ALL: [Activation; 9] = [
+    const ALL: [Activation; 10] = [
         Activation::Linear,
         Activation::Sigmoid,
         Activation::Tanh,
         Activation::Relu,
+        Activation::Relu6,
         Activation::LeakyRelu { alpha: 0.2 },
         Activation::Elu { alpha: 1.0 },
         Activation::Elu { alpha: 0.5 },
@@ -330,7 +350,7 @@ mod tests {
         for act in ALL {
             for i in -400..=400 {
                 let z = i as f32 * 0.0173;
-                if z.abs() < 2.0 * h {
+                if z.abs() < 2.0 * h || (z - 6.0).abs() < 2.0 * h {
                     continue;
                 }
                 let f = |v: f32| act.scalar(v).unwrap() as f64;
@@ -354,6 +374,11 @@ mod tests {
         assert_eq!(Activation::Sigmoid.scalar_derivative(1000.0), Some(0.0));
         assert_eq!(Activation::Elu { alpha: 1.0 }.scalar(-1000.0), Some(-1.0));
         assert_eq!(Activation::LeakyRelu { alpha: 0.3 }.scalar(-2.0), Some(-0.6));
+        // ReLU6 clamps to [0, 6]; NaN goes to 0 like ReLU's.
+        let r6: [f32; 5] = [-1.0, 0.0, 2.5, 6.0, 100.0].map(|z| Activation::Relu6.scalar(z).unwrap());
+        assert_eq!(r6, [0.0, 0.0, 2.5, 6.0, 6.0]);
+        assert_eq!(Activation::Relu6.scalar(f32::NAN), Some(0.0));
+        assert_eq!(Activation::Relu6.scalar_derivative(6.0), Some(0.0));
     }
 
     #[test]

@@ -8,9 +8,14 @@ use super::schema_generated::tflite::{
 use serde_json::{Value, json};
 use tinymlp_net::{Net, QFused, QLayerSpec, QNet, QTensor};
 
-/// The operators the importer reads.
+/// The operators the importer reads anywhere in the chain.
 pub const SUPPORTED: [&str; 7] =
     ["FULLY_CONNECTED", "LOGISTIC", "TANH", "SOFTMAX", "QUANTIZE", "DEQUANTIZE", "RESHAPE"];
+
+/// The operators the importer reads only as the input scaler of a float model: Keras'
+/// `Normalization` converts to a SUB of the mean and a MUL by the reciprocal deviation,
+/// each with a constant operand, right after the input.
+pub const SCALER: [&str; 3] = ["SUB", "MUL", "DIV"];
 
 /// A model read from a `.tflite` file.
 #[derive(Debug)]
@@ -29,9 +34,11 @@ pub enum ImportError {
     NotTflite(String),
     /// The model uses operators tinymlp does not have.
     #[error(
-        "unsupported operators: {} (supported: {})",
+        "unsupported operators: {} (supported: {}; and {} by a constant right after the input, \
+         as Keras' Normalization writes them)",
         .0.iter().map(|(i, name)| format!("#{i} {name}")).collect::<Vec<_>>().join(", "),
-        SUPPORTED.join(", ")
+        SUPPORTED.join(", "),
+        SCALER.join(", ")
     )]
     Unsupported(Vec<(usize, String)>),
     /// The model's structure is not a chain of supported layers tinymlp can run.
@@ -125,9 +132,56 @@ fn value_ops(model: &Model<'_>, ops: &[Operator<'_>], output: i32) -> Vec<bool> 
     counts
 }
 
+/// How many of the leading operators form an input scaler: each a SUB, MUL or DIV whose
+/// first input is the previous one's output (the model's input for the first) and whose
+/// second input is a constant.
+fn scaler_prefix(
+    bytes: &[u8],
+    model: &Model<'_>,
+    ops: &[Operator<'_>],
+    tensors: &[Tensor<'_>],
+    input: i32,
+) -> usize {
+    let mut current = input;
+    for (n, op) in ops.iter().enumerate() {
+        let name = op_name(builtin(model, op).0, None);
+        let ins: Vec<i32> = op.inputs().map(|v| v.iter().collect()).unwrap_or_default();
+        let outs: Vec<i32> = op.outputs().map(|v| v.iter().collect()).unwrap_or_default();
+        let constant = |k: i32| {
+            usize::try_from(k)
+                .ok()
+                .and_then(|k| tensors.get(k))
+                .is_some_and(|t| tensor_bytes(bytes, model, t).is_some())
+        };
+        match (&ins[..], &outs[..]) {
+            (&[a, b], &[out]) if SCALER.contains(&name.as_str()) && a == current && constant(b) => {
+                current = out
+            }
+            _ => return n,
+        }
+    }
+    ops.len()
+}
+
+/// The element-wise operation of an input scaler.
+#[derive(Clone, Copy, PartialEq)]
+enum ScaleOp {
+    Sub,
+    Mul,
+    Div,
+}
+
 /// One operator of the chain, read.
 enum Step {
-    Dense { units: usize, inputs: usize, fused: ActivationFunctionType, weight: Weights, bias: Bias },
+    /// `x − c`, `x · c` or `x / c` with a constant `c` per feature, before any layer.
+    Scale(ScaleOp, Vec<f32>),
+    Dense {
+        units: usize,
+        inputs: usize,
+        fused: ActivationFunctionType,
+        weight: Weights,
+        bias: Bias,
+    },
     Activation(&'static str, f32),
     Reshape,
     Quantize,
@@ -145,8 +199,10 @@ enum Bias {
 }
 
 /// Reads a `.tflite` file: a single subgraph that is a chain of FULLY_CONNECTED (fused
-/// NONE, RELU or RELU6), LOGISTIC, TANH, SOFTMAX, QUANTIZE, DEQUANTIZE and RESHAPE, float
-/// or int8. Every operator outside that list is reported, with its index, in one error.
+/// NONE, RELU or RELU6), LOGISTIC, TANH, SOFTMAX (any positive beta), QUANTIZE, DEQUANTIZE
+/// and RESHAPE, float or int8, after an optional input scaler (SUB, then MUL or DIV, by
+/// constants: Keras' `Normalization`) in float models. Every operator outside that list is
+/// reported, with its index, in one error.
 pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
     // The identifier sits after the root offset; shorter input is not a FlatBuffer.
     if bytes.len() < 8 || !model_buffer_has_identifier(bytes) {
@@ -165,10 +221,13 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
     let ops: Vec<Operator<'_>> = g.operators().map(|o| o.iter().collect()).unwrap_or_default();
     let output_tensor = g.outputs().and_then(|o| o.iter().next()).unwrap_or(-1);
     let counts = value_ops(&model, &ops, output_tensor);
+    let tensors: Vec<Tensor<'_>> = g.tensors().map(|t| t.iter().collect()).unwrap_or_default();
+    let input_tensor = g.inputs().and_then(|o| o.iter().next()).unwrap_or(-1);
+    let scaler = scaler_prefix(bytes, &model, &ops, &tensors, input_tensor);
     let unsupported: Vec<(usize, String)> = ops
         .iter()
         .enumerate()
-        .filter(|(i, _)| counts[*i])
+        .filter(|(i, _)| counts[*i] && *i >= scaler)
         .filter_map(|(i, op)| {
             let (code, custom) = builtin(&model, op);
             let name = op_name(code, custom.as_deref());
@@ -178,7 +237,6 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
     if !unsupported.is_empty() {
         return Err(ImportError::Unsupported(unsupported));
     }
-    let tensors: Vec<Tensor<'_>> = g.tensors().map(|t| t.iter().collect()).unwrap_or_default();
     let io = |v: Option<flatbuffers::Vector<'_, i32>>, what: &str| -> Result<usize, ImportError> {
         let v: Vec<i32> = v.map(|v| v.iter().collect()).unwrap_or_default();
         match v[..] {
@@ -316,6 +374,46 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
             }
             BuiltinOperator::QUANTIZE => Step::Quantize,
             BuiltinOperator::DEQUANTIZE => Step::Dequantize,
+            BuiltinOperator::SUB | BuiltinOperator::MUL | BuiltinOperator::DIV => {
+                let kind = match code {
+                    BuiltinOperator::SUB => ScaleOp::Sub,
+                    BuiltinOperator::MUL => ScaleOp::Mul,
+                    _ => ScaleOp::Div,
+                };
+                let fused = match kind {
+                    ScaleOp::Sub => {
+                        op.builtin_options_as_sub_options().map(|o| o.fused_activation_function())
+                    }
+                    ScaleOp::Mul => {
+                        op.builtin_options_as_mul_options().map(|o| o.fused_activation_function())
+                    }
+                    ScaleOp::Div => {
+                        op.builtin_options_as_div_options().map(|o| o.fused_activation_function())
+                    }
+                };
+                if fused.is_some_and(|f| f != ActivationFunctionType::NONE) {
+                    return Err(fail("an input scaler with a fused activation".into()));
+                }
+                let c = tensor(ins[1])?;
+                let data = tensor_bytes(bytes, &model, c)
+                    .ok_or_else(|| fail("the operand is not constant".into()))?;
+                let n = features(&tensors, input);
+                if c.type_() != TensorType::FLOAT32 {
+                    return Err(fail(format!(
+                        "an input scaler on {} values: import the float model and quantise it \
+                         with `tinymlp quantize`, which folds the scaler into the first layer",
+                        c.type_().variant_name().unwrap_or("?")
+                    )));
+                }
+                let values: Vec<f32> =
+                    data.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+                let values = match values.len() {
+                    1 => vec![values[0]; n],
+                    k if k == n => values,
+                    k => return Err(fail(format!("a constant of {k} values for {n} features"))),
+                };
+                Step::Scale(kind, values)
+            }
             _ => unreachable!("unsupported operators were refused above"),
         };
         steps.push((i, name, step, current, out));
@@ -337,18 +435,32 @@ fn features(tensors: &[Tensor<'_>], input: usize) -> usize {
 
 fn build_float(steps: Steps<'_>) -> Result<Imported, ImportError> {
     let mut layers: Vec<Value> = Vec::new();
+    // The input scaler `(x − mean) / scale`, from the leading SUB and MUL or DIV.
+    let (mut mean, mut scale): (Option<Vec<f32>>, Option<Vec<f32>>) = (None, None);
     for (i, name, step, _, _) in steps {
         let fail = |message: String| ImportError::Structure { op: i, name: name.clone(), message };
         match step {
+            Step::Scale(op, c) => {
+                if !layers.is_empty() || scale.is_some() || (op == ScaleOp::Sub && mean.is_some()) {
+                    return Err(fail(
+                        "tinymlp's input scaler is (x − mean) / scale: one SUB, then one MUL or DIV".into(),
+                    ));
+                }
+                match op {
+                    ScaleOp::Sub => mean = Some(c),
+                    // `x · m` as `x / (1/m)`: the same value to f32 rounding.
+                    ScaleOp::Mul => scale = Some(c.iter().map(|m| 1.0 / m).collect()),
+                    ScaleOp::Div => scale = Some(c),
+                }
+                if scale.as_ref().is_some_and(|s| s.iter().any(|v| !v.is_finite() || *v == 0.0)) {
+                    return Err(fail("an input scaler that divides by 0 or by a non-finite value".into()));
+                }
+            }
             Step::Dense { units, inputs, fused, weight: Weights::F32(w), bias: Bias::F32(b) } => {
                 let activation = match fused {
                     ActivationFunctionType::NONE => "linear",
                     ActivationFunctionType::RELU => "relu",
-                    _ => {
-                        return Err(fail(
-                            "RELU6 in a float model: tinymlp's f32 layers have no ReLU6 (int8 models have it)".into(),
-                        ));
-                    }
+                    _ => "relu6",
                 };
                 let rows: Vec<&[f32]> = w.chunks(inputs).collect();
                 layers.push(
@@ -357,11 +469,20 @@ fn build_float(steps: Steps<'_>) -> Result<Imported, ImportError> {
                 );
             }
             Step::Activation(act, beta) => {
-                if beta != 1.0 {
-                    return Err(fail(format!("softmax with beta {beta}: tinymlp's softmax has beta 1")));
+                if !(beta.is_finite() && beta > 0.0) {
+                    return Err(fail(format!("softmax with beta {beta}: beta must be positive and finite")));
                 }
                 match layers.last_mut() {
-                    Some(l) if l["activation"] == "linear" => l["activation"] = json!(act),
+                    Some(l) if l["activation"] == "linear" => {
+                        l["activation"] = json!(act);
+                        if beta != 1.0 {
+                            // softmax(β·(Wx + b)) = softmax((βW)x + βb): β folded into the
+                            // layer before it (the same value to f32 rounding).
+                            for key in ["weight", "bias"] {
+                                scale_json(&mut l[key], beta);
+                            }
+                        }
+                    }
                     _ => {
                         return Err(fail(
                             "an activation that does not follow a dense layer without one".into(),
@@ -373,15 +494,37 @@ fn build_float(steps: Steps<'_>) -> Result<Imported, ImportError> {
             Step::Quantize | Step::Dequantize => {
                 return Err(fail("quantisation in a model without int8 layers".into()));
             }
+
             Step::Dense { .. } => return Err(fail("mixed float and int8 tensors".into())),
         }
     }
     if layers.is_empty() {
         return Err(ImportError::Model("the model has no fully connected layer".into()));
     }
-    let doc = json!({"format": "tinymlp", "version": 1, "layers": layers});
+    let mut doc = json!({"format": "tinymlp", "version": 1, "layers": layers});
+    if mean.is_some() || scale.is_some() {
+        let n = layers_inputs(&doc);
+        doc["scaler"] = json!({
+            "mean": mean.unwrap_or_else(|| vec![0.0; n]),
+            "scale": scale.unwrap_or_else(|| vec![1.0; n]),
+        });
+    }
     let bytes = serde_json::to_vec(&doc).expect("a JSON value serialises");
     Net::read(&bytes).map(Imported::Float).map_err(|e| ImportError::Model(format!("as a tinymlp model: {e}")))
+}
+
+/// Multiplies every number of a JSON array (of arrays) by `k`, in f32.
+fn scale_json(v: &mut Value, k: f32) {
+    match v {
+        Value::Array(items) => items.iter_mut().for_each(|x| scale_json(x, k)),
+        Value::Number(n) => *v = json!(n.as_f64().unwrap_or(f64::NAN) as f32 * k),
+        _ => {}
+    }
+}
+
+/// The first layer's number of inputs in a model document.
+fn layers_inputs(doc: &Value) -> usize {
+    doc["layers"][0]["inputs"].as_u64().unwrap_or(0) as usize
 }
 
 fn build_int8(tensors: &[Tensor<'_>], input: usize, steps: Steps<'_>) -> Result<Imported, ImportError> {
@@ -397,6 +540,13 @@ fn build_int8(tensors: &[Tensor<'_>], input: usize, steps: Steps<'_>) -> Result<
         let q = |k: usize| qtensor(&tensors[k]).ok_or_else(|| fail(format!("tensor {k} is not quantised")));
         let is = |k: usize, t: TensorType| tensors[k].type_() == t;
         match step {
+            Step::Scale(..) => {
+                return Err(fail(
+                    "an input scaler in an int8 model: import the float model and quantise it with \
+                     `tinymlp quantize`, which folds the scaler into the first layer"
+                        .into(),
+                ));
+            }
             Step::Quantize => {
                 if !layers.is_empty()
                     || input_q.is_some()

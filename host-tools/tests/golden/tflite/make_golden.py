@@ -206,7 +206,74 @@ def make_float_io(name, layers, loss, x_train, y_train, x_rows, epochs):
     print(f"{name}: {len(x_rows)} rows, int8 {len(i8_bytes)} B, float {len(f32_bytes)} B", file=sys.stderr)
 
 
+def make_normalized(name, x_train, y_train, x_rows, epochs):
+    """A float model whose first layer is Keras' Normalization (adapted on the training rows;
+    the converter writes it as SUB and MUL), a ReLU6 layer and a softmax head, on raw
+    features; its int8 conversion, whose scaler tinymlp refuses; and the float model's
+    outputs on the rows; and the float file with the softmax's beta set to 0.5, with its
+    outputs."""
+    tf.keras.utils.set_random_seed(1)
+    norm = tf.keras.layers.Normalization()
+    norm.adapt(x_train)
+    model = tf.keras.Sequential([
+        tf.keras.Input(shape=(x_train.shape[1],)), norm,
+        tf.keras.layers.Dense(16, activation="relu6"),
+        tf.keras.layers.Dense(int(y_train.max()) + 1, activation="softmax"),
+    ])
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=0)
+    f32_bytes = convert(model, None, int8=False)
+    i8_bytes = convert(model, x_train[:300], int8=True)
+    for suffix, content in (("f32", f32_bytes), ("int8", i8_bytes)):
+        with open(os.path.join(HERE, f"{name}_{suffix}.tflite"), "wb") as f:
+            f.write(content)
+    itf = interpreter(f32_bytes)
+    y_f32 = run_rows(itf, x_rows)
+    # The same float file with SOFTMAX's beta set to 0.5 (Keras always writes 1; other
+    # converters may not), edited with TensorFlow's own flatbuffer_utils.
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    m = flatbuffer_utils.read_model_from_bytearray(bytearray(f32_bytes))
+    softmax = [op for op in m.subgraphs[0].operators if op.builtinOptions is not None
+               and type(op.builtinOptions).__name__ == "SoftmaxOptionsT"]
+    assert len(softmax) == 1
+    softmax[0].builtinOptions.beta = 0.5
+    beta_bytes = bytes(flatbuffer_utils.convert_object_to_bytearray(m))
+    with open(os.path.join(HERE, f"{name}_beta_f32.tflite"), "wb") as f:
+        f.write(beta_bytes)
+    y_beta = run_rows(interpreter(beta_bytes), x_rows)
+    doc = {
+        "model": name,
+        "tensorflow": tf.__version__,
+        "resolver": "BUILTIN_REF",
+        "operators": [o["op_name"] for o in itf._get_ops_details()],
+        "int8_operators": [o["op_name"] for o in interpreter(i8_bytes)._get_ops_details()],
+        "rows": [
+            {"x": [f32(v) for v in x], "y_f32": [f32(v) for v in yf], "y_beta": [f32(v) for v in yb]}
+            for x, yf, yb in zip(x_rows, y_f32, y_beta)
+        ],
+    }
+    with open(os.path.join(HERE, f"{name}.json"), "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"{name}: {len(x_rows)} rows, float {len(f32_bytes)} B, ops {doc['operators']}", file=sys.stderr)
+
+
+def wine_normalized():
+    # Wine on raw features (values from 0.1 to 1,680): Keras' Normalization inside the model,
+    # 13-16-3 with ReLU6 and a softmax head.
+    x_tr, y_tr = read_csv("data/wine/train.csv", "class")
+    x_te, _ = read_csv("data/wine/test.csv", "class")
+    classes = sorted(set(y_tr))
+    y_tr = np.array([classes.index(v) for v in y_tr])
+    make_normalized("wine_normalized", x_tr, y_tr, np.concatenate([x_tr, x_te]), 100)
+
+
 def main():
+    # `make_golden.py NAME` makes only that file set (`wine_normalized`); no argument: all.
+    if sys.argv[1:] == ["wine_normalized"]:
+        wine_normalized()
+        return
     # Moons: the seed MLP's 2-64-32-16-1 shape (ReLU, sigmoid head), standardised inputs.
     x_tr, y_tr = read_csv("data/moons/train.csv", "label")
     x_te, _ = read_csv("data/moons/test.csv", "label")
@@ -284,6 +351,8 @@ def main():
     model = tf.keras.Model(inp, tf.keras.layers.Dense(1)(out))
     with open(os.path.join(HERE, "unsupported_f32.tflite"), "wb") as f:
         f.write(convert(model, None, int8=False))
+
+    wine_normalized()
 
 
 if __name__ == "__main__":
