@@ -11,7 +11,8 @@ use tinymlp_host::tflite::{Imported, import};
 #[derive(clap::Args)]
 pub struct Args {
     /// The `.tflite` file: a chain of FULLY_CONNECTED (fused NONE, RELU, RELU6), LOGISTIC,
-    /// TANH, SOFTMAX, QUANTIZE, DEQUANTIZE and RESHAPE, float or int8.
+    /// TANH, SOFTMAX, QUANTIZE, DEQUANTIZE and RESHAPE, float or int8; in a float file, a
+    /// SUB and a MUL or DIV by constants after the input (Keras' Normalization).
     model: PathBuf,
     /// The tinymlp model file to write (JSON): a float model as `f32`, an int8 model as int8.
     #[arg(long)]
