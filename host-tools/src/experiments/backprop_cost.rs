@@ -7,7 +7,7 @@ use super::{ExperimentError, Findings};
 use crate::bench::ICOUNT_SHIFT;
 use crate::board;
 use crate::device::{self, Device, DeviceError};
-use crate::plot::{self, Panel};
+use crate::plot::{self, BarPanel, BarSeries};
 use serde::Serialize;
 use std::hint::black_box;
 use std::path::Path;
@@ -258,37 +258,68 @@ pub fn run(quick: bool, out: &Path) -> Result<BackpropCost, ExperimentError> {
         times: Times { forward_us: forward, backward_us: both - forward, update_us: update, samples, calls },
         device,
     };
-    let phases = |v: [f64; 3]| -> Vec<(String, Vec<(f32, f32)>)> {
-        ["forward", "backward", "update"]
-            .iter()
-            .zip(v)
-            .enumerate()
-            .map(|(k, (n, y))| (n.to_string(), vec![((k + 1) as f32, y as f32)]))
-            .collect()
-    };
+    plot::bars(&figure(&r), &out.join("backprop-cost.png"))?;
+    Ok(r)
+}
+
+/// The tutorial's claim, drawn as a reference level: the backward pass costs about twice
+/// the forward pass.
+const CLAIM: f64 = 2.0;
+
+/// The figure: each phase's cost over the forward pass's, on the host (batch of 32:
+/// multiply-adds counted, time measured) and, when measured, on the emulated M4F (one row:
+/// multiply-adds counted, instructions measured; backward and update together, as the
+/// firmware times the step whole), with the claim as a dashed line.
+fn figure(r: &BackpropCost) -> Vec<BarPanel> {
     let m = r.macs;
-    plot::panels(
-        &[
-            Panel {
-                title: "Multiply-adds per batch of 32 (seed MLP)".into(),
-                x_label: "phase (1 forward, 2 backward, 3 update)".into(),
-                y_label: "multiply-adds".into(),
-                integer_x: true,
-                dots: phases([(m.forward * BATCH) as f64, (m.backward * BATCH) as f64, m.update as f64]),
-                ..Default::default()
+    let fwd = (m.forward * r.batch) as f64;
+    let t = r.times;
+    let claim = Some(("the tutorial's claim: backward ≈ 2× forward".to_string(), CLAIM));
+    let times_x: fn(f64) -> String = |v| format!("{v:.2}×");
+    let mut panels = vec![BarPanel {
+        title: format!("Host, batch of {}: cost over the forward pass", r.batch),
+        x_label: "phase of a training step".into(),
+        y_label: "× the forward pass".into(),
+        groups: ["forward", "backward", "SGD update"].map(String::from).to_vec(),
+        series: vec![
+            BarSeries {
+                name: "multiply-adds (counted)".into(),
+                colour: 0,
+                values: [fwd, (m.backward * r.batch) as f64, m.update as f64].map(|v| Some(v / fwd)).to_vec(),
             },
-            Panel {
-                title: "Host time per batch of 32 (median)".into(),
-                x_label: "phase (1 forward, 2 backward, 3 update)".into(),
-                y_label: "time (µs)".into(),
-                integer_x: true,
-                dots: phases([r.times.forward_us, r.times.backward_us, r.times.update_us]),
-                ..Default::default()
+            BarSeries {
+                name: "host time (median)".into(),
+                colour: 1,
+                values: [t.forward_us, t.backward_us, t.update_us].map(|v| Some(v / t.forward_us)).to_vec(),
             },
         ],
-        &out.join("backprop-cost.png"),
-    )?;
-    Ok(r)
+        reference: claim.clone(),
+        value_label: Some(times_x),
+    }];
+    if let OnDevice::Measured(d) = &r.device {
+        let f = m.forward as f64;
+        panels.push(BarPanel {
+            title: format!("Emulated {}, one row: cost over the forward pass", d.core),
+            x_label: "phase of a training step".into(),
+            y_label: "× the forward pass".into(),
+            groups: ["forward", "backward + update (+ guard)"].map(String::from).to_vec(),
+            series: vec![
+                BarSeries {
+                    name: "multiply-adds (counted)".into(),
+                    colour: 0,
+                    values: vec![Some(1.0), Some((m.backward + m.update) as f64 / f)],
+                },
+                BarSeries {
+                    name: "instructions (QEMU -icount)".into(),
+                    colour: 2,
+                    values: vec![Some(1.0), Some(d.rest() / d.forward)],
+                },
+            ],
+            reference: claim,
+            value_label: Some(times_x),
+        });
+    }
+    panels
 }
 
 impl Findings for BackpropCost {

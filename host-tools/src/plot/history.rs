@@ -93,7 +93,7 @@ pub fn history(h: &[EpochRecord], path: &Path) -> Result<(), PlotError> {
                 .x_label_formatter(&|v: &f32| Ticks::Integer.label(*v as f64))
                 .y_label_formatter(&yf)
                 .bold_line_style(RGBColor(215, 215, 215))
-                .light_line_style(RGBColor(240, 240, 240))
+                .light_line_style(TRANSPARENT)
                 .draw(),
             path
         );
