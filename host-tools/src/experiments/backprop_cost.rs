@@ -188,6 +188,30 @@ fn on_m4f(model: &SeedMlp, x: &[[f32; 2]], t: &[[f32; 1]], reps: u32) -> Result<
     })
 }
 
+/// Medians of `samples` timings of `calls` calls of `f(k)` for each `k < N`, the samples
+/// of the `N` phases taken in turn, in microseconds per call.
+fn interleaved_medians_us<const N: usize>(
+    samples: usize,
+    calls: usize,
+    mut f: impl FnMut(usize),
+) -> [f64; N] {
+    (0..N).for_each(&mut f); // warm-up
+    let mut t = [(); N].map(|_| Vec::with_capacity(samples));
+    for _ in 0..samples {
+        for (k, times) in t.iter_mut().enumerate() {
+            let start = Instant::now();
+            for _ in 0..calls {
+                f(k);
+            }
+            times.push(start.elapsed().as_secs_f64() * 1e6 / calls as f64);
+        }
+    }
+    t.map(|mut v| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    })
+}
+
 /// Median of `samples` timings of `calls` calls of `f`, in microseconds per call.
 fn median_us(samples: usize, calls: usize, mut f: impl FnMut()) -> f64 {
     f(); // warm-up
@@ -224,19 +248,15 @@ pub fn run(quick: bool, out: &Path) -> Result<BackpropCost, ExperimentError> {
     let loss = Loss::BinaryCrossEntropy;
     let mut cache: Box<<SeedMlp as Train>::Cache<BATCH>> = Box::new(Zero::ZERO);
     let mut grads: Box<<SeedMlp as Train>::Grads> = Box::new(Zero::ZERO);
-    let forward = median_us(samples, calls, || {
+    // Forward alone and forward + backward (backward overwrites the cache: each call needs
+    // its forward pass, whose time is subtracted), a sample of each in turn, so a change of
+    // the machine's load between them does not tilt their ratio.
+    let [forward, both] = interleaved_medians_us(samples, calls, |phase| {
         model.forward_train(black_box(x), &mut *cache, &mut rng, Mode::Train);
-    });
-    let backward_pass = |cache: &mut <SeedMlp as Train>::Cache<BATCH>,
-                         grads: &mut <SeedMlp as Train>::Grads| {
-        let (_, at) = loss.batch(&model, cache, t, 1.0 / BATCH as f32);
-        model.backward(Upstream::Input(black_box(x)), cache, Some(grads), at);
-    };
-    // backward overwrites the cache: each call needs its forward pass, whose time is
-    // subtracted
-    let both = median_us(samples, calls, || {
-        model.forward_train(black_box(x), &mut *cache, &mut rng, Mode::Train);
-        backward_pass(&mut cache, &mut grads);
+        if phase == 1 {
+            let (_, at) = loss.batch(&model, &mut cache, t, 1.0 / BATCH as f32);
+            model.backward(Upstream::Input(black_box(x)), &mut cache, Some(&mut grads), at);
+        }
     });
     let mut bound = 0.0f32;
     for s in 0..<SeedMlp as Params>::SLICES {
