@@ -292,7 +292,7 @@ pub fn train(
     train_with_events(opts, train, init, progress, &mut |_| {})
 }
 
-/// [`train`], calling `event` with what a callback did (a learning-rate reduction, early
+/// [`train()`], calling `event` with what a callback did (a learning-rate reduction, early
 /// stopping, restored weights, a checkpoint) after the epoch's `progress`; the events are
 /// also in the outcome's [`RunStats::events`].
 pub fn train_with_events(
