@@ -81,7 +81,9 @@ pub fn history(h: &[EpochRecord], path: &Path) -> Result<(), PlotError> {
                 .build_cartesian_2d(first..last, lo..hi),
             path
         );
-        let yf = |v: &f32| yt.label(*v as f64);
+        // an accuracy is a fraction: the headroom above 1 gets no labels
+        let fraction = y_label.starts_with("accuracy");
+        let yf = |v: &f32| if fraction && *v > 1.0 + 1e-6 { String::new() } else { yt.label(*v as f64) };
         tri!(
             chart
                 .configure_mesh()
