@@ -72,7 +72,7 @@ impl fmt::Display for Event {
             Event::EarlyStopping { epoch } => write!(f, "Epoch {epoch}: early stopping"),
             Event::ModelCheckpoint { epoch, monitor, from, to } => write!(
                 f,
-                "Epoch {epoch}: {monitor} improved from {from:.5} to {to:.5}, keeping this model for checkpoint.json"
+                "Epoch {epoch}: {monitor} improved from {from:.5} to {to:.5}, keeping this model as the checkpoint"
             ),
         }
     }
@@ -236,8 +236,8 @@ mod tests {
         assert_eq!(
             said,
             [
-                "Epoch 1: val_loss improved from inf to 0.50000, keeping this model for checkpoint.json",
-                "Epoch 2: val_loss improved from 0.50000 to 0.40000, keeping this model for checkpoint.json",
+                "Epoch 1: val_loss improved from inf to 0.50000, keeping this model as the checkpoint",
+                "Epoch 2: val_loss improved from 0.50000 to 0.40000, keeping this model as the checkpoint",
                 "Epoch 4: ReduceLROnPlateau reducing learning rate to 0.005.",
                 "Restoring model weights from the end of the best epoch: 2.",
                 "Epoch 5: early stopping",

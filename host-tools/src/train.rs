@@ -289,6 +289,19 @@ pub fn train(
     init: Option<&Trained>,
     progress: &mut dyn FnMut(&EpochRecord, u32),
 ) -> Result<Outcome, TrainError> {
+    train_with_events(opts, train, init, progress, &mut |_| {})
+}
+
+/// [`train()`], calling `event` with what a callback did (a learning-rate reduction, early
+/// stopping, restored weights, a checkpoint) after the epoch's `progress`; the events are
+/// also in the outcome's [`RunStats::events`].
+pub fn train_with_events(
+    opts: &TrainOptions,
+    train: &Labelled<2>,
+    init: Option<&Trained>,
+    progress: &mut dyn FnMut(&EpochRecord, u32),
+    event: &mut dyn FnMut(&Event),
+) -> Result<Outcome, TrainError> {
     if train.len() < 2 {
         return Err(TrainError::TooFewRows(train.len()));
     }
@@ -309,7 +322,7 @@ pub fn train(
                 _ => None,
             };
             let (model, checkpoint, out) =
-                run::<Perceptron>(opts, train, start, zoo::perceptron(), progress)?;
+                run::<Perceptron>(opts, train, start, zoo::perceptron(), progress, event)?;
             Ok(Outcome {
                 model: Trained::Perceptron(model),
                 checkpoint: checkpoint.map(Trained::Perceptron),
@@ -321,7 +334,8 @@ pub fn train(
                 Some(Trained::Mlp(m)) => Some((**m).clone()),
                 _ => None,
             };
-            let (model, checkpoint, out) = run::<SeedMlp>(opts, train, start, zoo::seed_mlp(), progress)?;
+            let (model, checkpoint, out) =
+                run::<SeedMlp>(opts, train, start, zoo::seed_mlp(), progress, event)?;
             Ok(Outcome { model: Trained::Mlp(model), checkpoint: checkpoint.map(Trained::Mlp), run: out })
         }
     }
@@ -347,6 +361,7 @@ fn run<M: Scaled>(
     start: Option<M>,
     fresh: M,
     progress: &mut dyn FnMut(&EpochRecord, u32),
+    event: &mut dyn FnMut(&Event),
 ) -> Result<RunResult<M>, TrainError> {
     let mut rng = Xoshiro128PlusPlus::new(opts.seed);
     let mut model = Box::new(match start {
@@ -370,20 +385,30 @@ fn run<M: Scaled>(
     let config = FitConfig::new(opts.epochs, opts.batch_size);
     let mut history = Vec::new();
     let epochs = opts.epochs;
+    let sink = RefCell::new(Vec::new());
+    let mut events = Vec::new();
+    // runs after the other callbacks: reports the epoch, then what they did after it
     let mut record = FnCallback(|_: &mut M, logs: &EpochLogs, _: &mut Control| {
         let r = EpochRecord::from(logs);
         progress(&r, epochs);
         history.push(r);
+        for e in sink.borrow_mut().drain(..) {
+            event(&e);
+            events.push(e);
+        }
     });
     let started = Instant::now();
-    let mut early = EarlyStopping::new(Monitor::ValLoss, 10).restore_best_weights();
-    let mut reduce = ReduceLrOnPlateau::new(Monitor::ValLoss, 0.5, 5).min_lr(1e-6);
-    let mut checkpoint = ModelCheckpoint::new(Monitor::ValAuc).mode(MonitorMode::Max);
+    let mut early =
+        Announce::new(Some(EarlyStopping::new(Monitor::ValLoss, 10).restore_best_weights()), &sink, epochs);
+    let mut reduce =
+        Announce::new(Some(ReduceLrOnPlateau::new(Monitor::ValLoss, 0.5, 5).min_lr(1e-6)), &sink, epochs);
+    let mut checkpoint =
+        Announce::new(Some(ModelCheckpoint::new(Monitor::ValAuc).mode(MonitorMode::Max)), &sink, epochs);
     macro_rules! fit_with {
         ($opt:expr) => {{
             let mut opt = $opt;
             if opts.callbacks && validation.is_some() {
-                let mut cbs = (&mut record, &mut early, &mut reduce, &mut checkpoint);
+                let mut cbs = (&mut early, &mut reduce, &mut checkpoint, &mut record);
                 trainer.fit(
                     &mut model,
                     &mut opt,
@@ -416,6 +441,7 @@ fn run<M: Scaled>(
     }?;
     let seconds = started.elapsed().as_secs_f64();
     let with_callbacks = opts.callbacks && validation.is_some();
+    let (early, checkpoint) = (early.inner.expect("always set"), checkpoint.inner.expect("always set"));
     Ok((
         model,
         checkpoint.best_model().cloned().map(Box::new),
@@ -426,7 +452,7 @@ fn run<M: Scaled>(
             checkpoint_epoch: if with_callbacks { checkpoint.best().map(|(e, _)| e + 1) } else { None },
             stopped_early: report.stopped_early,
             seconds,
-            events: Vec::new(),
+            events,
         },
     ))
 }

@@ -105,6 +105,23 @@ fn plot_data_draws_two_features_of_any_classes() {
 }
 
 /// The callbacks speak as Keras' do, on the terminal and in history.json.
+/// An experiment whose training runs callbacks prints what they did as it trains, as
+/// `tinymlp train` does, naming the model.
+#[test]
+fn experiments_say_what_their_callbacks_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = tinymlp(&["experiment", "perceptron-vs-mlp", "--quick", "--out", "e"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let first = out.lines().next().unwrap_or_default();
+    assert!(first.starts_with("MLP: Epoch 1: val_auc improved from -inf to "), "{out}");
+    let header = out.lines().position(|l| l == "== perceptron-vs-mlp ==").expect("the table's header");
+    assert!(
+        out.lines().take(header).all(|l| l.starts_with("MLP: Epoch ") || l.starts_with("MLP: Restoring")),
+        "{out}"
+    );
+}
+
 #[test]
 fn train_says_what_its_callbacks_did() {
     let dir = tempfile::tempdir().unwrap();

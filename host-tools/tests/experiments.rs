@@ -103,6 +103,20 @@ fn mlp_beats_the_perceptron() {
     let f = saved(perceptron_vs_mlp::run(true, dir.path()).unwrap(), dir.path());
     let (p, m) = (f.perceptron.test_accuracy, f.mlp.test_accuracy);
     assert!(m >= p + 0.05, "perceptron {p}, MLP {m}");
+    // the MLP's recipe runs the callbacks, which say what they did as `tinymlp train`'s do;
+    // the perceptron's runs none
+    assert!(f.perceptron.events.is_empty(), "{:?}", f.perceptron.events);
+    let said = &f.mlp.events;
+    assert!(said[0].starts_with("Epoch 1: val_auc improved from -inf to "), "{said:?}");
+    let stopped = said.iter().any(|e| e == &format!("Epoch {}: early stopping", f.mlp.epochs));
+    assert_eq!(stopped, f.mlp.epochs < 40, "{said:?}");
+    // each message at its epoch, in order
+    let epoch = |e: &String| e.strip_prefix("Epoch ").and_then(|r| r.split(':').next()?.parse::<u32>().ok());
+    let epochs: Vec<u32> = said.iter().filter_map(epoch).collect();
+    assert!(epochs.windows(2).all(|w| w[0] <= w[1]) && epochs.iter().all(|&e| e <= f.mlp.epochs), "{said:?}");
+    let md = std::fs::read_to_string(dir.path().join("perceptron-vs-mlp.md")).unwrap();
+    assert!(md.contains("What the MLP's callbacks did") && md.contains(&said[0]), "{md}");
+    assert!(!md.contains("What the perceptron's callbacks did"), "{md}");
 }
 
 #[test]

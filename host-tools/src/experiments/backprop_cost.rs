@@ -7,7 +7,7 @@ use super::{ExperimentError, Findings};
 use crate::bench::ICOUNT_SHIFT;
 use crate::board;
 use crate::device::{self, Device, DeviceError};
-use crate::plot::{self, Panel};
+use crate::plot::{self, BarPanel, BarSeries};
 use serde::Serialize;
 use std::hint::black_box;
 use std::path::Path;
@@ -188,6 +188,30 @@ fn on_m4f(model: &SeedMlp, x: &[[f32; 2]], t: &[[f32; 1]], reps: u32) -> Result<
     })
 }
 
+/// Medians of `samples` timings of `calls` calls of `f(k)` for each `k < N`, the samples
+/// of the `N` phases taken in turn, in microseconds per call.
+fn interleaved_medians_us<const N: usize>(
+    samples: usize,
+    calls: usize,
+    mut f: impl FnMut(usize),
+) -> [f64; N] {
+    (0..N).for_each(&mut f); // warm-up
+    let mut t = [(); N].map(|_| Vec::with_capacity(samples));
+    for _ in 0..samples {
+        for (k, times) in t.iter_mut().enumerate() {
+            let start = Instant::now();
+            for _ in 0..calls {
+                f(k);
+            }
+            times.push(start.elapsed().as_secs_f64() * 1e6 / calls as f64);
+        }
+    }
+    t.map(|mut v| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    })
+}
+
 /// Median of `samples` timings of `calls` calls of `f`, in microseconds per call.
 fn median_us(samples: usize, calls: usize, mut f: impl FnMut()) -> f64 {
     f(); // warm-up
@@ -224,19 +248,15 @@ pub fn run(quick: bool, out: &Path) -> Result<BackpropCost, ExperimentError> {
     let loss = Loss::BinaryCrossEntropy;
     let mut cache: Box<<SeedMlp as Train>::Cache<BATCH>> = Box::new(Zero::ZERO);
     let mut grads: Box<<SeedMlp as Train>::Grads> = Box::new(Zero::ZERO);
-    let forward = median_us(samples, calls, || {
+    // Forward alone and forward + backward (backward overwrites the cache: each call needs
+    // its forward pass, whose time is subtracted), a sample of each in turn, so a change of
+    // the machine's load between them does not tilt their ratio.
+    let [forward, both] = interleaved_medians_us(samples, calls, |phase| {
         model.forward_train(black_box(x), &mut *cache, &mut rng, Mode::Train);
-    });
-    let backward_pass = |cache: &mut <SeedMlp as Train>::Cache<BATCH>,
-                         grads: &mut <SeedMlp as Train>::Grads| {
-        let (_, at) = loss.batch(&model, cache, t, 1.0 / BATCH as f32);
-        model.backward(Upstream::Input(black_box(x)), cache, Some(grads), at);
-    };
-    // backward overwrites the cache: each call needs its forward pass, whose time is
-    // subtracted
-    let both = median_us(samples, calls, || {
-        model.forward_train(black_box(x), &mut *cache, &mut rng, Mode::Train);
-        backward_pass(&mut cache, &mut grads);
+        if phase == 1 {
+            let (_, at) = loss.batch(&model, &mut cache, t, 1.0 / BATCH as f32);
+            model.backward(Upstream::Input(black_box(x)), &mut cache, Some(&mut grads), at);
+        }
     });
     let mut bound = 0.0f32;
     for s in 0..<SeedMlp as Params>::SLICES {
@@ -258,37 +278,68 @@ pub fn run(quick: bool, out: &Path) -> Result<BackpropCost, ExperimentError> {
         times: Times { forward_us: forward, backward_us: both - forward, update_us: update, samples, calls },
         device,
     };
-    let phases = |v: [f64; 3]| -> Vec<(String, Vec<(f32, f32)>)> {
-        ["forward", "backward", "update"]
-            .iter()
-            .zip(v)
-            .enumerate()
-            .map(|(k, (n, y))| (n.to_string(), vec![((k + 1) as f32, y as f32)]))
-            .collect()
-    };
+    plot::bars(&figure(&r), &out.join("backprop-cost.png"))?;
+    Ok(r)
+}
+
+/// The tutorial's claim, drawn as a reference level: the backward pass costs about twice
+/// the forward pass.
+const CLAIM: f64 = 2.0;
+
+/// The figure: each phase's cost over the forward pass's, on the host (batch of 32:
+/// multiply-adds counted, time measured) and, when measured, on the emulated M4F (one row:
+/// multiply-adds counted, instructions measured; backward and update together, as the
+/// firmware times the step whole), with the claim as a dashed line.
+fn figure(r: &BackpropCost) -> Vec<BarPanel> {
     let m = r.macs;
-    plot::panels(
-        &[
-            Panel {
-                title: "Multiply-adds per batch of 32 (seed MLP)".into(),
-                x_label: "phase (1 forward, 2 backward, 3 update)".into(),
-                y_label: "multiply-adds".into(),
-                integer_x: true,
-                dots: phases([(m.forward * BATCH) as f64, (m.backward * BATCH) as f64, m.update as f64]),
-                ..Default::default()
+    let fwd = (m.forward * r.batch) as f64;
+    let t = r.times;
+    let claim = Some(("the tutorial's claim: backward ≈ 2× forward".to_string(), CLAIM));
+    let times_x: fn(f64) -> String = |v| format!("{v:.2}×");
+    let mut panels = vec![BarPanel {
+        title: format!("Host, batch of {}: cost over the forward pass", r.batch),
+        x_label: "phase of a training step".into(),
+        y_label: "× the forward pass".into(),
+        groups: ["forward", "backward", "SGD update"].map(String::from).to_vec(),
+        series: vec![
+            BarSeries {
+                name: "multiply-adds (counted)".into(),
+                colour: 0,
+                values: [fwd, (m.backward * r.batch) as f64, m.update as f64].map(|v| Some(v / fwd)).to_vec(),
             },
-            Panel {
-                title: "Host time per batch of 32 (median)".into(),
-                x_label: "phase (1 forward, 2 backward, 3 update)".into(),
-                y_label: "time (µs)".into(),
-                integer_x: true,
-                dots: phases([r.times.forward_us, r.times.backward_us, r.times.update_us]),
-                ..Default::default()
+            BarSeries {
+                name: "host time (median)".into(),
+                colour: 1,
+                values: [t.forward_us, t.backward_us, t.update_us].map(|v| Some(v / t.forward_us)).to_vec(),
             },
         ],
-        &out.join("backprop-cost.png"),
-    )?;
-    Ok(r)
+        reference: claim.clone(),
+        value_label: Some(times_x),
+    }];
+    if let OnDevice::Measured(d) = &r.device {
+        let f = m.forward as f64;
+        panels.push(BarPanel {
+            title: format!("Emulated {}, one row: cost over the forward pass", d.core),
+            x_label: "phase of a training step".into(),
+            y_label: "× the forward pass".into(),
+            groups: ["forward", "backward + update (+ guard)"].map(String::from).to_vec(),
+            series: vec![
+                BarSeries {
+                    name: "multiply-adds (counted)".into(),
+                    colour: 0,
+                    values: vec![Some(1.0), Some((m.backward + m.update) as f64 / f)],
+                },
+                BarSeries {
+                    name: "instructions (QEMU -icount)".into(),
+                    colour: 2,
+                    values: vec![Some(1.0), Some(d.rest() / d.forward)],
+                },
+            ],
+            reference: claim,
+            value_label: Some(times_x),
+        });
+    }
+    panels
 }
 
 impl Findings for BackpropCost {

@@ -2,7 +2,7 @@
 
 use super::{ExperimentError, Findings};
 use crate::plot;
-use crate::train::{ModelKind, TrainOptions, train};
+use crate::train::{ModelKind, TrainOptions, train_with_events};
 use serde::Serialize;
 use std::path::Path;
 
@@ -15,6 +15,9 @@ pub struct Score {
     pub test_auc: f32,
     /// Epochs run.
     pub epochs: u32,
+    /// What its callbacks did (learning-rate reductions, early stopping, checkpoints), as
+    /// printed while it trained.
+    pub events: Vec<String>,
 }
 
 /// Both models' figures.
@@ -35,8 +38,11 @@ pub fn run(quick: bool, out: &Path) -> Result<PerceptronVsMlp, ExperimentError> 
         p.epochs = 20;
         m.epochs = 40;
     }
-    let per = train(&p, &train_set, None, &mut |_, _| {})?;
-    let mlp = train(&m, &train_set, None, &mut |_, _| {})?;
+    // the callbacks speak as they act, as on `tinymlp train`'s path
+    let said = |name: &'static str| move |e: &crate::events::Event| println!("{name}: {e}");
+    let per = train_with_events(&p, &train_set, None, &mut |_, _| {}, &mut said("perceptron"))?;
+    let mlp = train_with_events(&m, &train_set, None, &mut |_, _| {}, &mut said("MLP"))?;
+    let events = |o: &crate::train::Outcome| o.run.events.iter().map(|e| e.to_string()).collect();
     let (a, b) = (per.model.evaluate(&test_set), mlp.model.evaluate(&test_set));
     plot::boundary(
         &[("perceptron (linear boundary)", &per.model), ("MLP (curved boundary)", &mlp.model)],
@@ -44,8 +50,18 @@ pub fn run(quick: bool, out: &Path) -> Result<PerceptronVsMlp, ExperimentError> 
         &out.join("perceptron-vs-mlp.png"),
     )?;
     Ok(PerceptronVsMlp {
-        perceptron: Score { test_accuracy: a.accuracy, test_auc: a.auc, epochs: per.run.epochs_run },
-        mlp: Score { test_accuracy: b.accuracy, test_auc: b.auc, epochs: mlp.run.epochs_run },
+        perceptron: Score {
+            test_accuracy: a.accuracy,
+            test_auc: a.auc,
+            epochs: per.run.epochs_run,
+            events: events(&per),
+        },
+        mlp: Score {
+            test_accuracy: b.accuracy,
+            test_auc: b.auc,
+            epochs: mlp.run.epochs_run,
+            events: events(&mlp),
+        },
     })
 }
 
@@ -68,6 +84,19 @@ impl Findings for PerceptronVsMlp {
                 ]
             })
             .collect()
+    }
+
+    fn appendix(&self) -> String {
+        let mut md = String::new();
+        for (name, s) in [("perceptron", &self.perceptron), ("MLP", &self.mlp)] {
+            if !s.events.is_empty() {
+                md += &format!(
+                    "What the {name}'s callbacks did (early stopping and ReduceLROnPlateau on val_loss, the checkpoint on val_auc), as printed while it trained:\n\n```text\n{}\n```\n",
+                    s.events.join("\n")
+                );
+            }
+        }
+        md
     }
 
     fn conclusion(&self) -> String {

@@ -63,7 +63,7 @@ pub fn activations(path: &Path) -> Result<(), PlotError> {
                 .caption(title, ("sans-serif", TITLE - 2))
                 .margin(12)
                 .x_label_area_size(40)
-                .y_label_area_size(50)
+                .y_label_area_size(62)
                 .build_cartesian_2d(-5.0f32..5.0f32, lo..hi),
             path
         );
@@ -72,12 +72,13 @@ pub fn activations(path: &Path) -> Result<(), PlotError> {
             chart
                 .configure_mesh()
                 .x_desc("z")
+                .y_desc("f(z) and f′(z)")
                 .axis_desc_style(("sans-serif", LABEL))
                 .label_style(("sans-serif", 13))
                 .x_label_formatter(&|v: &f32| Ticks::Integer.label(*v as f64))
                 .y_label_formatter(&yf)
                 .bold_line_style(RGBColor(215, 215, 215))
-                .light_line_style(RGBColor(242, 242, 242))
+                .light_line_style(TRANSPARENT)
                 .draw(),
             path
         );

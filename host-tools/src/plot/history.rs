@@ -81,7 +81,9 @@ pub fn history(h: &[EpochRecord], path: &Path) -> Result<(), PlotError> {
                 .build_cartesian_2d(first..last, lo..hi),
             path
         );
-        let yf = |v: &f32| yt.label(*v as f64);
+        // an accuracy is a fraction: the headroom above 1 gets no labels
+        let fraction = y_label.starts_with("accuracy");
+        let yf = |v: &f32| if fraction && *v > 1.0 + 1e-6 { String::new() } else { yt.label(*v as f64) };
         tri!(
             chart
                 .configure_mesh()
@@ -93,7 +95,7 @@ pub fn history(h: &[EpochRecord], path: &Path) -> Result<(), PlotError> {
                 .x_label_formatter(&|v: &f32| Ticks::Integer.label(*v as f64))
                 .y_label_formatter(&yf)
                 .bold_line_style(RGBColor(215, 215, 215))
-                .light_line_style(RGBColor(240, 240, 240))
+                .light_line_style(TRANSPARENT)
                 .draw(),
             path
         );

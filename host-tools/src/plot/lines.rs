@@ -134,6 +134,7 @@ fn draw_panel(
                     .x_labels(if p.integer_x { ((x1 - x0) as usize + 1).clamp(2, 11) } else { 11 })
                     .bold_line_style(RGBColor(215, 215, 215))
                     .light_line_style($light)
+                    .x_max_light_lines(0)
                     .draw(),
                 path
             );
@@ -163,18 +164,24 @@ fn draw_panel(
     }
     if p.log_y {
         let (lo, hi) = (y0.max(f32::MIN_POSITIVE) / 1.5, y1 * 1.5);
+        // the ticks chosen here, each once: plotters' own log ticks can repeat one, which
+        // then looks bold, and label only some of the grid lines
+        let (labelled, minor) = style::log_ticks(lo as f64, hi as f64);
+        let f32s = |v: Vec<f64>| -> Vec<f32> { v.into_iter().map(|v| v as f32).collect() };
+        let y = (lo..hi).log_scale().with_key_points(f32s(labelled)).with_light_points(f32s(minor));
         draw!(
-            tri!(builder.build_cartesian_2d(x0..x1, (lo..hi).log_scale()), path),
+            tri!(builder.build_cartesian_2d(x0..x1, y), path),
             Ticks::log(lo as f64, hi as f64),
-            TRANSPARENT
+            RGBColor(236, 236, 236)
         );
     } else {
         let pad = ((y1 - y0) * 0.08).max(1e-3);
         let (lo, hi) = (y0 - pad, y1 + pad);
+        // no minor grid: the major lines at the labels are enough to read values off
         draw!(
             tri!(builder.build_cartesian_2d(x0..x1, lo..hi), path),
             Ticks::linear(lo as f64, hi as f64),
-            RGBColor(240, 240, 240)
+            TRANSPARENT
         );
     }
     Ok(())

@@ -96,12 +96,14 @@ macro_rules! tri {
 }
 
 mod activations;
+mod bars;
 mod boundary;
 mod history;
 mod lines;
 pub mod style;
 
 pub use activations::activations;
+pub use bars::{BarPanel, BarSeries, bars};
 pub use boundary::{Names, Predictor, boundary, boundary_fn, class_regions, scatter};
 pub use history::history;
 pub use lines::{Panel, panels};

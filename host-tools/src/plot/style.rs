@@ -46,12 +46,11 @@ pub enum Ticks {
     Integer,
     /// Fixed decimals, as many as the tick spacing needs.
     Decimals(usize),
-    /// As few decimals as each value needs (`0.5`, `2`, `0.001`): a log axis's ticks are
-    /// 1, 2, 5 × 10^k.
+    /// As few decimals as each value needs (`0.5`, `2`, `0.001`): a log axis's labels.
     Plain,
     /// Scientific notation, trimmed: `1e-5`, `2e-3`.
     Scientific,
-    /// Scientific notation on a log axis (only 1, 2 and 5 × 10^k labelled).
+    /// Scientific notation on a log axis.
     LogScientific,
 }
 
@@ -81,15 +80,8 @@ impl Ticks {
         if lo >= 1e-3 && hi <= 1e4 { Ticks::Plain } else { Ticks::LogScientific }
     }
 
-    /// The label of the tick at `v`.
+    /// The label of the tick at `v` (log axes label only the ticks of [`log_ticks`]).
     pub fn label(self, v: f64) -> String {
-        if matches!(self, Ticks::Plain | Ticks::LogScientific) && v > 0.0 {
-            // log axes: only 1, 2 and 5 × 10^k are labelled, so the labels never crowd
-            let m = v / 10f64.powf(v.log10().floor());
-            if ![1.0, 2.0, 5.0, 10.0].iter().any(|c| (m - c).abs() < 1e-3 * c) {
-                return String::new();
-            }
-        }
         let s = self.unsigned_zero(v);
         if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
             s.trim_start_matches('-').to_string()
@@ -120,6 +112,43 @@ impl Ticks {
         }
     }
 }
+
+/// The ticks of a logarithmic axis from `lo` to `hi` (both positive): `(labelled, minor)`.
+/// The labels are the coarsest of 10^k (every decade, or every n-th when there are more
+/// than [`MAX_LOG_LABELS`]), 1, 2, 5 × 10^k and 1…9 × 10^k that puts at least three on
+/// the axis; the minor ticks, drawn as unlabelled grid lines, are the 1…9 × 10^k that are
+/// not labelled, when there are at most six decades (more would be a dark band).
+pub fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    if !(lo > 0.0 && hi > lo && lo.is_finite() && hi.is_finite()) {
+        return (vec![], vec![]);
+    }
+    let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let within = |m: &[f64]| -> Vec<f64> {
+        (first..=last)
+            .flat_map(|k| m.iter().map(move |&m| m * 10f64.powi(k)))
+            .filter(|&v| v >= lo * (1.0 - 1e-9) && v <= hi * (1.0 + 1e-9))
+            .collect()
+    };
+    let all = within(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    let decades = within(&[1.0]);
+    let labelled = if decades.len() >= 3 {
+        let every = decades.len().div_ceil(MAX_LOG_LABELS);
+        // every n-th decade, counted from 10^0 so the labels are the same on any range
+        decades.into_iter().filter(|v| (v.log10().round() as i64).rem_euclid(every as i64) == 0).collect()
+    } else {
+        let coarse = within(&[1.0, 2.0, 5.0]);
+        if coarse.len() >= 3 { coarse } else { all.clone() }
+    };
+    let minor = if (hi / lo).log10() <= 6.0 {
+        all.into_iter().filter(|v| !labelled.iter().any(|l| (l - v).abs() <= 1e-9 * v)).collect()
+    } else {
+        vec![]
+    };
+    (labelled, minor)
+}
+
+/// The most labels on a log axis of decades.
+pub const MAX_LOG_LABELS: usize = 8;
 
 /// `1.500` → `1.5`, `2.000` → `2`.
 fn trim(s: String) -> String {
@@ -237,7 +266,7 @@ mod tests {
         let log = Ticks::log(1e-6, 1.0);
         assert_eq!([1e-5, 1e-4, 0.001, 1.0].map(|v| log.label(v)), ["1e-5", "1e-4", "1e-3", "1e0"]);
         let log = Ticks::log(0.05, 3.0);
-        assert_eq!([0.1, 0.5, 1.0, 2.0, 0.3].map(|v| log.label(v)), ["0.1", "0.5", "1", "2", ""]);
+        assert_eq!([0.1, 0.5, 1.0, 2.0, 0.3].map(|v| log.label(v)), ["0.1", "0.5", "1", "2", "0.3"]);
         assert_eq!([1.0, 2.0, 2.5].map(|v| Ticks::Integer.label(v)), ["1", "2", ""]);
         let lin = Ticks::linear(0.0, 10_000.0);
         assert_eq!(lin.label(1000.0), "1000");
@@ -250,6 +279,38 @@ mod tests {
         assert_eq!(Ticks::linear(-0.03, 1.03).label(0.2), "0.2");
         // plotters puts 0.5 apart the ticks of [-0.3, 5.3]
         assert_eq!(Ticks::linear(-0.3, 5.3).label(0.5), "0.5");
+    }
+
+    /// Each tick once (a tick drawn twice looks bold), the labels the coarsest set that
+    /// gives at least three, the minor ticks the rest of 1…9 × 10^k.
+    #[test]
+    fn log_axes_label_decades_or_1_2_5_or_every_digit() {
+        let close = |a: &[f64], b: &[f64]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-9 * y.abs())
+        };
+        // a loss from 0.07 to 1.6: 1, 2, 5 × 10^k, the other digits minor
+        let (l, m) = log_ticks(0.07, 1.6);
+        assert!(close(&l, &[0.1, 0.2, 0.5, 1.0]), "{l:?}");
+        assert!(close(&m, &[0.07, 0.08, 0.09, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9]), "{m:?}");
+        // less than a decade: every digit
+        let (l, m) = log_ticks(0.25, 1.5);
+        assert!(close(&l, &[0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]), "{l:?}");
+        assert!(m.is_empty());
+        // 14 decades: every other one labelled, no minor band
+        let (l, m) = log_ticks(3e-14, 2.0);
+        assert!(close(&l, &[1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1.0]), "{l:?}");
+        assert!(m.is_empty());
+        // three decades: the decades, the other digits minor
+        let (l, m) = log_ticks(1e-3, 1.0);
+        assert!(close(&l, &[1e-3, 1e-2, 1e-1, 1.0]), "{l:?}");
+        assert_eq!(m.len(), 3 * 8);
+        for (a, b) in [(0.07, 1.6), (3e-14, 2.0), (0.25, 1.5)] {
+            let (l, m) = log_ticks(a, b);
+            let mut all: Vec<f64> = l.iter().chain(&m).copied().collect();
+            all.sort_by(f64::total_cmp);
+            assert!(all.windows(2).all(|w| w[1] > w[0] * (1.0 + 1e-6)), "a tick twice: {all:?}");
+        }
+        assert_eq!(log_ticks(0.0, 1.0), (vec![], vec![]));
     }
 
     #[test]
