@@ -35,7 +35,7 @@ pub struct DeviceBench {
     pub core: &'static str,
     /// What the counts below count: `instructions` (QEMU's `-icount`), `cycles` (a real
     /// board on a serial port, its core clock) or `ticks` (QEMU on a pseudo-terminal): see
-    /// [`unit`].
+    /// [`unit()`].
     pub unit: &'static str,
     /// Instructions (or cycles, see `unit`) per forward pass (timer reads subtracted).
     pub instructions_per_forward: f64,

@@ -93,7 +93,7 @@ pub struct Finetune {
     pub bit_exact: bool,
     /// What the two counts below count: `instructions` (QEMU's `-icount`), `cycles` (a real
     /// board on a serial port, its core clock) or `ticks` (QEMU on a pseudo-terminal): see
-    /// [`crate::bench::unit`].
+    /// [`crate::bench::unit()`].
     pub unit: &'static str,
     /// Instructions (or cycles, see `unit`) per training step on the device, mean over the
     /// steps.
