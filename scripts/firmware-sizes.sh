@@ -20,6 +20,17 @@ while read -r board target; do
             --features "$board${extra:+,$extra}" --target-dir target/sizes "${linker[@]}")
         # One target directory: the two builds share every dependency (the HAL's too).
         elf="firmware/target/sizes/$target/release/tinymlp-firmware"
+        # A chip with a second-stage bootloader boots only if it fills the flash's first bytes
+        # and the vector table follows it (the table's `boot2`): checked on the ELF.
+        boot2=$(board_field "$board" boot2)
+        if [ -n "$boot2" ]; then
+            IFS=, read -r at len <<<"$(tr -d '_[] ' <<<"$boot2")"
+            got=$(size -A "$elf" | awk '$1 == ".boot2" { b = $3 " " $2 } $1 == ".vector_table" { v = $3 } END { print b, v }')
+            if [ "$got" != "$((at)) $((len)) $((at + len))" ]; then
+                echo "$board: .boot2 (address, size) and the vector table are at $got, not $((at)) $((len)) $((at + len))" >&2
+                exit 1
+            fi
+        fi
         size -A "$elf" | awk -v b="$board" -v t="$target" -v f="${extra:--}" '
             $1 == ".boot2" || $1 == ".vector_table" || $1 == ".text" || $1 == ".rodata" { flash += $2 }
             $1 == ".data" { flash += $2; ram += $2 }
