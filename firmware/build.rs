@@ -64,11 +64,20 @@ fn main() {
     std::fs::write(
         out.join("board.rs"),
         format!(
-            "/// The board's core clock in Hz (`boards.toml`).\npub const CLOCK_HZ: u32 = {};\n",
-            row.clock_hz
+            "/// The board's core clock in Hz (`boards.toml`).\npub const CLOCK_HZ: u32 = {};\n\
+             /// The flash's origin (`boards.toml`): HAL flash drivers address it by offset.\n\
+             #[allow(dead_code)]\npub const FLASH_ORIGIN: u32 = {:#x};\n",
+            row.clock_hz, row.flash[0]
         ),
     )
     .unwrap();
+    // `cfg(dwt_cycles)`: a real board whose core has the DWT's cycle counter (all but the
+    // ARMv6-M cores) times with it; QEMU does not model the counter, so the emulated boards
+    // keep SysTick (`src/board/cycles.rs`).
+    println!("cargo::rustc-check-cfg=cfg(dwt_cycles)");
+    if !row.qemu && !row.target.starts_with("thumbv6m") {
+        println!("cargo:rustc-cfg=dwt_cycles");
+    }
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rustc-env=TINYMLP_BOARD={board}");
     // `cfg(flash_store)`: the board has a store region (its bounds come from the linker).
@@ -131,6 +140,8 @@ struct BoardRow {
     flash: [u64; 2],
     ram: [u64; 2],
     store: Option<[u64; 2]>,
+    /// The second-stage bootloader's region at the start of the flash (the RP2040's).
+    boot2: Option<[u64; 2]>,
     /// QEMU emulates it (else it is a real board, whose HAL brings the interrupt vector).
     qemu: bool,
 }
@@ -172,6 +183,7 @@ fn read_boards(text: &str) -> Result<Vec<BoardRow>, String> {
                 flash: pair("flash")?.ok_or(format!("{name}: no flash"))?,
                 ram: pair("ram")?.ok_or(format!("{name}: no ram"))?,
                 store: pair("store")?,
+                boot2: pair("boot2")?,
                 qemu: row.get("qemu").is_some(),
             })
         })
@@ -180,9 +192,20 @@ fn read_boards(text: &str) -> Result<Vec<BoardRow>, String> {
 
 impl BoardRow {
     /// The linker's `memory.x`: `FLASH` is the code memory up to the store, which must sit at
-    /// its top; the store's bounds are the symbols `_store_start` and `_store_end`.
+    /// its top; the store's bounds are the symbols `_store_start` and `_store_end`. A
+    /// second-stage bootloader (`boot2`) is the `BOOT2` region at the flash's start, and
+    /// `FLASH` begins after it; its section, `.boot2` (the HAL's), goes there.
     fn memory_x(&self) -> Result<(String, Regions), String> {
-        let [flash_at, flash_len] = self.flash;
+        let [mut flash_at, mut flash_len] = self.flash;
+        let mut boot2 = String::new();
+        if let Some([at, len]) = self.boot2 {
+            if at != flash_at || len >= flash_len {
+                return Err("boot2 must be the start of the flash".into());
+            }
+            boot2 = format!("  BOOT2 : ORIGIN = {at:#010x}, LENGTH = {len:#x}\n");
+            flash_at += len;
+            flash_len -= len;
+        }
         let [ram_at, ram_len] = self.ram;
         let code = match self.store {
             Some([at, len]) => {
@@ -194,9 +217,13 @@ impl BoardRow {
             None => flash_len,
         };
         let mut s = format!(
-            "/* {} (boards.toml), written by build.rs. */\nMEMORY\n{{\n  FLASH : ORIGIN = {flash_at:#010x}, LENGTH = {code:#x}\n  RAM   : ORIGIN = {ram_at:#010x}, LENGTH = {ram_len:#x}\n}}\n",
+            "/* {} (boards.toml), written by build.rs. */\nMEMORY\n{{\n{boot2}  FLASH : ORIGIN = {flash_at:#010x}, LENGTH = {code:#x}\n  RAM   : ORIGIN = {ram_at:#010x}, LENGTH = {ram_len:#x}\n}}\n",
             self.name
         );
+        if self.boot2.is_some() {
+            s += "/* The second-stage bootloader, first in the flash. */\n\
+                  SECTIONS {\n  .boot2 ORIGIN(BOOT2) :\n  {\n    KEEP(*(.boot2));\n  } > BOOT2\n} INSERT BEFORE .text;\n";
+        }
         if let Some([at, len]) = self.store {
             s += &format!(
                 "/* The flash model store. */\n_store_start = {at:#010x};\n_store_end = {:#010x};\n",

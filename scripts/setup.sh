@@ -4,6 +4,7 @@
 #   (machines with RUSTUP_AUTO_INSTALL=0 need this explicit install).
 # - qemu-system-arm (the emulated boards) and a TrueType font (labels of the figures),
 #   through apt when missing and running as root; otherwise the exact command to run.
+# - flip-link, the real boards' linker (cargo install, pinned).
 if ! command -v rustup >/dev/null 2>&1; then
     echo "rustup is required: see https://rustup.rs" >&2
     exit 1
@@ -21,4 +22,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     else
         echo "missing: ${missing[*]}. Install with: sudo apt-get install -y ${missing[*]}" >&2
     fi
+fi
+
+# flip-link, the real boards' linker (CI links their firmware with it, as `cargo run` does:
+# scripts/firmware-sizes.sh); pinned, with its own lock file.
+flip_link_version=0.1.12
+if ! cargo install --list | grep -q "^flip-link v$flip_link_version:"; then
+    cargo install flip-link --version "$flip_link_version" --locked --quiet
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every check and test of the project, from a fresh machine: installs the pinned toolchain
-# (and QEMU, fonts), then format, lints, docs, the no_std builds, the firmware for every
+# (and QEMU, fonts, flip-link), then format, lints, docs, the no_std builds, the firmware for every
 # board (the real ones built, not run), and the tests — including the end-to-end runs on
 # the emulated boards.
 set -euo pipefail

@@ -76,7 +76,7 @@ fn main() -> ! {
         defmt::error!("the core peripherals were already taken");
         platform::exit(5)
     };
-    let mut cycles = board::Cycles::new(core.SYST);
+    let mut cycles = board::Cycles::new(core);
     defmt::info!("tinymlp on {=str}, model {=u32:#010x}", board::NAME, model::MODEL_ID);
     log_summary();
     let code = if platform::self_test_requested() {

@@ -11,11 +11,16 @@ use tinymlp::{Layer, LayerKind};
 pub const ICOUNT_SHIFT: u32 = 6;
 
 /// What the device's timer ticks are converted to: instructions under QEMU's `-icount`
-/// (started by the host), core clock cycles on a board reached over a serial port (its timer
-/// runs at the core clock). The ticks per unit, and the unit's name.
-pub fn unit(dev: &Device, clock_hz: u32) -> (f64, &'static str) {
+/// (started by the host); on a serial port, core clock cycles when `board` is a real board
+/// (its timer runs at the core clock: the DWT cycle counter on the cores that have one,
+/// SysTick on the others), and plain `ticks` when it is an emulated board on a
+/// pseudo-terminal (QEMU's virtual clock, not counted per instruction there). The ticks per
+/// unit, and the unit's name.
+pub fn unit(dev: &Device, board: Board, clock_hz: u32) -> (f64, &'static str) {
     if dev.is_emulated() {
         (clock_hz as f64 * (1u64 << ICOUNT_SHIFT) as f64 * 1e-9, "instructions")
+    } else if board.qemu.is_some() {
+        (1.0, "ticks")
     } else {
         (1.0, "cycles")
     }
@@ -28,8 +33,9 @@ pub struct DeviceBench {
     pub board: &'static str,
     /// Its core.
     pub core: &'static str,
-    /// What the counts below count: `instructions` (QEMU's `-icount`) or `cycles` (a board
-    /// on a serial port, its core clock).
+    /// What the counts below count: `instructions` (QEMU's `-icount`), `cycles` (a real
+    /// board on a serial port, its core clock) or `ticks` (QEMU on a pseudo-terminal): see
+    /// [`unit()`].
     pub unit: &'static str,
     /// Instructions (or cycles, see `unit`) per forward pass (timer reads subtracted).
     pub instructions_per_forward: f64,
@@ -120,7 +126,7 @@ pub fn bench_on(
     let macs: usize = shapes.iter().map(|(i, o)| i * o).sum();
     let ([r, passes, empty, hz], layer_ticks) = dev.bench(reps)?;
     let stack = dev.info()?[5];
-    let (ticks_per_instruction, unit) = unit(&dev, hz);
+    let (ticks_per_instruction, unit) = unit(&dev, board, hz);
     let _ = dev.exit(0)?;
     if passes == 0 || r == 0 {
         return Err(DeviceError::Protocol(format!("{}: the timer did not advance", board.name)));

@@ -44,6 +44,10 @@ struct Row {
     flash: [u32; 2],
     ram: [u32; 2],
     store: Option<[u32; 2]>,
+    /// The second-stage bootloader's region at the start of `flash` (the RP2040's); read by
+    /// the firmware's build only.
+    #[serde(rename = "boot2")]
+    _boot2: Option<[u32; 2]>,
     qemu: Option<String>,
     chip: Option<String>,
 }
@@ -130,7 +134,7 @@ mod tests {
         }
         assert_eq!(
             parse("esp32").unwrap_err(),
-            "unknown board \"esp32\"; choose one of mps2-an386, mps2-an500, mps2-an505, lm3s6965evb, microbit, microbit-v2"
+            "unknown board \"esp32\"; choose one of mps2-an386, mps2-an500, mps2-an505, lm3s6965evb, microbit, microbit-v2, pico"
         );
     }
 
@@ -152,5 +156,11 @@ mod tests {
             (v2.target, v2.fpu, v2.flash, v2.ram, v2.store, v2.qemu, v2.chip),
             ("thumbv7em-none-eabihf", true, 512 << 10, 128 << 10, true, None, Some("nRF52833_xxAA"))
         );
+        let pico = find("pico").unwrap();
+        assert_eq!(
+            (pico.core, pico.target, pico.fpu, pico.flash, pico.ram, pico.clock_hz),
+            ("Cortex-M0+", "thumbv6m-none-eabi", false, 2 << 20, 264 << 10, 125_000_000)
+        );
+        assert_eq!((pico.store, pico.qemu, pico.chip), (true, None, Some("RP2040")));
     }
 }

@@ -673,7 +673,8 @@ pub fn elf_sizes(elf: &Path) -> Result<Sizes, DeviceError> {
         let name = sec.name().unwrap_or("");
         let size = sec.size();
         match name {
-            ".vector_table" | ".text" | ".rodata" => s.flash += size,
+            // `.boot2`: the RP2040's second-stage bootloader, at the start of its flash.
+            ".boot2" | ".vector_table" | ".text" | ".rodata" => s.flash += size,
             ".data" => {
                 s.flash += size;
                 s.ram += size;

@@ -91,8 +91,9 @@ pub struct Finetune {
     pub max_ulp: u32,
     /// `true` when every weight is bit-identical.
     pub bit_exact: bool,
-    /// What the two counts below count: `instructions` (QEMU's `-icount`) or `cycles` (a
-    /// board on a serial port, its core clock).
+    /// What the two counts below count: `instructions` (QEMU's `-icount`), `cycles` (a real
+    /// board on a serial port, its core clock) or `ticks` (QEMU on a pseudo-terminal): see
+    /// [`crate::bench::unit()`].
     pub unit: &'static str,
     /// Instructions (or cycles, see `unit`) per training step on the device, mean over the
     /// steps.
@@ -208,7 +209,7 @@ pub fn finetune_on(
     let &Plan { lr, save, last_layer, adam, .. } = plan;
     let id = tinymlp::io::model_id(model).map_err(|e| DeviceError::Protocol(e.to_string()))?;
     let ([reps, passes, empty, hz], _) = dev.bench(10)?;
-    let (ticks_per_instruction, unit) = crate::bench::unit(&dev, hz);
+    let (ticks_per_instruction, unit) = crate::bench::unit(&dev, board, hz);
     let per_forward = (passes as f64 - empty as f64) / reps.max(1) as f64 / ticks_per_instruction;
     let before = accuracy(model, test);
     // The host's mirror of the firmware's tuner: one-sample steps, BatchNorm statistics

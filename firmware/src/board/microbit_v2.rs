@@ -37,6 +37,17 @@ pub fn take() -> Board {
     Board { serial: Serial(serial), led, delay: SpinDelay::new(CLOCK_HZ) }
 }
 
+/// The store's flash driver: the NVMC (absolute addresses, the flash starting at 0).
+#[cfg(all(feature = "finetune", not(feature = "finetune-last"), flash_store))]
+pub type StoreFlash = embassy_nrf::nvmc::Nvmc<'static>;
+
+/// The NVMC, for the store (`hal_store.rs` makes one only).
+#[cfg(all(feature = "finetune", not(feature = "finetune-last"), flash_store))]
+pub fn store_flash() -> StoreFlash {
+    // SAFETY: `take` leaves the NVMC alone, and the store is made once.
+    embassy_nrf::nvmc::Nvmc::new(unsafe { peripherals::NVMC::steal() })
+}
+
 impl embedded_io::ErrorType for Serial {
     type Error = uarte::Error;
 }

@@ -11,8 +11,9 @@
 //! - a way to run it: a `.cargo/config.toml` alias (QEMU boards run through `qemu-run.sh`,
 //!   which reads the table) or a `probe-rs` runner for hardware;
 //! - to save fine-tuned models, a `NorFlash` for the store (`store_flash.rs` is the MPS2
-//!   boards', `nvmc_store.rs` the micro:bit v2's), and board cases where `main.rs` chooses by board feature (the store, the
-//!   `load-check` self-test);
+//!   boards'; a real board names its HAL's driver `StoreFlash`, made by `store_flash()`, and
+//!   `hal_store.rs` keeps the store on it), and board cases where `main.rs` chooses by board
+//!   feature (the store, the `load-check` self-test);
 //! - nothing for the host tools: they compile the same table in.
 
 mod cycles;
@@ -57,7 +58,23 @@ mod microbit_v2;
 #[cfg(feature = "microbit-v2")]
 pub use microbit_v2::{Led, Serial, take};
 #[cfg(all(feature = "finetune", not(feature = "finetune-last"), flash_store, feature = "microbit-v2"))]
-#[path = "nvmc_store.rs"]
+use microbit_v2::{StoreFlash, store_flash};
+
+#[cfg(feature = "pico")]
+mod pico;
+#[cfg(feature = "pico")]
+pub use pico::{Led, Serial, take};
+#[cfg(all(feature = "finetune", not(feature = "finetune-last"), flash_store, feature = "pico"))]
+use pico::{StoreFlash, store_flash};
+
+// The real boards' store: their HAL's flash driver (`StoreFlash`) under the store's logic.
+#[cfg(all(
+    feature = "finetune",
+    not(feature = "finetune-last"),
+    flash_store,
+    any(feature = "microbit-v2", feature = "pico")
+))]
+#[path = "hal_store.rs"]
 pub mod store_flash;
 
 /// The board's name (`boards.toml`; on the emulated boards QEMU's `-machine`).

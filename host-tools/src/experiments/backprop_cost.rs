@@ -161,7 +161,7 @@ fn on_m4f(model: &SeedMlp, x: &[[f32; 2]], t: &[[f32; 1]], reps: u32) -> Result<
     let icount = format!("shift={ICOUNT_SHIFT},align=off,sleep=off");
     let mut dev = Device::start_with(board, &elf, &["-icount", &icount])?;
     let ([r, passes, empty, hz], _) = dev.bench(reps)?;
-    let (per_instruction, _) = crate::bench::unit(&dev, hz);
+    let (per_instruction, _) = crate::bench::unit(&dev, board, hz);
     if r == 0 || passes <= empty {
         return Err(DeviceError::Protocol(format!("{BOARD}: the timer did not advance")));
     }

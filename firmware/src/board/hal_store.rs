@@ -1,13 +1,14 @@
-//! The model store on the micro:bit v2's own flash: the board table's `store` region (given
-//! by the linker as `_store_start` and `_store_end`), written through embassy-nrf's NVMC
-//! driver, an embedded-storage `NorFlash` (4 KiB pages, 4-byte words).
+//! The model store on a real board's own flash: the board table's `store` region (given by
+//! the linker as `_store_start` and `_store_end`), written through the board's HAL driver,
+//! an embedded-storage `NorFlash` (the board module's `StoreFlash` and `store_flash()`:
+//! embassy-nrf's NVMC on the micro:bit v2, embassy-rp's QSPI flash driver on the Pico).
+//! The drivers address the flash by its offset from the flash's origin (`boards.toml`).
 //!
 //! For the power-cut requests, [`CutFlash`] resets the core in the middle of a chosen flash
-//! operation, as the emulated boards' store does: half of a write's words, or the first
-//! page of an erase, reach the flash before the reset.
+//! operation, as the emulated boards' store does: half of a write's bytes, or the first
+//! erase unit of an erase, reach the flash before the reset.
 
-use embassy_nrf::nvmc::{Error, Nvmc};
-use embassy_nrf::peripherals::NVMC;
+use super::{FLASH_ORIGIN, StoreFlash, store_flash};
 use embedded_storage::nor_flash::{ErrorType, NorFlash, ReadNorFlash};
 
 unsafe extern "C" {
@@ -17,24 +18,24 @@ unsafe extern "C" {
     static _store_end: u8;
 }
 
-/// The store region's address in the chip's flash.
+/// The store region's offset in the chip's flash, as the HAL's driver addresses it.
 fn base() -> u32 {
-    (&raw const _store_start) as u32
+    (&raw const _store_start) as u32 - FLASH_ORIGIN
 }
 
 /// Bytes of store: two slots.
 fn size() -> u32 {
-    (&raw const _store_end) as u32 - base()
+    (&raw const _store_end) as u32 - (&raw const _store_start) as u32
 }
 
 /// The chip's flash, with an optional power cut.
-pub struct CutFlash {
-    nvmc: Nvmc<'static>,
+pub struct CutFlash<F> {
+    flash: F,
     ops: u32,
     cut_after: Option<u32>,
 }
 
-impl CutFlash {
+impl<F> CutFlash<F> {
     /// `true` when this operation is the one the cut falls on.
     fn tick(&mut self) -> bool {
         let hit = self.cut_after == Some(self.ops);
@@ -43,49 +44,47 @@ impl CutFlash {
     }
 }
 
-impl ErrorType for CutFlash {
-    type Error = Error;
+impl<F: ErrorType> ErrorType for CutFlash<F> {
+    type Error = F::Error;
 }
 
-impl ReadNorFlash for CutFlash {
-    const READ_SIZE: usize = <Nvmc<'static> as ReadNorFlash>::READ_SIZE;
-    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Error> {
-        self.nvmc.read(offset, bytes)
+impl<F: ReadNorFlash> ReadNorFlash for CutFlash<F> {
+    const READ_SIZE: usize = F::READ_SIZE;
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), F::Error> {
+        self.flash.read(offset, bytes)
     }
     fn capacity(&self) -> usize {
-        self.nvmc.capacity()
+        self.flash.capacity()
     }
 }
 
-impl NorFlash for CutFlash {
-    const WRITE_SIZE: usize = <Nvmc<'static> as NorFlash>::WRITE_SIZE;
-    const ERASE_SIZE: usize = <Nvmc<'static> as NorFlash>::ERASE_SIZE;
-    fn erase(&mut self, from: u32, to: u32) -> Result<(), Error> {
+impl<F: NorFlash> NorFlash for CutFlash<F> {
+    const WRITE_SIZE: usize = F::WRITE_SIZE;
+    const ERASE_SIZE: usize = F::ERASE_SIZE;
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), F::Error> {
         if self.tick() {
-            self.nvmc.erase(from, to.min(from.saturating_add(Self::ERASE_SIZE as u32)))?;
+            self.flash.erase(from, to.min(from.saturating_add(Self::ERASE_SIZE as u32)))?;
             cortex_m::peripheral::SCB::sys_reset();
         }
-        self.nvmc.erase(from, to)
+        self.flash.erase(from, to)
     }
-    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Error> {
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), F::Error> {
         if self.tick() {
             let half = bytes.len() / 2 / Self::WRITE_SIZE * Self::WRITE_SIZE;
-            self.nvmc.write(offset, &bytes[..half])?;
+            self.flash.write(offset, &bytes[..half])?;
             cortex_m::peripheral::SCB::sys_reset();
         }
-        self.nvmc.write(offset, bytes)
+        self.flash.write(offset, bytes)
     }
 }
 
 /// The model store over the store region: two slots, each half the region.
-pub struct FlashStore(tinymlp::io::store::ModelStore<CutFlash>);
+pub struct FlashStore(tinymlp::io::store::ModelStore<CutFlash<StoreFlash>>);
 
 impl FlashStore {
-    /// The store of this board (make one only: it owns the NVMC).
+    /// The store of this board (make one only: it owns the flash driver).
     pub fn new() -> Option<Self> {
-        // SAFETY: the board's `take` leaves the NVMC alone, and `main` makes one store.
-        let nvmc = Nvmc::new(unsafe { NVMC::steal() });
-        let flash = CutFlash { nvmc, ops: 0, cut_after: None };
+        let flash = CutFlash { flash: store_flash(), ops: 0, cut_after: None };
         tinymlp::io::store::ModelStore::new(flash, base(), size() / 2).ok().map(Self)
     }
 }
