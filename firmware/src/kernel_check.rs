@@ -165,7 +165,9 @@ pub fn self_check_q8() -> u32 {
         s
     };
     let (mut bad, mut inside, mut total) = (0, 0, 0);
-    for (n, outs) in [(4, 2), (8, 3), (32, 17), (64, 16), (12, 5), (3, 4), (16, 1), (6, 2), (36, 7)] {
+    for (n, outs) in
+        [(4, 2), (8, 3), (32, 17), (64, 16), (12, 5), (3, 4), (16, 1), (6, 2), (36, 7), (2, 17), (1, 5)]
+    {
         for round in 0..4 {
             let mut code = |extreme: bool| -> i8 {
                 let r = next();

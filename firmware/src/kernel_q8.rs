@@ -53,8 +53,36 @@ impl QDense for Portable8 {
     }
 }
 
-/// The kernel the firmware serves with: the DSP kernel where the core has the extension.
+/// The kernel the firmware serves with: the DSP kernel where the core has the extension,
+/// else rows in pairs over the input widened once per layer (each input code with its
+/// offset loaded once for two rows).
 pub struct Device8;
+
+/// `clamp(requant(acc) + output_offset)`: [`tinymlp::quant::dense_q8_unit`]'s last step,
+/// with the requantisation computed from 32-bit halves (see [`requant`]).
+#[inline(always)]
+fn finish(r: Requant, acc: i32, p: &DenseQ8Params) -> i8 {
+    requant(r, acc).wrapping_add(p.output_offset).clamp(p.min, p.max) as i8
+}
+
+/// [`Requant::apply`] (`(x·q + 2^(t − 1)) >> t` in `i64`, `t = 31 − shift`, the low 32 bits
+/// of the result), with the 64-bit shifts done on the product's two 32-bit halves: the
+/// compiler otherwise calls a library routine for a 64-bit shift by a variable amount. The
+/// self-test compares it with the core's on every output it checks.
+#[inline(always)]
+pub fn requant(r: Requant, x: i32) -> i32 {
+    let t = (31 - r.shift) as u32; // 1..=62
+    let prod = x as i64 * r.multiplier as i64;
+    let (lo, hi) = (prod as u32, (prod >> 32) as u32);
+    // + 2^(t − 1), carried from the low half into the high one.
+    let (lo, hi) = if t <= 32 {
+        let (sum, carry) = lo.overflowing_add(1 << (t - 1));
+        (sum, hi.wrapping_add(carry as u32))
+    } else {
+        (lo, hi.wrapping_add(1 << (t - 33)))
+    };
+    if t >= 32 { (hi as i32) >> (t - 32) } else { ((lo >> t) | (hi << (32 - t))) as i32 }
+}
 
 #[cfg(not(target_abi = "eabihf"))]
 impl QDense for Device8 {
@@ -68,12 +96,54 @@ impl QDense for Device8 {
         x: &[i8],
         y: &mut [i8],
     ) {
-        Portable8::dense(l, w, bias, requant, p, x, y)
+        rows_in_pairs(l, w, bias, requant, p, x, y)
     }
 }
 
-/// The longest input row the DSP kernel widens (its buffer: 2 bytes per code, on the stack).
-#[cfg(target_abi = "eabihf")]
+/// The dense layer in Rust, two rows at a time over the input widened once with its offset
+/// (the kernel of the cores without the DSP extension, and the DSP kernel's fallback).
+#[inline(never)]
+fn rows_in_pairs(
+    l: usize,
+    w: &[i8],
+    bias: &[i32],
+    requant: &[Requant],
+    p: &DenseQ8Params,
+    x: &[i8],
+    y: &mut [i8],
+) {
+    let (n, outs) = (x.len(), y.len());
+    if n == 0 || n > MAX_IN || w.len() < n * outs || bias.len() < outs || requant.len() < outs {
+        return Portable8::dense(l, w, bias, requant, p, x, y);
+    }
+    let mut wide = [0i16; MAX_IN];
+    for (d, &c) in wide.iter_mut().zip(x) {
+        *d = (c as i32 + p.input_offset) as i16;
+    }
+    let xs = &wide[..n];
+    let mut o = 0;
+    for rows in w[..n * outs].chunks_exact(2 * n) {
+        let (a, b) = rows.split_at(n);
+        let (mut s0, mut s1) = (bias[o], bias[o + 1]);
+        for ((&xv, &wa), &wb) in xs.iter().zip(a).zip(b) {
+            let xv = xv as i32;
+            s0 = s0.wrapping_add(wa as i32 * xv);
+            s1 = s1.wrapping_add(wb as i32 * xv);
+        }
+        y[o] = finish(requant[o], s0, p);
+        y[o + 1] = finish(requant[o + 1], s1, p);
+        o += 2;
+    }
+    if o < outs {
+        let mut s = bias[o];
+        for (&xv, &wv) in xs.iter().zip(&w[o * n..(o + 1) * n]) {
+            s = s.wrapping_add(wv as i32 * xv as i32);
+        }
+        y[o] = finish(requant[o], s, p);
+    }
+}
+
+/// The longest input row the kernels widen (their buffer, on the stack).
 const MAX_IN: usize = 256;
 
 #[cfg(target_abi = "eabihf")]
@@ -97,7 +167,7 @@ impl QDense for Device8 {
             || bias.len() < outs
             || requant.len() < outs
         {
-            return Portable8::dense(l, w, bias, requant, p, x, y);
+            return rows_in_pairs(l, w, bias, requant, p, x, y);
         }
         // The input widened to 16-bit halves with its offset, in the order `sxtb16` takes
         // the weights.
@@ -115,13 +185,12 @@ impl QDense for Device8 {
             acc[1] = bias[o + 1];
             dot2(&w[o * n..(o + 2) * n], &wide[..n / 2], &mut acc);
             for (j, a) in acc.iter().enumerate() {
-                y[o + j] = requant[o + j].apply(*a).wrapping_add(p.output_offset).clamp(p.min, p.max) as i8;
+                y[o + j] = finish(requant[o + j], *a, p);
             }
         }
         if outs % 2 == 1 {
             let o = outs - 1;
-            y[o] =
-                tinymlp::quant::dense_q8_unit::<Portable>(&w[o * n..(o + 1) * n], bias[o], requant[o], p, x);
+            rows_in_pairs(l, &w[o * n..(o + 1) * n], &bias[o..], &requant[o..], p, x, &mut y[o..]);
         }
     }
 }
