@@ -186,8 +186,8 @@ pub fn load_net(path: &Path) -> Result<Net, String> {
     Net::read(&bytes).map_err(|e| {
         if crate::model_io::load_int8(path).is_ok_and(|q| q.is_some()) {
             format!(
-                "{}: an int8 model; the firmware runs f32 models (`eval`, `predict`, `summary` and \
-                 `export` take int8 models on the host)",
+                "{}: an int8 model, which is inference only (fine-tuning needs an f32 model; \
+                 `compare` and `bench` run int8 models on the boards)",
                 path.display()
             )
         } else {
