@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 use tinymlp::io::{model_id, write_rust};
 use tinymlp::{Activation, Layer, LayerInfo, LayerKind};
 
+#[path = "build/int8.rs"]
+mod int8;
+
 /// Flash the firmware takes besides the model: a lower bound (the smallest build measured,
 /// TensorFlow Lite Micro's hello-world model in the `small` profile on the Cortex-M4F, has
 /// 12.7 KB of code and constants besides its 1.3 KB model).
@@ -90,6 +93,19 @@ fn main() {
     let model =
         std::env::var("TINYMLP_MODEL").map(PathBuf::from).unwrap_or_else(|_| "models/moons-mlp.json".into());
     println!("cargo:rerun-if-changed={}", model.display());
+    // `cfg(int8_model)`: the model file is an int8 model (`build/int8.rs`).
+    println!("cargo::rustc-check-cfg=cfg(int8_model)");
+    if let Some(source) = int8_model(&model, regions_of(row)) {
+        if feature("finetune") {
+            fail(&format!(
+                "TINYMLP_MODEL={}: an int8 model is inference only (build without `finetune`)",
+                model.display()
+            ));
+        }
+        std::fs::write(out.join("model.rs"), source).unwrap();
+        println!("cargo:rustc-cfg=int8_model");
+        return;
+    }
     let build = Build {
         board,
         regions,
@@ -104,6 +120,27 @@ fn main() {
     let source = generate(&model, &build, &out)
         .unwrap_or_else(|e| fail(&format!("TINYMLP_MODEL={}: {e}", model.display())));
     std::fs::write(out.join("model.rs"), source).unwrap();
+}
+
+/// The lengths of the board's flash (less the store) and RAM regions.
+fn regions_of(row: &BoardRow) -> Regions {
+    row.memory_x().map(|(_, r)| r).unwrap_or(Regions { flash: 0, ram: 0 })
+}
+
+/// The `model.rs` of an int8 model file, or `None` when `path` is not one (an f32 model:
+/// [`generate`]). Stops the build when the file claims to be int8 but is not a valid one.
+fn int8_model(path: &Path, regions: Regions) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    if !tinymlp_net::QNet::is_qnet_file(&bytes) {
+        return None;
+    }
+    let fail_model = |e: String| -> ! { fail(&format!("TINYMLP_MODEL={}: {e}", path.display())) };
+    let net = tinymlp_net::QNet::read(&bytes).unwrap_or_else(|e| fail_model(e.to_string()));
+    let flash_left = regions.flash.saturating_sub(CODE_FLASH);
+    let ram_left = regions.ram.saturating_sub(SERVE_STACK + 3 * (MAX_PAYLOAD + 4));
+    Some(
+        int8::emit(&net, &path.display().to_string(), flash_left, ram_left).unwrap_or_else(|e| fail_model(e)),
+    )
 }
 
 /// Prints `message` as the build's error and stops the build (exit status 1, no backtrace).

@@ -31,6 +31,11 @@ while read -r board target; do
             --features "$board$extra" -- -D warnings)
     done
 done < <(board_list)
+# An int8 model (TFLite's sine model, imported): the int8 firmware on a DSP core and the M0.
+(cd firmware && TINYMLP_MODEL=models/sine-int8.json cargo clippy --release --locked \
+    --target thumbv7em-none-eabihf --no-default-features --features mps2-an386,load-check,profile -- -D warnings)
+(cd firmware && TINYMLP_MODEL=models/sine-int8.json cargo clippy --release --locked \
+    --target thumbv6m-none-eabi --no-default-features --features microbit,load-check,profile -- -D warnings)
 # The real boards' platform (defmt over RTT, panic-probe), on an emulated board's target.
 (cd firmware && cargo clippy --release --locked --target thumbv7em-none-eabihf --no-default-features \
     --features mps2-an386,rtt,finetune -- -D warnings)

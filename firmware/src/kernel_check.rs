@@ -147,3 +147,70 @@ fn check<const IN: usize, const OUT: usize>(values: &mut Values) -> u32 {
     }
     bad
 }
+
+/// The int8 device kernel ([`crate::kernel_q8::Device8`]) against the core's portable one,
+/// code for code, on random layers of the shapes the assembly takes and those around them,
+/// with extreme codes, offsets, biases and multipliers. Returns the number of differing
+/// outputs.
+#[cfg(int8_model)]
+pub fn self_check_q8() -> u32 {
+    use crate::kernel_q8::{Device8, Portable8, QDense};
+    use tinymlp::quant::{DenseQ8Params, Requant};
+    const MAX: usize = 64 * 17;
+    let mut s = 0x9e37_79b9u32;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        s
+    };
+    let (mut bad, mut inside, mut total) = (0, 0, 0);
+    for (n, outs) in
+        [(4, 2), (8, 3), (32, 17), (64, 16), (12, 5), (3, 4), (16, 1), (6, 2), (36, 7), (2, 17), (1, 5)]
+    {
+        for round in 0..4 {
+            let mut code = |extreme: bool| -> i8 {
+                let r = next();
+                if extreme && r % 2 == 0 { if r % 4 == 0 { 127 } else { -128 } } else { (r >> 8) as i8 }
+            };
+            let mut w = [0i8; MAX];
+            let mut x = [0i8; 64];
+            for v in &mut w[..n * outs] {
+                *v = code(round == 3).max(-127);
+            }
+            for v in &mut x[..n] {
+                *v = code(round == 3);
+            }
+            let mut bias = [0i32; 17];
+            let mut requant = [Requant::default(); 17];
+            for o in 0..outs {
+                // Accumulators of about 10⁴·√n, scaled to a few tens of codes (most outputs
+                // inside the clamp, so that every bit of the accumulator counts), some larger.
+                bias[o] = (next() as i32) >> (14 + round * 4);
+                let m = (next() >> 1) as i32 | (1 << 30);
+                let shift = -(9 + (usize::BITS - n.leading_zeros()) as i32) + (next() % 4) as i32;
+                requant[o] = Requant { multiplier: m, shift };
+            }
+            let offset = [128, -127, 0, (next() % 256) as i32 - 127][round as usize];
+            let zero = (next() % 256) as i32 - 128;
+            let p = DenseQ8Params { input_offset: offset, output_offset: zero, min: -128, max: 127 };
+            let (mut fast, mut reference) = ([0i8; 17], [0i8; 17]);
+            let args = (&w[..n * outs], &bias[..outs], &requant[..outs]);
+            Device8::dense(0, args.0, args.1, args.2, &p, &x[..n], &mut fast[..outs]);
+            Portable8::dense(
+                0,
+                args.0,
+                args.1,
+                args.2,
+                &p,
+                core::hint::black_box(&x[..n]),
+                &mut reference[..outs],
+            );
+            bad += fast.iter().zip(&reference).filter(|(f, r)| f != r).count() as u32;
+            inside += reference[..outs].iter().filter(|&&r| r > -128 && r < 127).count() as u32;
+            total += outs as u32;
+        }
+    }
+    // A check on outputs that all hit the clamp would prove little: most must lie inside.
+    bad + u32::from(2 * inside < total)
+}

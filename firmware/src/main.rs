@@ -7,19 +7,29 @@
 #![no_std]
 #![no_main]
 
+#[cfg(not(int8_model))]
 mod app;
 mod board;
 #[cfg(own_vector)]
 mod interrupts;
+#[cfg_attr(int8_model, allow(dead_code))]
 mod kernel;
 #[cfg(feature = "load-check")]
+#[cfg_attr(int8_model, allow(dead_code))]
 mod kernel_check;
+#[cfg(int8_model)]
+mod kernel_q8;
 mod platform;
-#[cfg(feature = "profile")]
+#[cfg(all(feature = "profile", not(int8_model)))]
 mod profile;
+#[cfg(all(feature = "profile", int8_model))]
+mod profile_q8;
+#[cfg(int8_model)]
+mod q8;
 mod stack;
 
 use cortex_m_rt::{ExceptionFrame, entry, exception};
+#[cfg(not(int8_model))]
 use tinymlp::{Footprint, Layer};
 
 /// The model, generated at build time from the file in `TINYMLP_MODEL`. The firmware
@@ -31,15 +41,18 @@ mod model {
 }
 
 /// The model's type, with the device's kernel.
+#[cfg(not(int8_model))]
 type Model = model::Model<kernel::Device>;
 
 /// The parameters stay in flash: this is a `static` of a `const` value.
+#[cfg(not(int8_model))]
 static MODEL: Model = model::model();
 
 /// The model's compile-time figures on this target (`Footprint`): model bytes, parameter
 /// bytes, largest activation bytes. `tinymlp bench` and the tests read them from the ELF and
 /// check them against the size the linker gave `MODEL`.
 #[used]
+#[cfg(not(int8_model))]
 static FOOTPRINT: [u32; 3] = [
     <Model as Footprint>::MODEL_BYTES as u32,
     <Model as Footprint>::PARAMETER_BYTES as u32,
@@ -78,12 +91,23 @@ fn main() -> ! {
     };
     let mut cycles = board::Cycles::new(core);
     defmt::info!("tinymlp on {=str}, model {=u32:#010x}", board::NAME, model::MODEL_ID);
+    #[cfg(not(int8_model))]
     log_summary();
+    #[cfg(int8_model)]
+    q8::log_summary();
     let code = if platform::self_test_requested() {
-        self_test()
+        #[cfg(not(int8_model))]
+        let code = self_test();
+        #[cfg(int8_model)]
+        let code = q8::self_test();
+        code
     } else {
         defmt::info!("serving requests on UART 0");
-        serve(&mut b, &mut cycles)
+        #[cfg(not(int8_model))]
+        let code = serve(&mut b, &mut cycles);
+        #[cfg(int8_model)]
+        let code = q8::serve(&mut b.serial, &mut b.led, &mut b.delay, &mut cycles);
+        code
     };
     let (used, size) = stack::high_water();
     defmt::info!("stack high-water mark {} of {} bytes", used, size);
@@ -93,6 +117,7 @@ fn main() -> ! {
 /// Serves from RAM, with fine-tuning: the model and the training memory on the stack. The
 /// boards with a flash store start from the newest model in it when there is one.
 #[cfg(all(feature = "finetune", not(any(feature = "microbit", feature = "finetune-last"))))]
+#[cfg(not(int8_model))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     // Evaluated at compile time: the model is copied from flash, not built on the stack.
     let mut model: Model = const { model::model() };
@@ -119,6 +144,7 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
 /// so RAM holds the last layer, its gradients and the caches of one sample — what fits the
 /// micro:bit's 16 KiB. No store: a fixed model is not loaded from a file.
 #[cfg(all(feature = "finetune", any(feature = "microbit", feature = "finetune-last")))]
+#[cfg(not(int8_model))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     let mut model = model::last_layer(&MODEL);
     let mut tuner = app::Tuner::new(model::LOSS);
@@ -141,7 +167,7 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
 }
 
 /// Serves from flash, inference only (without the `finetune` feature).
-#[cfg(not(feature = "finetune"))]
+#[cfg(not(any(feature = "finetune", int8_model)))]
 fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     let mut served = app::Served::Flash(&MODEL);
     app::serve(
@@ -157,6 +183,7 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
 
 /// The model at boot: its size in one line, and in debug builds each layer (the list costs
 /// about 850 bytes of flash; `tinymlp summary` prints it on the host).
+#[cfg(not(int8_model))]
 fn log_summary() {
     defmt::info!(
         "model: {} layers, {} trainable and {} non-trainable parameters",
@@ -192,13 +219,13 @@ fn log_summary() {
 }
 
 /// The model's binary file, as the host exported it.
-#[cfg(all(feature = "load-check", not(feature = "microbit")))]
+#[cfg(all(feature = "load-check", not(feature = "microbit"), not(int8_model)))]
 static MODEL_BIN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model.bin"));
 
 /// Loads the binary model file with the core's reader on the device (into a copy on the
 /// stack) and compares it with the constants in flash; `true` when identical. Boards with
 /// little RAM skip it: it needs a second copy of the model.
-#[cfg(all(feature = "load-check", not(feature = "microbit")))]
+#[cfg(all(feature = "load-check", not(feature = "microbit"), not(int8_model)))]
 fn load_binary_on_device() -> bool {
     let mut copy: Model = const { model::model() };
     let loaded = &mut copy;
@@ -219,6 +246,7 @@ fn load_binary_on_device() -> bool {
 }
 
 /// Classifies a few points of the moons and logs the answers.
+#[cfg(not(int8_model))]
 fn self_test() -> u8 {
     use tinymlp::numeric::Zero;
     #[cfg(feature = "load-check")]

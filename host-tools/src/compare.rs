@@ -43,6 +43,51 @@ pub trait HostModel {
     fn values(&self) -> Vec<f32>;
     /// The shapes (inputs, outputs) of the model's dense layers, in order.
     fn dense_shapes(&self) -> Vec<(usize, usize)>;
+    /// An int8 model's output codes for one row (`None` for an `f32` model): the device
+    /// replies with them after the dequantised outputs, and they are compared too.
+    fn predict_codes(&self, _x: &[f32]) -> Option<Vec<i8>> {
+        None
+    }
+}
+
+/// An int8 model: its id is the CRC-32 of its file without metadata, its outputs the
+/// dequantised codes.
+impl HostModel for tinymlp_net::QNet {
+    fn id(&self) -> u32 {
+        tinymlp_net::QNet::id(self)
+    }
+    fn inputs(&self) -> usize {
+        tinymlp_net::QNet::inputs(self)
+    }
+    fn outputs(&self) -> usize {
+        tinymlp_net::QNet::outputs(self)
+    }
+    fn output_activation(&self) -> Option<Activation> {
+        match self.specs().last() {
+            Some(tinymlp_net::QLayerSpec::Sigmoid { .. }) => Some(Activation::Sigmoid),
+            Some(tinymlp_net::QLayerSpec::Softmax { .. }) => Some(Activation::Softmax),
+            Some(tinymlp_net::QLayerSpec::Tanh { .. }) => Some(Activation::Tanh),
+            _ => None,
+        }
+    }
+    fn predict_row(&self, x: &[f32]) -> Vec<f32> {
+        self.predict(x).0
+    }
+    fn values(&self) -> Vec<f32> {
+        Vec::new()
+    }
+    fn dense_shapes(&self) -> Vec<(usize, usize)> {
+        self.specs()
+            .iter()
+            .filter_map(|s| match s {
+                tinymlp_net::QLayerSpec::Dense { inputs, units, .. } => Some((*inputs, *units)),
+                _ => None,
+            })
+            .collect()
+    }
+    fn predict_codes(&self, x: &[f32]) -> Option<Vec<i8>> {
+        Some(self.predict(x).1)
+    }
 }
 
 /// A const-generic model (`Sequential![…]`) as a [`HostModel`].
@@ -141,8 +186,8 @@ pub fn load_net(path: &Path) -> Result<Net, String> {
     Net::read(&bytes).map_err(|e| {
         if crate::model_io::load_int8(path).is_ok_and(|q| q.is_some()) {
             format!(
-                "{}: an int8 model; the firmware runs f32 models (`eval`, `predict`, `summary` and \
-                 `export` take int8 models on the host)",
+                "{}: an int8 model, which is inference only (fine-tuning needs an f32 model; \
+                 `compare` and `bench` run int8 models on the boards)",
                 path.display()
             )
         } else {
@@ -166,9 +211,14 @@ pub fn file_labels(path: &Path) -> (Option<String>, Vec<String>) {
     (label, classes)
 }
 
-/// [`load_net`] for the host's side of a comparison.
+/// The host's side of a comparison: an int8 model file as its [`tinymlp_net::QNet`], any
+/// other as [`load_net`] reads it.
 pub fn load_host_model(path: &Path) -> Result<Box<dyn HostModel>, String> {
-    Ok(Box::new(load_net(path)?))
+    match crate::model_io::load_int8(path) {
+        Ok(Some(q)) => Ok(Box::new(q.net)),
+        Err(e) => Err(e.to_string()),
+        Ok(None) => Ok(Box::new(load_net(path)?)),
+    }
 }
 
 /// What a model's outputs mean, from its output layer.
@@ -381,7 +431,16 @@ pub fn compare_on(
     let (mut correct, mut squared) = (0usize, 0.0f64);
     for (row, (x, &target)) in data.x.iter().zip(&data.target).enumerate() {
         let host = model.predict_row(x);
-        match dev.infer(model_id, x)? {
+        let host_codes = model.predict_codes(x);
+        let answer = dev.infer_bytes(model_id, x)?.map(|(bytes, class)| {
+            // An int8 model's reply: the dequantised outputs, then the codes.
+            let floats = if host_codes.is_some() { (4 * k).min(bytes.len()) } else { bytes.len() };
+            let mut y = vec![0.0f32; floats / 4];
+            tinymlp_protocol::read_f32s(&bytes[..floats], &mut y);
+            let codes: Vec<i8> = bytes[floats..].iter().map(|&b| b as i8).collect();
+            (y, codes, class)
+        });
+        match answer {
             // Not a result: the device says the model overflowed on this row.
             Err(Response::Error { code: ErrorCode::NonFiniteOutput, detail, .. }) => {
                 let _ = dev.exit(0);
@@ -392,8 +451,12 @@ pub fn compare_on(
                     host.get(detail as usize)
                 )));
             }
-            Ok((y, class)) => {
-                if y.len() == host.len() && y.iter().zip(&host).all(|(d, h)| d.to_bits() == h.to_bits()) {
+            Ok((y, codes, class)) => {
+                let same_codes = host_codes.as_ref().is_none_or(|h| *h == codes);
+                if same_codes
+                    && y.len() == host.len()
+                    && y.iter().zip(&host).all(|(d, h)| d.to_bits() == h.to_bits())
+                {
                     c.bit_exact_rows += 1;
                 }
                 for (i, h) in host.iter().enumerate() {

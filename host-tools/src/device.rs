@@ -408,17 +408,27 @@ impl Device {
         model_id: u32,
         x: &[f32],
     ) -> Result<Result<(Vec<f32>, u8), Response<'static>>, DeviceError> {
+        Ok(self.infer_bytes(model_id, x)?.map(|(outputs, class)| {
+            let mut y = vec![0.0f32; outputs.len() / 4];
+            read_f32s(&outputs, &mut y);
+            (y, class)
+        }))
+    }
+
+    /// [`Device::infer`] with the reply's values as bytes: an `f32` model's outputs, or an
+    /// int8 model's dequantised outputs (4 bytes each) followed by its output codes.
+    pub fn infer_bytes(
+        &mut self,
+        model_id: u32,
+        x: &[f32],
+    ) -> Result<Result<(Vec<u8>, u8), Response<'static>>, DeviceError> {
         let seq = self.next_seq();
         let mut bytes = vec![0u8; 4 * x.len()];
         write_f32s(x, &mut bytes);
         self.send(&Request::Infer { seq, model_id, inputs: &bytes })?;
         let payload = self.receive()?;
         match parse::<Response>(&payload).map_err(|e| DeviceError::Protocol(e.to_string()))? {
-            Response::Output { seq: s, class, outputs } if s == seq => {
-                let mut y = vec![0.0f32; outputs.len() / 4];
-                read_f32s(outputs, &mut y);
-                Ok(Ok((y, class)))
-            }
+            Response::Output { seq: s, class, outputs } if s == seq => Ok(Ok((outputs.to_vec(), class))),
             Response::Error { seq: s, code, detail } if s == seq || s == 0 => {
                 Ok(Err(Response::Error { seq: s, code, detail }))
             }

@@ -21,6 +21,6 @@ mod row;
 mod spec;
 
 pub use net::{Net, NetCache, NetGrads};
-pub use qnet::{QFORMAT, QFused, QLayerSpec, QNet, QNetError, QTensor};
+pub use qnet::{Prepared, QFORMAT, QFused, QLayerSpec, QNet, QNetError, QTensor};
 pub use row::{MAX_ROW, Row};
 pub use spec::{LayerSpec, MAX_LAYERS, MAX_NESTING, MAX_UNITS, MAX_VALUES, NetError};

@@ -167,11 +167,26 @@ impl core::fmt::Display for QNetError {
 
 impl std::error::Error for QNetError {}
 
-/// A prepared layer: what the spec says, and what the kernels need.
+/// A prepared layer: what the kernels need, derived from the spec as TFLite prepares it
+/// (what a firmware build writes into flash).
 #[derive(Clone, Debug, PartialEq)]
-enum Prepared {
-    Dense { weight: Vec<i8>, bias: Vec<i32>, requant: Vec<Requant>, params: DenseQ8Params, units: usize },
+pub enum Prepared {
+    /// A dense layer.
+    Dense {
+        /// `units` rows of the inputs' codes, row after row.
+        weight: Vec<i8>,
+        /// One bias per output.
+        bias: Vec<i32>,
+        /// One requantisation per output.
+        requant: Vec<Requant>,
+        /// The offsets and the clamp.
+        params: DenseQ8Params,
+        /// Outputs per row.
+        units: usize,
+    },
+    /// Sigmoid or tanh as a table of 256 codes.
     Table(Lut8),
+    /// Softmax over the row.
     Softmax(SoftmaxQ8),
 }
 
@@ -305,6 +320,17 @@ impl QNet {
     /// The layers as the file describes them.
     pub fn specs(&self) -> &[QLayerSpec] {
         &self.specs
+    }
+
+    /// The prepared layers, in order.
+    pub fn prepared(&self) -> &[Prepared] {
+        &self.prepared
+    }
+
+    /// The model's id: the CRC-32 of its file without metadata ([`QNet::to_json`] of `None`),
+    /// what a firmware built with it reports.
+    pub fn id(&self) -> u32 {
+        tinymlp::io::crc32(&self.to_json(None))
     }
 
     /// Bytes of parameters: the dense layers' int8 weight codes and `i32` biases (what

@@ -13,7 +13,7 @@ pub struct Args {
     /// Boards (default: every emulated board).
     #[arg(long, value_parser = board::parse)]
     board: Vec<Board>,
-    /// Model file (JSON or binary).
+    /// Model file (JSON or binary, `f32` or int8).
     #[arg(long, default_value = "firmware/models/moons-mlp.json")]
     model: PathBuf,
     /// Forward passes to time.

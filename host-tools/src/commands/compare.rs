@@ -12,7 +12,7 @@ pub struct Args {
     /// Board: mps2-an386 (Cortex-M4F), mps2-an500, mps2-an505, lm3s6965evb, microbit.
     #[arg(long, default_value = "mps2-an386", value_parser = board::parse)]
     board: Board,
-    /// Model file (JSON or binary).
+    /// Model file (JSON or binary, `f32` or int8).
     #[arg(long, default_value = "out/model.json")]
     model: PathBuf,
     /// Rows to stream: CSV with a header, the model's features (raw: the device scales) and

@@ -1,0 +1,244 @@
+//! The int8 dense layers' kernels: the core's portable one (Cortex-M0 and M3), and on the
+//! cores with the DSP extension (Cortex-M4F, M7, M33) one in assembly that does two
+//! multiply-adds per `smlad`.
+//!
+//! The results are the core's ([`tinymlp::quant::dense_q8`]) bit for bit: the accumulator
+//! `bias + Σ w·(x + input_offset)` is exact in `i32` whatever the order of its terms, and the
+//! requantisation and clamp are the core's own [`Requant::apply`] and the same expression as
+//! [`tinymlp::quant::dense_q8_unit`].
+//!
+//! The DSP kernel first widens the input row once per layer: each group of four codes
+//! `x0 x1 x2 x3` becomes the two words `(x0 + o, x2 + o)` and `(x1 + o, x3 + o)` of 16-bit
+//! halves (`o` the input offset: the sums lie in −255..=255). A weight word `w0 w1 w2 w3`
+//! becomes `(w0, w2)` with `sxtb16` and `(w1, w3)` with `sxtb16 …, ror #8`, so each pair of
+//! `smlad` adds four products. Two rows go together, sharing the loads of the input; the
+//! groups are unrolled (`.rept`). Rows of a length that is not a multiple of four, or of
+//! 2048 codes or more, the last row of an odd count and layers of one output use the
+//! portable kernel. The self-test (`load-check`, `kernel_check.rs`) compares the two bit
+//! for bit.
+
+use tinymlp::quant::{DenseQ8Params, Portable, Requant, dense_q8};
+
+/// A dense int8 layer's kernel: `y[o] = clamp(requant[o](Σᵢ w[o·n + i]·(x[i] + input_offset)
+/// + bias[o]) + output_offset)` for `n = x.len()`, as [`tinymlp::quant::dense_q8`].
+pub trait QDense {
+    /// Dense layer number `layer` of the model (counting from 0, for the profile).
+    fn dense(
+        layer: usize,
+        w: &[i8],
+        bias: &[i32],
+        requant: &[Requant],
+        p: &DenseQ8Params,
+        x: &[i8],
+        y: &mut [i8],
+    );
+}
+
+/// The core's portable kernel.
+#[allow(dead_code)]
+pub struct Portable8;
+
+impl QDense for Portable8 {
+    #[inline]
+    fn dense(
+        _: usize,
+        w: &[i8],
+        bias: &[i32],
+        requant: &[Requant],
+        p: &DenseQ8Params,
+        x: &[i8],
+        y: &mut [i8],
+    ) {
+        dense_q8::<Portable>(w, bias, requant, p, x, y)
+    }
+}
+
+/// The kernel the firmware serves with: the DSP kernel where the core has the extension,
+/// else rows in pairs over the input widened once per layer (each input code with its
+/// offset loaded once for two rows).
+pub struct Device8;
+
+/// `clamp(requant(acc) + output_offset)`: [`tinymlp::quant::dense_q8_unit`]'s last step,
+/// with the requantisation computed from 32-bit halves (see [`requant`]).
+#[inline(always)]
+fn finish(r: Requant, acc: i32, p: &DenseQ8Params) -> i8 {
+    requant(r, acc).wrapping_add(p.output_offset).clamp(p.min, p.max) as i8
+}
+
+/// [`Requant::apply`] (`(x·q + 2^(t − 1)) >> t` in `i64`, `t = 31 − shift`, the low 32 bits
+/// of the result), with the 64-bit shifts done on the product's two 32-bit halves: the
+/// compiler otherwise calls a library routine for a 64-bit shift by a variable amount. The
+/// self-test compares it with the core's on every output it checks.
+#[inline(always)]
+pub fn requant(r: Requant, x: i32) -> i32 {
+    let t = (31 - r.shift) as u32; // 1..=62
+    let prod = x as i64 * r.multiplier as i64;
+    let (lo, hi) = (prod as u32, (prod >> 32) as u32);
+    // + 2^(t − 1), carried from the low half into the high one.
+    let (lo, hi) = if t <= 32 {
+        let (sum, carry) = lo.overflowing_add(1 << (t - 1));
+        (sum, hi.wrapping_add(carry as u32))
+    } else {
+        (lo, hi.wrapping_add(1 << (t - 33)))
+    };
+    if t >= 32 { (hi as i32) >> (t - 32) } else { ((lo >> t) | (hi << (32 - t))) as i32 }
+}
+
+#[cfg(not(target_abi = "eabihf"))]
+impl QDense for Device8 {
+    #[inline]
+    fn dense(
+        l: usize,
+        w: &[i8],
+        bias: &[i32],
+        requant: &[Requant],
+        p: &DenseQ8Params,
+        x: &[i8],
+        y: &mut [i8],
+    ) {
+        rows_in_pairs(l, w, bias, requant, p, x, y)
+    }
+}
+
+/// The dense layer in Rust, two rows at a time over the input widened once with its offset
+/// (the kernel of the cores without the DSP extension, and the DSP kernel's fallback).
+#[inline(never)]
+fn rows_in_pairs(
+    l: usize,
+    w: &[i8],
+    bias: &[i32],
+    requant: &[Requant],
+    p: &DenseQ8Params,
+    x: &[i8],
+    y: &mut [i8],
+) {
+    let (n, outs) = (x.len(), y.len());
+    if n == 0 || n > MAX_IN || w.len() < n * outs || bias.len() < outs || requant.len() < outs {
+        return Portable8::dense(l, w, bias, requant, p, x, y);
+    }
+    let mut wide = [0i16; MAX_IN];
+    for (d, &c) in wide.iter_mut().zip(x) {
+        *d = (c as i32 + p.input_offset) as i16;
+    }
+    let xs = &wide[..n];
+    let mut o = 0;
+    for rows in w[..n * outs].chunks_exact(2 * n) {
+        let (a, b) = rows.split_at(n);
+        let (mut s0, mut s1) = (bias[o], bias[o + 1]);
+        for ((&xv, &wa), &wb) in xs.iter().zip(a).zip(b) {
+            let xv = xv as i32;
+            s0 = s0.wrapping_add(wa as i32 * xv);
+            s1 = s1.wrapping_add(wb as i32 * xv);
+        }
+        y[o] = finish(requant[o], s0, p);
+        y[o + 1] = finish(requant[o + 1], s1, p);
+        o += 2;
+    }
+    if o < outs {
+        let mut s = bias[o];
+        for (&xv, &wv) in xs.iter().zip(&w[o * n..(o + 1) * n]) {
+            s = s.wrapping_add(wv as i32 * xv as i32);
+        }
+        y[o] = finish(requant[o], s, p);
+    }
+}
+
+/// The longest input row the kernels widen (their buffer, on the stack).
+const MAX_IN: usize = 256;
+
+#[cfg(target_abi = "eabihf")]
+impl QDense for Device8 {
+    #[inline]
+    fn dense(
+        l: usize,
+        w: &[i8],
+        bias: &[i32],
+        requant: &[Requant],
+        p: &DenseQ8Params,
+        x: &[i8],
+        y: &mut [i8],
+    ) {
+        let (n, outs) = (x.len(), y.len());
+        if n < 4
+            || !n.is_multiple_of(4)
+            || n > MAX_IN
+            || outs < 2
+            || w.len() < n * outs
+            || bias.len() < outs
+            || requant.len() < outs
+        {
+            return rows_in_pairs(l, w, bias, requant, p, x, y);
+        }
+        // The input widened to 16-bit halves with its offset, in the order `sxtb16` takes
+        // the weights.
+        let mut wide = [0u32; MAX_IN / 2];
+        let half = |c: i8| (c as i32 + p.input_offset) as u32 & 0xffff;
+        for (g, chunk) in x.chunks_exact(4).enumerate() {
+            wide[2 * g] = half(chunk[0]) | half(chunk[2]) << 16;
+            wide[2 * g + 1] = half(chunk[1]) | half(chunk[3]) << 16;
+        }
+        let pairs = outs / 2;
+        let mut acc = [0i32; 2];
+        for pair in 0..pairs {
+            let o = 2 * pair;
+            acc[0] = bias[o];
+            acc[1] = bias[o + 1];
+            dot2(&w[o * n..(o + 2) * n], &wide[..n / 2], &mut acc);
+            for (j, a) in acc.iter().enumerate() {
+                y[o + j] = finish(requant[o + j], *a, p);
+            }
+        }
+        if outs % 2 == 1 {
+            let o = outs - 1;
+            rows_in_pairs(l, &w[o * n..(o + 1) * n], &bias[o..], &requant[o..], p, x, &mut y[o..]);
+        }
+    }
+}
+
+/// Adds to `acc` the dot products of the two rows `w[..n]` and `w[n..2n]` with the widened
+/// input `wide` (`n / 2` words, `n = 2·wide.len()` a multiple of 4 below 2048).
+#[cfg(target_abi = "eabihf")]
+#[inline(always)]
+fn dot2(w: &[i8], wide: &[u32], acc: &mut [i32; 2]) {
+    let n = 2 * wide.len();
+    assert!(n >= 4 && n.is_multiple_of(4) && n < 2048 && w.len() >= 2 * n);
+    let groups = n / 4;
+    // SAFETY: reads `w[..2n]` (row A through `wa`, advancing by 4 per group, row B at
+    // `wa + n`) and `wide[..n/2]` (through `xp`, 8 bytes per group): in bounds by the
+    // assertion above. Registers declared below; no stack; the flags are not touched.
+    unsafe {
+        core::arch::asm!(
+            // The M33's target (thumbv8m.main) does not assume the optional DSP extension,
+            // which the M33 of the MPS2-AN505 has.
+            #[cfg(target_arch = "arm")]
+            #[cfg(not(target_feature = "dsp"))]
+            ".cpu cortex-m33",
+            "2:",
+            "ldrd {x02}, {x13}, [{xp}], #8",
+            "ldr {b}, [{wa}, {n}]",
+            "ldr {a}, [{wa}], #4",
+            "sxtb16 {t}, {a}",
+            "smlad {acc0}, {t}, {x02}, {acc0}",
+            "sxtb16 {t}, {a}, ror #8",
+            "smlad {acc0}, {t}, {x13}, {acc0}",
+            "sxtb16 {t}, {b}",
+            "smlad {acc1}, {t}, {x02}, {acc1}",
+            "sxtb16 {t}, {b}, ror #8",
+            "smlad {acc1}, {t}, {x13}, {acc1}",
+            "subs {g}, {g}, #1",
+            "bne 2b",
+            xp = inout(reg) wide.as_ptr() => _,
+            wa = inout(reg) w.as_ptr() => _,
+            n = in(reg) n,
+            g = inout(reg) groups => _,
+            acc0 = inout(reg) acc[0],
+            acc1 = inout(reg) acc[1],
+            x02 = out(reg) _,
+            x13 = out(reg) _,
+            a = out(reg) _,
+            b = out(reg) _,
+            t = out(reg) _,
+            options(nostack, readonly),
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! Int8 models on the emulated boards: the moons MLP quantised by `tinymlp quantize`'s code
+//! and TensorFlow Lite's own int8 sine model (imported from the golden `.tflite`), each
+//! built into the firmware and compared with the host row by row — the output codes and the
+//! dequantised outputs, bit for bit — on all five boards; the self-test checks the DSP
+//! kernel against the portable one on the device.
+
+use std::path::Path;
+use tinymlp::Activation::{Relu, Sigmoid};
+use tinymlp_host::board::find;
+use tinymlp_host::compare::{Rows, compare};
+use tinymlp_host::device::{build_firmware, build_firmware_with, run_self_test};
+use tinymlp_net::LayerSpec::Dense;
+use tinymlp_net::QNet;
+use tinymlp_tests::{dataset, net_model};
+
+const BOARDS: [&str; 5] = ["mps2-an386", "mps2-an500", "mps2-an505", "lm3s6965evb", "microbit"];
+
+/// Builds the firmware with `q` for `board`, runs its self-test (with the kernel check
+/// where the board has room for it) and compares every row of `rows`.
+fn bit_exact(q: &QNet, path: &Path, rows: &Rows, board: &str) {
+    let b = find(board).unwrap();
+    let checked = build_firmware_with(b, path, true, &["load-check"]).expect("the firmware builds");
+    assert_eq!(run_self_test(b, &checked).unwrap(), 0, "{board}: self-test (int8 kernel check)");
+    let elf = build_firmware(b, path, true).expect("the firmware builds with the int8 model");
+    let c = compare(b, &elf, q, rows).expect("the device answers");
+    println!("{} on {board}:\n{}", path.display(), c.table());
+    assert_eq!(c.rows, rows.len());
+    assert_eq!((c.refused, c.exit_status), (0, 0));
+    assert_eq!(c.bit_exact_rows, c.rows, "{board}: every output code bit-exact");
+    assert!(c.ok);
+}
+
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn a_quantised_moons_mlp_is_bit_exact_on_every_board() {
+    let (train, test) = dataset("moons", "label");
+    // 2-32-64-1: the 32×64 layer takes the DSP kernel's two-row path and its odd-row
+    // fallback is not needed; the first layer (2 inputs) takes the portable path.
+    let layers = [
+        Dense { units: 32, activation: Relu },
+        Dense { units: 64, activation: Relu },
+        Dense { units: 1, activation: Sigmoid },
+    ];
+    let net = net_model(&train, &layers, 1, 5);
+    let q = tinymlp_host::quantize::quantize(&net, &train.x).expect("the model quantises");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("moons-int8.json");
+    std::fs::write(&path, q.to_json(None)).unwrap();
+    for board in BOARDS {
+        bit_exact(&q, &path, &test, board);
+    }
+}
+
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn tflite_int8_sine_model_is_bit_exact_on_every_board() {
+    let golden =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-tools/tests/golden/tflite/sine_int8.tflite");
+    let bytes = std::fs::read(&golden).unwrap();
+    let Ok(tinymlp_host::tflite::Imported::Int8(q)) = tinymlp_host::tflite::import(&bytes) else {
+        panic!("{}: not an int8 model", golden.display())
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sine-int8.json");
+    std::fs::write(&path, q.to_json(None)).unwrap();
+    let x: Vec<Vec<f32>> = (0..64).map(|i| vec![i as f32 * 0.1 - 0.3]).collect();
+    let rows = Rows { target: x.iter().map(|r| r[0].sin()).collect(), x, classes: Vec::new() };
+    for board in BOARDS {
+        bit_exact(&q, &path, &rows, board);
+    }
+}
