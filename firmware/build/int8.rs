@@ -66,6 +66,15 @@ pub fn emit(net: &QNet, origin: &str, flash_left: usize, ram_left: usize) -> Res
         format!("QParams {{ scale: {}, zero_point: {} }}", f32_expr(p.scale), p.zero_point)
     };
     writeln!(w, "/// The input's quantisation.\npub const INPUT: QParams = {};", q(net.input())).unwrap();
+    // The float input scaler, when the model keeps one: `(x − MEAN) / SCALE` before QUANTIZE.
+    let (mean, scale) = net.scaler().map_or((vec![0.0; n], vec![1.0; n]), |(m, s)| (m.to_vec(), s.to_vec()));
+    let list = |v: &[f32]| v.iter().map(|&x| f32_expr(x)).collect::<Vec<_>>().join(", ");
+    writeln!(w, "/// Whether the inputs are standardised in f32 before QUANTIZE.").unwrap();
+    writeln!(w, "pub const SCALED: bool = {};", net.scaler().is_some()).unwrap();
+    writeln!(w, "/// The float input scaler's means.\npub const MEAN: [f32; INPUTS] = [{}];", list(&mean))
+        .unwrap();
+    writeln!(w, "/// The float input scaler's scales.\npub const SCALE: [f32; INPUTS] = [{}];", list(&scale))
+        .unwrap();
     writeln!(w, "/// The output's quantisation.\npub const OUTPUT: QParams = {};", q(net.output())).unwrap();
     writeln!(w, "/// CRC-32 of the model file without metadata: the id the host checks.").unwrap();
     writeln!(w, "pub const MODEL_ID: u32 = {:#010x};", net.id()).unwrap();

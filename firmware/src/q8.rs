@@ -17,14 +17,17 @@ use tinymlp_protocol::{
 };
 
 use crate::kernel_q8::Device8;
-use crate::model::{FRAME_PAYLOAD, INPUT, INPUTS, MODEL_ID, OUTPUT, OUTPUTS};
+use crate::model::{FRAME_PAYLOAD, INPUT, INPUTS, MEAN, MODEL_ID, OUTPUT, OUTPUTS, SCALE, SCALED};
 
 /// The longest frame the firmware reads and writes.
 const FRAME: usize = frame_len(FRAME_PAYLOAD);
 
 /// The output codes of one row of real inputs.
 fn infer(x: &[f32; INPUTS]) -> [i8; OUTPUTS] {
-    let codes: [i8; INPUTS] = core::array::from_fn(|i| INPUT.quantize(x[i]));
+    // The float scaler first when the model keeps one: one subtraction and one division,
+    // as the host's `QNet::quantize_input`.
+    let codes: [i8; INPUTS] =
+        core::array::from_fn(|i| INPUT.quantize(if SCALED { (x[i] - MEAN[i]) / SCALE[i] } else { x[i] }));
     let mut y = [0i8; OUTPUTS];
     crate::model::forward::<Device8>(&codes, &mut y);
     y

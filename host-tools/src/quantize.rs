@@ -1,6 +1,9 @@
 //! Post-training quantisation of an `f32` model to an int8 model, as TensorFlow Lite's
-//! converter does it: the input scaler and BatchNorm folded into the dense layers, weights
-//! per output channel and symmetric, activations per tensor from their calibrated range.
+//! converter does it: BatchNorm folded into the dense layers, weights per output channel
+//! and symmetric, activations per tensor from their calibrated range. The input scaler is
+//! folded into the first layer too, or kept in `f32` before the input's QUANTIZE when
+//! that follows the `f32` model more closely (features of very different ranges, which a
+//! folded scaler would make share one input scale).
 
 use serde_json::Value;
 use tinymlp::quant::QParams;
@@ -41,13 +44,20 @@ fn floats(v: &Value) -> Vec<f64> {
 /// The network's dense layers with the scaler, BatchNorm (inference form:
 /// `γ · (x − mean) / √(var + ε) + β`) and dropout (the identity) folded in: an affine map
 /// `x ↦ k·x + c` on a dense layer's inputs becomes `W·diag(k)` and `b + W·c`.
-fn fold(net: &Net) -> Result<Vec<Folded>, QuantizeError> {
+/// With `with_scaler` false the scaler is left out (it stays in `f32`, before QUANTIZE).
+fn fold(net: &Net, with_scaler: bool) -> Result<Vec<Folded>, QuantizeError> {
     let doc: Value =
         serde_json::from_slice(&net.to_json(&[]).map_err(|e| QuantizeError::Model(e.to_string()))?)
             .map_err(|e| QuantizeError::Model(e.to_string()))?;
     let (mean, scale) = net.scaler();
-    let mut k: Vec<f64> = scale.iter().map(|&s| 1.0 / s as f64).collect();
-    let mut c: Vec<f64> = mean.iter().zip(scale).map(|(&m, &s)| -(m as f64) / s as f64).collect();
+    let (mut k, mut c): (Vec<f64>, Vec<f64>) = if with_scaler {
+        (
+            scale.iter().map(|&s| 1.0 / s as f64).collect(),
+            mean.iter().zip(scale).map(|(&m, &s)| -(m as f64) / s as f64).collect(),
+        )
+    } else {
+        (vec![1.0; mean.len()], vec![0.0; mean.len()])
+    };
     let mut out: Vec<Folded> = Vec::new();
     let layers = doc["layers"].as_array().cloned().unwrap_or_default();
     for (i, l) in layers.iter().enumerate() {
@@ -169,6 +179,54 @@ fn run(folded: &[Folded], x: &[f64], mut seen: impl FnMut(usize, &[f64])) {
 /// symmetric: scale `max |w| / 127`, codes `round(w / scale)`; biases `round(b / (input
 /// scale × weight scale))` in `i32`.
 pub fn quantize(net: &Net, rows: &[Vec<f32>]) -> Result<QNet, QuantizeError> {
+    quantize_with(net, rows, ScalerMode::Auto).map(|(q, _)| q)
+}
+
+/// Where an int8 model's input scaler goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScalerMode {
+    /// Into the first dense layer's weights and biases (TensorFlow Lite's way): the device
+    /// quantises raw features with one input scale.
+    Fold,
+    /// Kept in `f32` before QUANTIZE: one subtraction and one division per feature, then
+    /// the standardised features share the input scale.
+    Float,
+    /// Both, and the one whose dequantised outputs are closer to the `f32` model's on the
+    /// calibration rows (the largest difference; ties go to `fold`, which has no float
+    /// operation). A model whose scaler is the identity is folded.
+    Auto,
+}
+
+/// [`quantize`] with the scaler placed as `mode` says; also returns where it went
+/// (`Fold` or `Float`).
+pub fn quantize_with(
+    net: &Net,
+    rows: &[Vec<f32>],
+    mode: ScalerMode,
+) -> Result<(QNet, ScalerMode), QuantizeError> {
+    let (mean, scale) = net.scaler();
+    let identity = mean.iter().all(|&m| m == 0.0) && scale.iter().all(|&s| s == 1.0);
+    match mode {
+        ScalerMode::Fold => Ok((quantize_folded(net, rows, true)?, ScalerMode::Fold)),
+        ScalerMode::Float => Ok((quantize_folded(net, rows, false)?, ScalerMode::Float)),
+        ScalerMode::Auto if identity => Ok((quantize_folded(net, rows, true)?, ScalerMode::Fold)),
+        ScalerMode::Auto => {
+            let worst = |q: &QNet| {
+                rows.iter()
+                    .flat_map(|x| net.predict(x).into_iter().zip(q.predict(x).0))
+                    .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()))
+            };
+            match (quantize_folded(net, rows, true), quantize_folded(net, rows, false)) {
+                (Ok(f), Ok(k)) if worst(&k) < worst(&f) => Ok((k, ScalerMode::Float)),
+                (Ok(f), _) => Ok((f, ScalerMode::Fold)),
+                (Err(_), Ok(k)) => Ok((k, ScalerMode::Float)),
+                (Err(e), Err(_)) => Err(e),
+            }
+        }
+    }
+}
+
+fn quantize_folded(net: &Net, rows: &[Vec<f32>], fold_scaler: bool) -> Result<QNet, QuantizeError> {
     if rows.is_empty() {
         return Err(QuantizeError::Calibration("no rows".into()));
     }
@@ -179,11 +237,17 @@ pub fn quantize(net: &Net, rows: &[Vec<f32>]) -> Result<QNet, QuantizeError> {
             net.inputs()
         )));
     }
-    let folded = fold(net)?;
+    let folded = fold(net, fold_scaler)?;
     let mut input = Range::EMPTY;
     let mut outs = vec![Range::EMPTY; folded.len()];
+    let (mean, scale) = net.scaler();
     for r in rows {
-        let x: Vec<f64> = r.iter().map(|&v| v as f64).collect();
+        let x: Vec<f64> = if fold_scaler {
+            r.iter().map(|&v| v as f64).collect()
+        } else {
+            // The standardised features exactly as the int8 model computes them, in f32.
+            r.iter().zip(mean.iter().zip(scale)).map(|(&v, (&m, &s))| ((v - m) / s) as f64).collect()
+        };
         x.iter().for_each(|&v| input.add(v));
         run(&folded, &x, |l, z| z.iter().for_each(|&v| outs[l].add(v)));
     }
@@ -232,7 +296,12 @@ pub fn quantize(net: &Net, rows: &[Vec<f32>]) -> Result<QNet, QuantizeError> {
             None => {}
         }
     }
-    QNet::new(net.inputs(), input_q, layers).map_err(|e| QuantizeError::Model(e.to_string()))
+    let q = QNet::new(net.inputs(), input_q, layers).map_err(|e| QuantizeError::Model(e.to_string()))?;
+    if fold_scaler {
+        Ok(q)
+    } else {
+        q.with_scaler(mean, scale).map_err(|e| QuantizeError::Model(e.to_string()))
+    }
 }
 
 #[cfg(test)]
@@ -264,7 +333,7 @@ mod tests {
         bn["moving_mean"] = (0..8).map(|j| j as f64 * 0.2).collect();
         bn["moving_variance"] = (0..8).map(|j| 0.5 + j as f64).collect();
         let net = Net::read(&serde_json::to_vec(&doc).unwrap()).unwrap();
-        let folded = fold(&net).unwrap();
+        let folded = fold(&net, true).unwrap();
         assert_eq!(folded.len(), 2);
         for x in [[0.0f32, 0.0], [1.5, -2.0], [-3.0, 0.7]] {
             let want = net.predict(&x);
@@ -320,5 +389,36 @@ mod tests {
         let net = Net::new(2, &[LayerSpec::Dense { units: 2, activation: Activation::Gelu }]).unwrap();
         let e = quantize(&net, &[vec![0.0, 1.0]]).unwrap_err().to_string();
         assert!(e.contains("gelu") && e.contains("layer 1"), "{e}");
+    }
+
+    /// Features of very different ranges (around 1,000 and around 0.5): folded into the
+    /// first layer they share one input scale of about 1,300/255 and the small feature is
+    /// lost; `auto` keeps the scaler in f32 and follows the f32 model; the identity scaler
+    /// is folded.
+    #[test]
+    fn auto_keeps_a_scaler_whose_features_differ_in_range() {
+        let specs = [
+            LayerSpec::Dense { units: 8, activation: Activation::Tanh },
+            LayerSpec::Dense { units: 1, activation: Activation::Linear },
+        ];
+        let mut net = Net::new(2, &specs).unwrap();
+        net.init(Init::GlorotUniform, &mut Xoshiro128PlusPlus::new(3));
+        let mut rng = Xoshiro128PlusPlus::new(4);
+        let mut u = || (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0;
+        let rows: Vec<Vec<f32>> = (0..200).map(|_| vec![1000.0 + 300.0 * u(), 0.5 + 0.1 * u()]).collect();
+        let (plain, placed) = quantize_with(&net, &rows, ScalerMode::Auto).unwrap();
+        assert_eq!((placed, plain.scaler()), (ScalerMode::Fold, None), "the identity scaler folds");
+        assert!(net.set_scaler(&[1000.0, 0.5], &[173.0, 0.058]));
+        let worst = |q: &QNet| {
+            rows.iter()
+                .flat_map(|x| net.predict(x).into_iter().zip(q.predict(x).0))
+                .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()))
+        };
+        let (folded, _) = quantize_with(&net, &rows, ScalerMode::Fold).unwrap();
+        let (kept, _) = quantize_with(&net, &rows, ScalerMode::Float).unwrap();
+        assert!(folded.scaler().is_none() && kept.scaler().is_some());
+        assert!(worst(&kept) * 4.0 < worst(&folded), "kept {} folded {}", worst(&kept), worst(&folded));
+        let (auto, placed) = quantize_with(&net, &rows, ScalerMode::Auto).unwrap();
+        assert_eq!((placed, auto), (ScalerMode::Float, kept));
     }
 }

@@ -107,7 +107,18 @@ struct QDoc {
     input: QTensor,
     layers: Vec<QLayerSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    scaler: Option<QScaler>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     metadata: Option<serde_json::Value>,
+}
+
+/// The float input scaler of an int8 model: `(x − mean) / scale` per feature in `f32`,
+/// before the input's QUANTIZE.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QScaler {
+    mean: Vec<f32>,
+    scale: Vec<f32>,
 }
 
 /// Why an int8 model cannot be built or read.
@@ -140,6 +151,9 @@ pub enum QNetError {
         /// The factor.
         factor: f64,
     },
+    /// The float input scaler's lengths are not the inputs, a mean is not finite, or a
+    /// scale is not finite and positive.
+    Scaler(String),
     /// No layers, or no inputs.
     Empty,
 }
@@ -160,6 +174,7 @@ impl core::fmt::Display for QNetError {
             QNetError::Multiplier { layer, factor } => {
                 write!(f, "layer {layer}: requantisation factor {factor} cannot be represented")
             }
+            QNetError::Scaler(e) => write!(f, "the input scaler: {e}"),
             QNetError::Empty => write!(f, "an int8 model needs at least one input and one layer"),
         }
     }
@@ -194,6 +209,8 @@ pub enum Prepared {
 #[derive(Clone, Debug, PartialEq)]
 pub struct QNet {
     inputs: usize,
+    /// The float input scaler (mean, scale), when the model keeps one.
+    scaler: Option<(Vec<f32>, Vec<f32>)>,
     input: QParams,
     specs: Vec<QLayerSpec>,
     prepared: Vec<Prepared>,
@@ -286,7 +303,7 @@ impl QNet {
             });
             in_q = out_q;
         }
-        Ok(QNet { inputs, input: input_q, specs: layers, prepared })
+        Ok(QNet { inputs, scaler: None, input: input_q, specs: layers, prepared })
     }
 
     /// Inputs per row.
@@ -384,7 +401,43 @@ impl QNet {
 
     /// The input codes of a row of real values (TFLite's QUANTIZE).
     pub fn quantize_input(&self, x: &[f32]) -> Vec<i8> {
-        x.iter().map(|&v| self.input.quantize(v)).collect()
+        match &self.scaler {
+            None => x.iter().map(|&v| self.input.quantize(v)).collect(),
+            // One subtraction and one division per feature, as the f32 `Normalization`.
+            Some((mean, scale)) => x
+                .iter()
+                .zip(mean.iter().zip(scale))
+                .map(|(&v, (&m, &s))| self.input.quantize((v - m) / s))
+                .collect(),
+        }
+    }
+
+    /// The same model with a float input scaler: each feature becomes `(x − mean) / scale`
+    /// in `f32` before the input's QUANTIZE (the scaler of an `f32` model kept as it is,
+    /// rather than folded into the first layer, where features of very different ranges
+    /// would share one input scale).
+    pub fn with_scaler(mut self, mean: &[f32], scale: &[f32]) -> Result<QNet, QNetError> {
+        let n = self.inputs;
+        if mean.len() != n || scale.len() != n {
+            return Err(QNetError::Scaler(format!(
+                "{} means and {} scales for {n} inputs",
+                mean.len(),
+                scale.len()
+            )));
+        }
+        if let Some(j) = (0..n).find(|&j| !(mean[j].is_finite() && scale[j].is_finite() && scale[j] > 0.0)) {
+            return Err(QNetError::Scaler(format!(
+                "feature {j}: mean {}, scale {} (the mean must be finite, the scale finite and positive)",
+                mean[j], scale[j]
+            )));
+        }
+        self.scaler = Some((mean.to_vec(), scale.to_vec()));
+        Ok(self)
+    }
+
+    /// The float input scaler (mean, scale), when the model has one.
+    pub fn scaler(&self) -> Option<(&[f32], &[f32])> {
+        self.scaler.as_ref().map(|(m, s)| (m.as_slice(), s.as_slice()))
     }
 
     /// One row of real values through the network: the dequantised outputs and the output
@@ -408,7 +461,11 @@ impl QNet {
                 doc.version
             )));
         }
-        QNet::new(doc.inputs, doc.input, doc.layers)
+        let net = QNet::new(doc.inputs, doc.input, doc.layers)?;
+        match doc.scaler {
+            None => Ok(net),
+            Some(s) => net.with_scaler(&s.mean, &s.scale),
+        }
     }
 
     /// Whether `bytes` claim to be an int8 model file (its `format` field), whatever else
@@ -430,6 +487,10 @@ impl QNet {
             inputs: self.inputs,
             input,
             layers: self.specs.clone(),
+            scaler: self
+                .scaler
+                .as_ref()
+                .map(|(mean, scale)| QScaler { mean: mean.clone(), scale: scale.clone() }),
             metadata,
         };
         let mut v = serde_json::to_vec(&doc).expect("an int8 model serialises");
@@ -492,5 +553,31 @@ mod tests {
             let e = QNet::read(bad.as_bytes()).unwrap_err().to_string();
             assert!(e.contains(why), "{why}: {e}");
         }
+    }
+
+    /// A float scaler travels in the file, changes the id, and standardises each input
+    /// with one subtraction and one division before QUANTIZE; bad scalers are refused.
+    #[test]
+    fn a_float_scaler_round_trips_and_applies() {
+        let plain = tiny();
+        let scaled = tiny().with_scaler(&[10.0, -1.0], &[4.0, 0.5]).unwrap();
+        let bytes = scaled.to_json(None);
+        assert_eq!(QNet::read(&bytes).unwrap(), scaled);
+        assert_ne!(scaled.id(), plain.id());
+        let x = [13.0f32, -1.25];
+        let standardised = [(x[0] - 10.0) / 4.0, (x[1] + 1.0) / 0.5];
+        assert_eq!(scaled.quantize_input(&x), plain.quantize_input(&standardised));
+        assert_eq!(scaled.predict(&x), plain.predict(&standardised));
+        for (mean, scale, why) in [
+            (&[0.0][..], &[1.0][..], "1 means and 1 scales for 2 inputs"),
+            (&[0.0, f32::NAN][..], &[1.0, 1.0][..], "feature 1"),
+            (&[0.0, 0.0][..], &[1.0, 0.0][..], "feature 1"),
+            (&[0.0, 0.0][..], &[-1.0, 1.0][..], "feature 0"),
+        ] {
+            let e = tiny().with_scaler(mean, scale).unwrap_err().to_string();
+            assert!(e.contains(why), "{why}: {e}");
+        }
+        let text = String::from_utf8(bytes).unwrap().replace("\"scale\":[4.0,0.5]", "\"scale\":[4.0,0.0]");
+        assert!(QNet::read(text.as_bytes()).unwrap_err().to_string().contains("input scaler"));
     }
 }

@@ -69,3 +69,26 @@ fn tflite_int8_sine_model_is_bit_exact_on_every_board() {
         bit_exact(&q, &path, &rows, board);
     }
 }
+
+/// An int8 model that keeps its scaler in `f32` (wine's raw features span 0.1 to 1,680, so
+/// a folded scaler would quantise them with one scale): the device standardises each row
+/// with the host's subtraction and division, then runs the int8 layers — bit-exact on the
+/// FPU board and on the soft-float micro:bit.
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn an_int8_model_with_a_float_scaler_is_bit_exact() {
+    use tinymlp_host::quantize::{ScalerMode, quantize_with};
+    let (train, test) = dataset("wine", "class");
+    let layers =
+        [Dense { units: 16, activation: Relu }, Dense { units: 3, activation: tinymlp::Activation::Softmax }];
+    let net = net_model(&train, &layers, 1, 20);
+    let (q, placed) = quantize_with(&net, &train.x, ScalerMode::Auto).expect("the model quantises");
+    assert_eq!(placed, ScalerMode::Float, "raw wine features keep the scaler in f32");
+    assert!(q.scaler().is_some());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wine-int8.json");
+    std::fs::write(&path, q.to_json(None)).unwrap();
+    for board in ["mps2-an386", "microbit"] {
+        bit_exact(&q, &path, &test, board);
+    }
+}

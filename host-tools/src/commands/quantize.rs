@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use tinymlp::Layer;
 use tinymlp_host::metrics::predicted_class;
 use tinymlp_host::model_io::{self, Model};
-use tinymlp_host::quantize::quantize;
+use tinymlp_host::quantize::{ScalerMode, quantize_with};
 use tinymlp_host::report::write_atomic;
 use tinymlp_host::table::{self, Table, Task};
 use tinymlp_net::QNet;
@@ -29,6 +29,11 @@ pub struct Args {
     /// The int8 model file to write (JSON).
     #[arg(long)]
     out: PathBuf,
+    /// Where the input scaler goes: folded into the first layer (`fold`), kept in `f32`
+    /// before the input's quantisation (`float`), or whichever follows the `f32` model
+    /// more closely on the calibration rows (`auto`).
+    #[arg(long, value_enum, default_value_t = ScalerMode::Auto)]
+    scaler: ScalerMode,
 }
 
 /// `f32` against int8 on one set of rows.
@@ -77,7 +82,8 @@ fn compare(m: &Model, q: &QNet, t: &Table) -> Result<Comparison> {
 pub fn run(a: Args) -> Result<()> {
     let m = model_io::load(&a.model)?;
     let calibration = super::eval::read_for(&m, &a.calibration, a.label.as_deref(), false)?;
-    let q = quantize(&m.net, &calibration.x).with_context(|| format!("{}", a.model.display()))?;
+    let (q, placed) =
+        quantize_with(&m.net, &calibration.x, a.scaler).with_context(|| format!("{}", a.model.display()))?;
     let metric = if m.task == Task::Regression { "rmse" } else { "accuracy" };
     let mut sets = vec![("calibration", compare(&m, &q, &calibration)?)];
     if let Some(test) = &a.test {
@@ -101,6 +107,13 @@ pub fn run(a: Args) -> Result<()> {
         "parameters: f32 {f32_bytes} B, int8 {} B (+ {} B of requantisation constants)",
         q.parameter_bytes(),
         q.requant_bytes()
+    );
+    println!(
+        "input scaler: {}",
+        match placed {
+            ScalerMode::Float => "kept in f32 before the input's quantisation (--scaler float)",
+            _ => "folded into the first layer (--scaler fold)",
+        }
     );
     for (name, c) in &sets {
         let score = |s: Option<f64>| s.map_or("-".into(), |s| format!("{s:.4}"));
