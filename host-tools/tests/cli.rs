@@ -87,7 +87,8 @@ fn train_writes_its_files_and_other_commands_read_them() {
 }
 
 /// `plot data` draws any CSV of two features with any label column and any number of
-/// classes, and refuses other widths with the columns it found.
+/// classes, two features of a wider file picked by name, and refuses a wider file without
+/// them with the columns it found.
 #[test]
 fn plot_data_draws_two_features_of_any_classes() {
     let dir = tempfile::tempdir().unwrap();
@@ -102,6 +103,18 @@ fn plot_data_draws_two_features_of_any_classes() {
     let o = tinymlp(&["plot", "data", "--data", "wide.csv", "--out", "w.png"], d);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("wide.csv: plot data draws two features; this file has 3"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--features X,Y"), "{}", stderr(&o));
+    // Two of the three, by name; an unknown name is refused with the columns there are.
+    let o = tinymlp(&["plot", "data", "--data", "wide.csv", "--features", "c,a", "--out", "w.png"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::metadata(d.join("w.png")).unwrap().len() > 1000);
+    let o = tinymlp(&["plot", "data", "--data", "wide.csv", "--features", "c,z", "--out", "z.png"], d);
+    assert!(
+        !o.status.success() && stderr(&o).contains("no feature column `z` (the features: a, b, c)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("z.png").exists());
 }
 
 /// The callbacks speak as Keras' do, on the terminal and in history.json.

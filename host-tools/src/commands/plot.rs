@@ -1,6 +1,6 @@
 //! `tinymlp plot`: PNG figures like the tutorial's.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use tinymlp_host::data::Labelled;
 use tinymlp_host::metrics::class_probabilities;
@@ -25,12 +25,16 @@ enum What {
     /// The points of a CSV of two features, coloured by class: any label column, any
     /// number of classes.
     Data {
-        /// CSV with two feature columns and a label column.
+        /// CSV with feature columns and a label column.
         #[arg(long)]
         data: PathBuf,
         /// The label column (default: `label`, else the last column).
         #[arg(long)]
         label: Option<String>,
+        /// The two feature columns to draw, as `X,Y` (needed when the file has more than
+        /// two features).
+        #[arg(long, value_delimiter = ',', num_args = 1)]
+        features: Option<Vec<String>>,
         /// Output PNG.
         #[arg(long, default_value = "data.png")]
         out: PathBuf,
@@ -74,23 +78,38 @@ pub fn run(a: Args) -> Result<()> {
             plot::history(&report::read_history_csv(&history)?, &out)?;
             out
         }
-        What::Data { data, label, out } => {
+        What::Data { data, label, features, out } => {
             let t = read_table(&data, Columns::Training { label: label.as_deref() })?;
-            if t.features.len() != 2 {
-                bail!(
-                    "{}: plot data draws two features; this file has {} besides the label column ({})",
+            let (i, j) = match features.as_deref() {
+                None if t.features.len() == 2 => (0, 1),
+                None => bail!(
+                    "{}: plot data draws two features; this file has {} besides the label column ({}): \
+                     pick two with --features X,Y",
                     data.display(),
                     t.features.len(),
                     t.features.join(", ")
-                );
-            }
+                ),
+                Some([x, y]) => {
+                    let find = |name: &String| {
+                        t.features.iter().position(|f| f == name).with_context(|| {
+                            format!(
+                                "{}: no feature column `{name}` (the features: {})",
+                                data.display(),
+                                t.features.join(", ")
+                            )
+                        })
+                    };
+                    (find(x)?, find(y)?)
+                }
+                Some(other) => bail!("--features takes two column names, X,Y; got {}", other.len()),
+            };
             let classes = classes_of(&data, t.labels()?)?;
             let labels = encode_classes(&t, &classes)?;
-            let points: Vec<[f32; 2]> = t.x.iter().map(|r| [r[0], r[1]]).collect();
+            let points: Vec<[f32; 2]> = t.x.iter().map(|r| [r[i], r[j]]).collect();
             let names = Names {
                 classes: class_names(&classes, &t.labels()?.name),
-                x: t.features[0].clone(),
-                y: t.features[1].clone(),
+                x: t.features[i].clone(),
+                y: t.features[j].clone(),
             };
             let file =
                 data.file_name().map_or_else(|| data.display().to_string(), |f| f.to_string_lossy().into());
