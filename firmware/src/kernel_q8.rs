@@ -17,6 +17,8 @@
 //! portable kernel. The self-test (`load-check`, `kernel_check.rs`) compares the two bit
 //! for bit.
 
+#[cfg(armv6m)]
+use core::mem::MaybeUninit;
 use tinymlp::quant::{DenseQ8Params, Portable, Requant, dense_q8};
 
 /// A dense int8 layer's kernel: `y[o] = clamp(requant[o](Σᵢ w[o·n + i]·(x[i] + input_offset)
@@ -69,6 +71,7 @@ fn finish(r: Requant, acc: i32, p: &DenseQ8Params) -> i8 {
 /// of the result), with the 64-bit shifts done on the product's two 32-bit halves: the
 /// compiler otherwise calls a library routine for a 64-bit shift by a variable amount. The
 /// self-test compares it with the core's on every output it checks.
+#[cfg(not(armv6m))]
 #[inline(always)]
 pub fn requant(r: Requant, x: i32) -> i32 {
     let t = (31 - r.shift) as u32; // 1..=62
@@ -84,7 +87,12 @@ pub fn requant(r: Requant, x: i32) -> i32 {
     if t >= 32 { (hi as i32) >> (t - 32) } else { ((lo >> t) | (hi << (32 - t))) as i32 }
 }
 
-#[cfg(not(target_abi = "eabihf"))]
+/// [`Requant::apply`] on the Cortex-M0, which has no 32×32→64 multiply: the product from
+/// 16-bit partial products ([`crate::requant32`]).
+#[cfg(armv6m)]
+pub use crate::requant32::requant;
+
+#[cfg(all(not(target_abi = "eabihf"), not(armv6m)))]
 impl QDense for Device8 {
     #[inline]
     fn dense(
@@ -240,5 +248,136 @@ fn dot2(w: &[i8], wide: &[u32], acc: &mut [i32; 2]) {
             t = out(reg) _,
             options(nostack, readonly),
         );
+    }
+}
+
+#[cfg(armv6m)]
+impl QDense for Device8 {
+    #[inline]
+    fn dense(
+        l: usize,
+        w: &[i8],
+        bias: &[i32],
+        requant: &[Requant],
+        p: &DenseQ8Params,
+        x: &[i8],
+        y: &mut [i8],
+    ) {
+        let (n, outs) = (x.len(), y.len());
+        if n == 0 || n > MAX_IN || w.len() < n * outs || bias.len() < outs || requant.len() < outs {
+            return rows_in_pairs(l, w, bias, requant, p, x, y);
+        }
+        // The input with its offset, one word per code (the loads take an immediate
+        // offset; the weights' byte loads take the index). Only `wide[..n]` is written
+        // (and read): clearing the whole buffer would cost more than the widening.
+        let mut wide = [const { MaybeUninit::<i32>::uninit() }; MAX_IN];
+        for (d, &c) in wide.iter_mut().zip(x) {
+            d.write(c as i32 + p.input_offset);
+        }
+        let mut o = 0;
+        while o < outs {
+            let a = &w[o * n..(o + 1) * n];
+            // A last row of an odd count goes through the loop as both rows.
+            let two = o + 1 < outs;
+            let b = if two { &w[(o + 1) * n..(o + 2) * n] } else { a };
+            let mut acc = [bias[o], if two { bias[o + 1] } else { 0 }];
+            // SAFETY: `wide[..n]` is written above, `a` and `b` have `n` codes.
+            unsafe { dot2_m0(a, b, wide.as_ptr() as *const i32, &mut acc) };
+            y[o] = finish(requant[o], acc[0], p);
+            if two {
+                y[o + 1] = finish(requant[o + 1], acc[1], p);
+            }
+            o += 2;
+        }
+    }
+}
+
+/// Adds to `acc` the dot products of the rows `a` and `b` (`n` codes each) with the
+/// widened input at `xp`, in Thumb-1 assembly: per input code one word load, and per row a
+/// signed byte load, a `muls` and an `add` into an accumulator held in a high register
+/// (r8, r10); four codes per loop turn when `n` is a multiple of 4, else one.
+///
+/// # Safety
+/// `xp` points to `n = a.len()` initialised words.
+#[cfg(armv6m)]
+#[inline(always)]
+unsafe fn dot2_m0(a: &[i8], b: &[i8], xp: *const i32, acc: &mut [i32; 2]) {
+    let n = a.len();
+    assert!(n >= 1 && b.len() == n && n <= i32::MAX as usize);
+    let (end_a, end_b) = (a.as_ptr_range().end, b.as_ptr_range().end);
+    // The byte loads read `a` and `b` at `end + i` for `i` in `−n..0`; `xp` advances by a
+    // word per code. The accumulators come and go in `a0` and `a1`, which the loop uses
+    // for the input code and the product; they live in r8 and r10 meanwhile.
+    macro_rules! mac {
+        ($offset:literal) => {
+            concat!(
+                "ldr {a0}, [{xp}, #",
+                $offset,
+                "]\n",
+                "ldrsb {a1}, [{wa}, {i}]\n",
+                "muls {a1}, {a0}, {a1}\n",
+                "add r8, {a1}\n",
+                "ldrsb {a1}, [{wb}, {i}]\n",
+                "muls {a1}, {a0}, {a1}\n",
+                "add r10, {a1}\n",
+            )
+        };
+    }
+    if n.is_multiple_of(4) {
+        // SAFETY: in bounds by the assertion and the caller's promise; registers declared
+        // below; no stack.
+        unsafe {
+            core::arch::asm!(
+                "mov r8, {a0}",
+                "mov r10, {a1}",
+                "2:",
+                mac!("0"),
+                "adds {i}, #1",
+                mac!("4"),
+                "adds {i}, #1",
+                mac!("8"),
+                "adds {i}, #1",
+                mac!("12"),
+                "adds {xp}, #16",
+                // The last flag-setting instruction before the branch: `i` reaching 0 ends.
+                "adds {i}, #1",
+                "bne 2b",
+                "mov {a0}, r8",
+                "mov {a1}, r10",
+                xp = inout(reg) xp => _,
+                wa = in(reg) end_a,
+                wb = in(reg) end_b,
+                i = inout(reg) -(n as i32) => _,
+                a0 = inout(reg) acc[0],
+                a1 = inout(reg) acc[1],
+                out("r8") _,
+                out("r10") _,
+                options(nostack, readonly),
+            );
+        }
+    } else {
+        // SAFETY: as above.
+        unsafe {
+            core::arch::asm!(
+                "mov r8, {a0}",
+                "mov r10, {a1}",
+                "2:",
+                mac!("0"),
+                "adds {xp}, #4",
+                "adds {i}, #1",
+                "bne 2b",
+                "mov {a0}, r8",
+                "mov {a1}, r10",
+                xp = inout(reg) xp => _,
+                wa = in(reg) end_a,
+                wb = in(reg) end_b,
+                i = inout(reg) -(n as i32) => _,
+                a0 = inout(reg) acc[0],
+                a1 = inout(reg) acc[1],
+                out("r8") _,
+                out("r10") _,
+                options(nostack, readonly),
+            );
+        }
     }
 }
