@@ -253,7 +253,7 @@ fn dot2(w: &[i8], wide: &[u32], acc: &mut [i32; 2]) {
 
 #[cfg(armv6m)]
 impl QDense for Device8 {
-    #[inline]
+    #[inline(never)]
     fn dense(
         l: usize,
         w: &[i8],
@@ -274,20 +274,34 @@ impl QDense for Device8 {
         for (d, &c) in wide.iter_mut().zip(x) {
             d.write(c as i32 + p.input_offset);
         }
-        let mut o = 0;
-        while o < outs {
-            let a = &w[o * n..(o + 1) * n];
-            // A last row of an odd count goes through the loop as both rows.
-            let two = o + 1 < outs;
-            let b = if two { &w[(o + 1) * n..(o + 2) * n] } else { a };
-            let mut acc = [bias[o], if two { bias[o + 1] } else { 0 }];
-            // SAFETY: `wide[..n]` is written above, `a` and `b` have `n` codes.
-            unsafe { dot2_m0(a, b, wide.as_ptr() as *const i32, &mut acc) };
-            y[o] = finish(requant[o], acc[0], p);
-            if two {
-                y[o + 1] = finish(requant[o + 1], acc[1], p);
+        // Groups of four rows where the row length allows, then pairs, the last row of an
+        // odd count alone (as both rows of a pair); iterators over exact chunks, so that
+        // no index is checked per output.
+        let (w, bias, requant, y) = (&w[..n * outs], &bias[..outs], &requant[..outs], &mut y[..outs]);
+        let fours = if n.is_multiple_of(4) { outs / 4 * 4 } else { 0 };
+        let (y4, y2) = y.split_at_mut(fours);
+        let groups =
+            w[..fours * n].chunks_exact(4 * n).zip(bias.chunks_exact(4)).zip(requant.chunks_exact(4));
+        for (((rows, b), r), out) in groups.zip(y4.chunks_exact_mut(4)) {
+            let rows: [&[i8]; 4] = [&rows[..n], &rows[n..2 * n], &rows[2 * n..3 * n], &rows[3 * n..]];
+            let mut acc = [b[0], b[1], b[2], b[3]];
+            // SAFETY: `wide[..n]` is written above, each row has `n` codes.
+            unsafe { dot4_m0(rows, wide.as_ptr() as *const i32, &mut acc) };
+            for ((o, &a), &r) in out.iter_mut().zip(&acc).zip(r) {
+                *o = finish(r, a, p);
             }
-            o += 2;
+        }
+        let pairs = w[fours * n..].chunks(2 * n).zip(bias[fours..].chunks(2)).zip(requant[fours..].chunks(2));
+        for (((rows, b), r), out) in pairs.zip(y2.chunks_mut(2)) {
+            let (a, rest) = rows.split_at(n);
+            // A last row of an odd count goes through the loop as both rows.
+            let b1 = if rest.is_empty() { a } else { rest };
+            let mut acc = [b[0], b.get(1).copied().unwrap_or(0)];
+            // SAFETY: `wide[..n]` is written above, `a` and `b1` have `n` codes.
+            unsafe { dot2_m0(a, b1, wide.as_ptr() as *const i32, &mut acc) };
+            for ((o, &a), &r) in out.iter_mut().zip(&acc).zip(r) {
+                *o = finish(r, a, p);
+            }
         }
     }
 }
@@ -379,5 +393,101 @@ unsafe fn dot2_m0(a: &[i8], b: &[i8], xp: *const i32, acc: &mut [i32; 2]) {
                 options(nostack, readonly),
             );
         }
+    }
+}
+
+/// Adds to `acc` the dot products of the four rows `rows` (`n` codes each, `n` a multiple
+/// of 4) with the widened input at `xp`, in Thumb-1 assembly: per input code one word load,
+/// and per row a signed byte load, a `muls` and an `add` into an accumulator held in a high
+/// register (r8, r10, r12, lr); four codes per loop turn. The eight low registers hold the
+/// input pointer, the index, the four rows' ends, the code and the product: r6 and r7
+/// (which Rust does not hand out) are saved on the stack and restored.
+///
+/// # Safety
+/// `xp` points to `n = rows[0].len()` initialised words.
+#[cfg(armv6m)]
+#[inline(always)]
+unsafe fn dot4_m0(rows: [&[i8]; 4], xp: *const i32, acc: &mut [i32; 4]) {
+    let n = rows[0].len();
+    assert!(n >= 4 && n.is_multiple_of(4) && n <= i32::MAX as usize && rows.iter().all(|r| r.len() == n));
+    // What the assembly loads with one `ldm`: the accumulators, then the input, the index
+    // (`−n`, counting up to 0) and the rows' ends (the byte loads read `end + i`).
+    let mut args: [usize; 10] = [
+        acc[0] as u32 as usize,
+        acc[1] as u32 as usize,
+        acc[2] as u32 as usize,
+        acc[3] as u32 as usize,
+        xp as usize,
+        (n as isize).wrapping_neg() as usize,
+        rows[0].as_ptr_range().end as usize,
+        rows[1].as_ptr_range().end as usize,
+        rows[2].as_ptr_range().end as usize,
+        rows[3].as_ptr_range().end as usize,
+    ];
+    macro_rules! mac {
+        ($offset:literal) => {
+            concat!(
+                "ldr r6, [r0, #",
+                $offset,
+                "]\n",
+                "ldrsb r7, [r2, r1]\n",
+                "muls r7, r6, r7\n",
+                "add r8, r7\n",
+                "ldrsb r7, [r3, r1]\n",
+                "muls r7, r6, r7\n",
+                "add r10, r7\n",
+                "ldrsb r7, [r4, r1]\n",
+                "muls r7, r6, r7\n",
+                "add r12, r7\n",
+                "ldrsb r7, [r5, r1]\n",
+                "muls r7, r6, r7\n",
+                "add lr, r7\n",
+            )
+        };
+    }
+    // SAFETY: reads `rows[k][..n]` and `xp[..n]` (in bounds by the assertion and the
+    // caller's promise) and reads and writes `args`; r6 and r7 are pushed and popped, the
+    // other registers it uses are declared clobbered; the stack is left as found.
+    unsafe {
+        core::arch::asm!(
+            "push {{r0, r1, r6, r7}}",
+            "ldm r0!, {{r1, r2, r3, r4}}",
+            "mov r8, r1",
+            "mov r10, r2",
+            "mov r12, r3",
+            "mov lr, r4",
+            "ldm r0, {{r0, r1, r2, r3, r4, r5}}",
+            "2:",
+            mac!("0"),
+            "adds r1, #1",
+            mac!("4"),
+            "adds r1, #1",
+            mac!("8"),
+            "adds r1, #1",
+            mac!("12"),
+            "adds r0, #16",
+            // The last flag-setting instruction before the branch: the index reaching 0 ends.
+            "adds r1, #1",
+            "bne 2b",
+            "pop {{r0, r1, r6, r7}}",
+            "mov r1, r8",
+            "mov r2, r10",
+            "mov r3, r12",
+            "mov r4, lr",
+            "stm r0!, {{r1, r2, r3, r4}}",
+            inout("r0") args.as_mut_ptr() => _,
+            out("r1") _,
+            out("r2") _,
+            out("r3") _,
+            out("r4") _,
+            out("r5") _,
+            out("r8") _,
+            out("r10") _,
+            out("r12") _,
+            out("lr") _,
+        );
+    }
+    for (a, v) in acc.iter_mut().zip(&args) {
+        *a = *v as u32 as i32;
     }
 }

@@ -43,13 +43,34 @@ pub fn mul_32x32_64(x: i32, q: i32) -> (u32, u32) {
 #[inline(always)]
 pub fn requant(r: Requant, x: i32) -> i32 {
     let t = (31 - r.shift) as u32;
+    if t > 32 {
+        // The common case (factors below 2⁻¹): the rounding bit and the result lie in the
+        // high half, so only it is formed.
+        let hi = mul_32x32_high(x, r.multiplier).wrapping_add(1 << (t - 33));
+        return (hi as i32) >> (t - 32);
+    }
     let (lo, hi) = mul_32x32_64(x, r.multiplier);
     // + 2^(t − 1), carried from the low half into the high one.
-    let (lo, hi) = if t <= 32 {
-        let (sum, carry) = lo.overflowing_add(1 << (t - 1));
-        (sum, hi.wrapping_add(carry as u32))
-    } else {
-        (lo, hi.wrapping_add(1 << (t - 33)))
-    };
-    if t >= 32 { (hi as i32) >> (t - 32) } else { ((lo >> t) | (hi << (32 - t))) as i32 }
+    let (sum, carry) = lo.overflowing_add(1 << (t - 1));
+    let hi = hi.wrapping_add(carry as u32);
+    if t == 32 { hi as i32 } else { ((sum >> t) | (hi << (32 - t))) as i32 }
+}
+
+/// The high 32 bits of `x · q` (two's complement), from 16-bit partial products: the
+/// middle column's sum is formed on its own (it fits 32 bits) for its carry.
+#[inline(always)]
+pub fn mul_32x32_high(x: i32, q: i32) -> u32 {
+    let (xl, xh) = (x as u32 & 0xffff, x >> 16);
+    let (ql, qh) = (q as u32 & 0xffff, q >> 16);
+    let low = xl * ql;
+    let cross_a = xh * ql as i32;
+    let cross_b = xl as i32 * qh;
+    let high = xh * qh;
+    // Bits 16 and up of low + (cross_a + cross_b)·2¹⁶, below 2³² · 3: each term's low 16
+    // bits here, their high bits added below with their signs.
+    let mid = (low >> 16) + (cross_a as u32 & 0xffff) + (cross_b as u32 & 0xffff);
+    (high as u32)
+        .wrapping_add((cross_a >> 16) as u32)
+        .wrapping_add((cross_b >> 16) as u32)
+        .wrapping_add(mid >> 16)
 }

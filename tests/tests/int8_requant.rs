@@ -38,12 +38,14 @@ fn the_64_bit_product_is_exact() {
         for &q in &e {
             let p = x as i64 * q as i64;
             assert_eq!(requant32::mul_32x32_64(x, q), (p as u32, (p >> 32) as u32), "{x} · {q}");
+            assert_eq!(requant32::mul_32x32_high(x, q), (p >> 32) as u32, "{x} · {q}");
         }
     }
     for _ in 0..1_000_000 {
         let (x, q) = (next() as i32, next() as i32);
         let p = x as i64 * q as i64;
         assert_eq!(requant32::mul_32x32_64(x, q), (p as u32, (p >> 32) as u32), "{x} · {q}");
+        assert_eq!(requant32::mul_32x32_high(x, q), (p >> 32) as u32, "{x} · {q}");
     }
 }
 
