@@ -21,8 +21,8 @@
 use core::mem::MaybeUninit;
 use tinymlp::quant::{DenseQ8Params, Portable, Requant, dense_q8};
 
-/// A dense int8 layer's kernel: `y[o] = clamp(requant[o](Σᵢ w[o·n + i]·(x[i] + input_offset)
-/// + bias[o]) + output_offset)` for `n = x.len()`, as [`tinymlp::quant::dense_q8`].
+/// A dense int8 layer's kernel, as [`tinymlp::quant::dense_q8`]: for `n = x.len()`,
+/// `y[o] = clamp(requant[o](Σᵢ w[o·n + i]·(x[i] + input_offset) + bias[o]) + output_offset)`.
 pub trait QDense {
     /// Dense layer number `layer` of the model (counting from 0, for the profile).
     fn dense(

@@ -26,7 +26,7 @@ mod profile;
 mod profile_q8;
 #[cfg(int8_model)]
 mod q8;
-#[cfg(int8_model)]
+#[cfg(all(int8_model, armv6m))]
 mod requant32;
 mod stack;
 
