@@ -1,6 +1,8 @@
-//! The int8 dense layers' kernels: the core's portable one (Cortex-M0 and M3), and on the
-//! cores with the DSP extension (Cortex-M4F, M7, M33) one in assembly that does two
-//! multiply-adds per `smlad`.
+//! The int8 dense layers' kernels: the core's portable one; on the Cortex-M0 one in
+//! Thumb-1 assembly (four or two rows per pass, the requantisation from 16-bit partial
+//! products, `requant32.rs`); on the Cortex-M3 rows in pairs in Rust; and on the cores with
+//! the DSP extension (Cortex-M4F, M7, M33) one in assembly that does two multiply-adds per
+//! `smlad`.
 //!
 //! The results are the core's ([`tinymlp::quant::dense_q8`]) bit for bit: the accumulator
 //! `bias + Σ w·(x + input_offset)` is exact in `i32` whatever the order of its terms, and the
@@ -11,11 +13,10 @@
 //! `x0 x1 x2 x3` becomes the two words `(x0 + o, x2 + o)` and `(x1 + o, x3 + o)` of 16-bit
 //! halves (`o` the input offset: the sums lie in −255..=255). A weight word `w0 w1 w2 w3`
 //! becomes `(w0, w2)` with `sxtb16` and `(w1, w3)` with `sxtb16 …, ror #8`, so each pair of
-//! `smlad` adds four products. Two rows go together, sharing the loads of the input; the
-//! groups are unrolled (`.rept`). Rows of a length that is not a multiple of four, or of
-//! 2048 codes or more, the last row of an odd count and layers of one output use the
-//! portable kernel. The self-test (`load-check`, `kernel_check.rs`) compares the two bit
-//! for bit.
+//! `smlad` adds four products. Two rows go together, sharing the loads of the input. Rows
+//! of a length that is not a multiple of four, or of 2048 codes or more, the last row of an
+//! odd count and layers of one output use the Rust kernel. The self-test (`load-check`,
+//! `kernel_check.rs`) compares the device kernel with the portable one bit for bit.
 
 #[cfg(armv6m)]
 use core::mem::MaybeUninit;
@@ -56,8 +57,8 @@ impl QDense for Portable8 {
 }
 
 /// The kernel the firmware serves with: the DSP kernel where the core has the extension,
-/// else rows in pairs over the input widened once per layer (each input code with its
-/// offset loaded once for two rows).
+/// the Thumb-1 assembly kernel on the Cortex-M0, else rows in pairs over the input widened
+/// once per layer (each input code with its offset loaded once for two rows).
 pub struct Device8;
 
 /// `clamp(requant(acc) + output_offset)`: [`tinymlp::quant::dense_q8_unit`]'s last step,
