@@ -81,6 +81,12 @@ fn main() {
     if !row.qemu && !row.target.starts_with("thumbv6m") {
         println!("cargo:rustc-cfg=dwt_cycles");
     }
+    // `cfg(armv6m)`: the Cortex-M0/M0+ (Thumb-1 only, no 64-bit multiply), whose int8
+    // kernel is its own (`src/kernel_q8.rs`).
+    println!("cargo::rustc-check-cfg=cfg(armv6m)");
+    if row.target.starts_with("thumbv6m") {
+        println!("cargo:rustc-cfg=armv6m");
+    }
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rustc-env=TINYMLP_BOARD={board}");
     // `cfg(flash_store)`: the board has a store region (its bounds come from the linker).

@@ -1,6 +1,8 @@
-//! The int8 dense layers' kernels: the core's portable one (Cortex-M0 and M3), and on the
-//! cores with the DSP extension (Cortex-M4F, M7, M33) one in assembly that does two
-//! multiply-adds per `smlad`.
+//! The int8 dense layers' kernels: the core's portable one; on the Cortex-M0 one in
+//! Thumb-1 assembly (four or two rows per pass, the requantisation from 16-bit partial
+//! products, `requant32.rs`); on the Cortex-M3 rows in pairs in Rust; and on the cores with
+//! the DSP extension (Cortex-M4F, M7, M33) one in assembly that does two multiply-adds per
+//! `smlad`.
 //!
 //! The results are the core's ([`tinymlp::quant::dense_q8`]) bit for bit: the accumulator
 //! `bias + Σ w·(x + input_offset)` is exact in `i32` whatever the order of its terms, and the
@@ -11,16 +13,17 @@
 //! `x0 x1 x2 x3` becomes the two words `(x0 + o, x2 + o)` and `(x1 + o, x3 + o)` of 16-bit
 //! halves (`o` the input offset: the sums lie in −255..=255). A weight word `w0 w1 w2 w3`
 //! becomes `(w0, w2)` with `sxtb16` and `(w1, w3)` with `sxtb16 …, ror #8`, so each pair of
-//! `smlad` adds four products. Two rows go together, sharing the loads of the input; the
-//! groups are unrolled (`.rept`). Rows of a length that is not a multiple of four, or of
-//! 2048 codes or more, the last row of an odd count and layers of one output use the
-//! portable kernel. The self-test (`load-check`, `kernel_check.rs`) compares the two bit
-//! for bit.
+//! `smlad` adds four products. Two rows go together, sharing the loads of the input. Rows
+//! of a length that is not a multiple of four, or of 2048 codes or more, the last row of an
+//! odd count and layers of one output use the Rust kernel. The self-test (`load-check`,
+//! `kernel_check.rs`) compares the device kernel with the portable one bit for bit.
 
+#[cfg(armv6m)]
+use core::mem::MaybeUninit;
 use tinymlp::quant::{DenseQ8Params, Portable, Requant, dense_q8};
 
-/// A dense int8 layer's kernel: `y[o] = clamp(requant[o](Σᵢ w[o·n + i]·(x[i] + input_offset)
-/// + bias[o]) + output_offset)` for `n = x.len()`, as [`tinymlp::quant::dense_q8`].
+/// A dense int8 layer's kernel, as [`tinymlp::quant::dense_q8`]: for `n = x.len()`,
+/// `y[o] = clamp(requant[o](Σᵢ w[o·n + i]·(x[i] + input_offset) + bias[o]) + output_offset)`.
 pub trait QDense {
     /// Dense layer number `layer` of the model (counting from 0, for the profile).
     fn dense(
@@ -54,8 +57,8 @@ impl QDense for Portable8 {
 }
 
 /// The kernel the firmware serves with: the DSP kernel where the core has the extension,
-/// else rows in pairs over the input widened once per layer (each input code with its
-/// offset loaded once for two rows).
+/// the Thumb-1 assembly kernel on the Cortex-M0, else rows in pairs over the input widened
+/// once per layer (each input code with its offset loaded once for two rows).
 pub struct Device8;
 
 /// `clamp(requant(acc) + output_offset)`: [`tinymlp::quant::dense_q8_unit`]'s last step,
@@ -69,6 +72,7 @@ fn finish(r: Requant, acc: i32, p: &DenseQ8Params) -> i8 {
 /// of the result), with the 64-bit shifts done on the product's two 32-bit halves: the
 /// compiler otherwise calls a library routine for a 64-bit shift by a variable amount. The
 /// self-test compares it with the core's on every output it checks.
+#[cfg(not(armv6m))]
 #[inline(always)]
 pub fn requant(r: Requant, x: i32) -> i32 {
     let t = (31 - r.shift) as u32; // 1..=62
@@ -84,7 +88,12 @@ pub fn requant(r: Requant, x: i32) -> i32 {
     if t >= 32 { (hi as i32) >> (t - 32) } else { ((lo >> t) | (hi << (32 - t))) as i32 }
 }
 
-#[cfg(not(target_abi = "eabihf"))]
+/// [`Requant::apply`] on the Cortex-M0, which has no 32×32→64 multiply: the product from
+/// 16-bit partial products ([`crate::requant32`]).
+#[cfg(armv6m)]
+pub use crate::requant32::requant;
+
+#[cfg(all(not(target_abi = "eabihf"), not(armv6m)))]
 impl QDense for Device8 {
     #[inline]
     fn dense(
@@ -240,5 +249,246 @@ fn dot2(w: &[i8], wide: &[u32], acc: &mut [i32; 2]) {
             t = out(reg) _,
             options(nostack, readonly),
         );
+    }
+}
+
+#[cfg(armv6m)]
+impl QDense for Device8 {
+    #[inline(never)]
+    fn dense(
+        l: usize,
+        w: &[i8],
+        bias: &[i32],
+        requant: &[Requant],
+        p: &DenseQ8Params,
+        x: &[i8],
+        y: &mut [i8],
+    ) {
+        let (n, outs) = (x.len(), y.len());
+        if n == 0 || n > MAX_IN || w.len() < n * outs || bias.len() < outs || requant.len() < outs {
+            return rows_in_pairs(l, w, bias, requant, p, x, y);
+        }
+        // The input with its offset, one word per code (the loads take an immediate
+        // offset; the weights' byte loads take the index). Only `wide[..n]` is written
+        // (and read): clearing the whole buffer would cost more than the widening.
+        let mut wide = [const { MaybeUninit::<i32>::uninit() }; MAX_IN];
+        for (d, &c) in wide.iter_mut().zip(x) {
+            d.write(c as i32 + p.input_offset);
+        }
+        // Groups of four rows where the row length allows, then pairs, the last row of an
+        // odd count alone (as both rows of a pair); iterators over exact chunks, so that
+        // no index is checked per output.
+        let (w, bias, requant, y) = (&w[..n * outs], &bias[..outs], &requant[..outs], &mut y[..outs]);
+        let fours = if n.is_multiple_of(4) { outs / 4 * 4 } else { 0 };
+        let (y4, y2) = y.split_at_mut(fours);
+        let groups =
+            w[..fours * n].chunks_exact(4 * n).zip(bias.chunks_exact(4)).zip(requant.chunks_exact(4));
+        for (((rows, b), r), out) in groups.zip(y4.chunks_exact_mut(4)) {
+            let rows: [&[i8]; 4] = [&rows[..n], &rows[n..2 * n], &rows[2 * n..3 * n], &rows[3 * n..]];
+            let mut acc = [b[0], b[1], b[2], b[3]];
+            // SAFETY: `wide[..n]` is written above, each row has `n` codes.
+            unsafe { dot4_m0(rows, wide.as_ptr() as *const i32, &mut acc) };
+            for ((o, &a), &r) in out.iter_mut().zip(&acc).zip(r) {
+                *o = finish(r, a, p);
+            }
+        }
+        let pairs = w[fours * n..].chunks(2 * n).zip(bias[fours..].chunks(2)).zip(requant[fours..].chunks(2));
+        for (((rows, b), r), out) in pairs.zip(y2.chunks_mut(2)) {
+            let (a, rest) = rows.split_at(n);
+            // A last row of an odd count goes through the loop as both rows.
+            let b1 = if rest.is_empty() { a } else { rest };
+            let mut acc = [b[0], b.get(1).copied().unwrap_or(0)];
+            // SAFETY: `wide[..n]` is written above, `a` and `b1` have `n` codes.
+            unsafe { dot2_m0(a, b1, wide.as_ptr() as *const i32, &mut acc) };
+            for ((o, &a), &r) in out.iter_mut().zip(&acc).zip(r) {
+                *o = finish(r, a, p);
+            }
+        }
+    }
+}
+
+/// Adds to `acc` the dot products of the rows `a` and `b` (`n` codes each) with the
+/// widened input at `xp`, in Thumb-1 assembly: per input code one word load, and per row a
+/// signed byte load, a `muls` and an `add` into an accumulator held in a high register
+/// (r8, r10); four codes per loop turn when `n` is a multiple of 4, else one.
+///
+/// # Safety
+/// `xp` points to `n = a.len()` initialised words.
+#[cfg(armv6m)]
+#[inline(always)]
+unsafe fn dot2_m0(a: &[i8], b: &[i8], xp: *const i32, acc: &mut [i32; 2]) {
+    let n = a.len();
+    assert!(n >= 1 && b.len() == n && n <= i32::MAX as usize);
+    let (end_a, end_b) = (a.as_ptr_range().end, b.as_ptr_range().end);
+    // The byte loads read `a` and `b` at `end + i` for `i` in `−n..0`; `xp` advances by a
+    // word per code. The accumulators come and go in `a0` and `a1`, which the loop uses
+    // for the input code and the product; they live in r8 and r10 meanwhile.
+    macro_rules! mac {
+        ($offset:literal) => {
+            concat!(
+                "ldr {a0}, [{xp}, #",
+                $offset,
+                "]\n",
+                "ldrsb {a1}, [{wa}, {i}]\n",
+                "muls {a1}, {a0}, {a1}\n",
+                "add r8, {a1}\n",
+                "ldrsb {a1}, [{wb}, {i}]\n",
+                "muls {a1}, {a0}, {a1}\n",
+                "add r10, {a1}\n",
+            )
+        };
+    }
+    if n.is_multiple_of(4) {
+        // SAFETY: in bounds by the assertion and the caller's promise; registers declared
+        // below; no stack.
+        unsafe {
+            core::arch::asm!(
+                "mov r8, {a0}",
+                "mov r10, {a1}",
+                "2:",
+                mac!("0"),
+                "adds {i}, #1",
+                mac!("4"),
+                "adds {i}, #1",
+                mac!("8"),
+                "adds {i}, #1",
+                mac!("12"),
+                "adds {xp}, #16",
+                // The last flag-setting instruction before the branch: `i` reaching 0 ends.
+                "adds {i}, #1",
+                "bne 2b",
+                "mov {a0}, r8",
+                "mov {a1}, r10",
+                xp = inout(reg) xp => _,
+                wa = in(reg) end_a,
+                wb = in(reg) end_b,
+                i = inout(reg) -(n as i32) => _,
+                a0 = inout(reg) acc[0],
+                a1 = inout(reg) acc[1],
+                out("r8") _,
+                out("r10") _,
+                options(nostack, readonly),
+            );
+        }
+    } else {
+        // SAFETY: as above.
+        unsafe {
+            core::arch::asm!(
+                "mov r8, {a0}",
+                "mov r10, {a1}",
+                "2:",
+                mac!("0"),
+                "adds {xp}, #4",
+                "adds {i}, #1",
+                "bne 2b",
+                "mov {a0}, r8",
+                "mov {a1}, r10",
+                xp = inout(reg) xp => _,
+                wa = in(reg) end_a,
+                wb = in(reg) end_b,
+                i = inout(reg) -(n as i32) => _,
+                a0 = inout(reg) acc[0],
+                a1 = inout(reg) acc[1],
+                out("r8") _,
+                out("r10") _,
+                options(nostack, readonly),
+            );
+        }
+    }
+}
+
+/// Adds to `acc` the dot products of the four rows `rows` (`n` codes each, `n` a multiple
+/// of 4) with the widened input at `xp`, in Thumb-1 assembly: per input code one word load,
+/// and per row a signed byte load, a `muls` and an `add` into an accumulator held in a high
+/// register (r8, r10, r12, lr); four codes per loop turn. The eight low registers hold the
+/// input pointer, the index, the four rows' ends, the code and the product: r6 and r7
+/// (which Rust does not hand out) are saved on the stack and restored.
+///
+/// # Safety
+/// `xp` points to `n = rows[0].len()` initialised words.
+#[cfg(armv6m)]
+#[inline(always)]
+unsafe fn dot4_m0(rows: [&[i8]; 4], xp: *const i32, acc: &mut [i32; 4]) {
+    let n = rows[0].len();
+    assert!(n >= 4 && n.is_multiple_of(4) && n <= i32::MAX as usize && rows.iter().all(|r| r.len() == n));
+    // What the assembly loads with one `ldm`: the accumulators, then the input, the index
+    // (`−n`, counting up to 0) and the rows' ends (the byte loads read `end + i`).
+    let mut args: [usize; 10] = [
+        acc[0] as u32 as usize,
+        acc[1] as u32 as usize,
+        acc[2] as u32 as usize,
+        acc[3] as u32 as usize,
+        xp as usize,
+        (n as isize).wrapping_neg() as usize,
+        rows[0].as_ptr_range().end as usize,
+        rows[1].as_ptr_range().end as usize,
+        rows[2].as_ptr_range().end as usize,
+        rows[3].as_ptr_range().end as usize,
+    ];
+    macro_rules! mac {
+        ($offset:literal) => {
+            concat!(
+                "ldr r6, [r0, #",
+                $offset,
+                "]\n",
+                "ldrsb r7, [r2, r1]\n",
+                "muls r7, r6, r7\n",
+                "add r8, r7\n",
+                "ldrsb r7, [r3, r1]\n",
+                "muls r7, r6, r7\n",
+                "add r10, r7\n",
+                "ldrsb r7, [r4, r1]\n",
+                "muls r7, r6, r7\n",
+                "add r12, r7\n",
+                "ldrsb r7, [r5, r1]\n",
+                "muls r7, r6, r7\n",
+                "add lr, r7\n",
+            )
+        };
+    }
+    // SAFETY: reads `rows[k][..n]` and `xp[..n]` (in bounds by the assertion and the
+    // caller's promise) and reads and writes `args`; r6 and r7 are pushed and popped, the
+    // other registers it uses are declared clobbered; the stack is left as found.
+    unsafe {
+        core::arch::asm!(
+            "push {{r0, r1, r6, r7}}",
+            "ldm r0!, {{r1, r2, r3, r4}}",
+            "mov r8, r1",
+            "mov r10, r2",
+            "mov r12, r3",
+            "mov lr, r4",
+            "ldm r0, {{r0, r1, r2, r3, r4, r5}}",
+            "2:",
+            mac!("0"),
+            "adds r1, #1",
+            mac!("4"),
+            "adds r1, #1",
+            mac!("8"),
+            "adds r1, #1",
+            mac!("12"),
+            "adds r0, #16",
+            // The last flag-setting instruction before the branch: the index reaching 0 ends.
+            "adds r1, #1",
+            "bne 2b",
+            "pop {{r0, r1, r6, r7}}",
+            "mov r1, r8",
+            "mov r2, r10",
+            "mov r3, r12",
+            "mov r4, lr",
+            "stm r0!, {{r1, r2, r3, r4}}",
+            inout("r0") args.as_mut_ptr() => _,
+            out("r1") _,
+            out("r2") _,
+            out("r3") _,
+            out("r4") _,
+            out("r5") _,
+            out("r8") _,
+            out("r10") _,
+            out("r12") _,
+            out("lr") _,
+        );
+    }
+    for (a, v) in acc.iter_mut().zip(&args) {
+        *a = *v as u32 as i32;
     }
 }

@@ -26,6 +26,8 @@ mod profile;
 mod profile_q8;
 #[cfg(int8_model)]
 mod q8;
+#[cfg(all(int8_model, armv6m))]
+mod requant32;
 mod stack;
 
 use cortex_m_rt::{ExceptionFrame, entry, exception};
