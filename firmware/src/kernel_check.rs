@@ -1,5 +1,5 @@
 //! The self-test of the device kernel: [`crate::kernel::Device`] against the core's
-//! [`Canonical`] kernel, bit for bit, on awkward values. Built with the `load-check` feature
+//! `Canonical` kernel, bit for bit, on awkward values. Built with the `load-check` feature
 //! (the end-to-end tests use it), so that inference builds do not carry it in flash.
 
 #[cfg(target_abi = "eabihf")]
@@ -11,7 +11,7 @@ pub fn self_check() -> u32 {
     0
 }
 
-/// Compares [`Device`] with [`Canonical`] bit for bit on awkward values, for the shapes the
+/// Compares `Device` with `Canonical` bit for bit on awkward values, for the shapes the
 /// assembly handles (and the fallbacks around them). Returns the number of differing outputs.
 #[cfg(target_abi = "eabihf")]
 pub fn self_check() -> u32 {
