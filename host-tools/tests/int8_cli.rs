@@ -146,6 +146,23 @@ fn import_takes_feature_and_class_names_from_the_users_data() {
     let summary = text(&o).0;
     assert!(summary.contains("classes class_0, class_1, class_2"), "{summary}");
     assert!(summary.contains("alcohol") && summary.contains("label class"), "{summary}");
+    // Quantised, the raw features keep their scaler in f32 and the int8 model follows.
+    let o = tinymlp(
+        &["quantize", "--model", "wine.json", "--calibration", train, "--test", test, "--out", "w8.json"],
+        d,
+    );
+    let out = text(&o).0;
+    assert!(o.status.success() && out.contains("input scaler: kept in f32"), "{:?}", text(&o));
+    let o = tinymlp(&["eval", "--model", "w8.json", "--data", test, "--json"], d);
+    let figures: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert!(figures["accuracy"].as_f64().unwrap() > 0.9, "{figures}");
+    let o = tinymlp(
+        &["quantize", "--model", "wine.json", "--calibration", train, "--scaler", "fold", "--out", "f8.json"],
+        d,
+    );
+    assert!(text(&o).0.contains("input scaler: folded"), "{:?}", text(&o));
+    let o = tinymlp(&["summary", "--model", "w8.json"], d);
+    assert!(text(&o).0.contains("input scaler: (x − mean) / scale"), "{:?}", text(&o));
 
     // Without names the model's classes are 0, 1, 2 and the user's labels do not match.
     let o = tinymlp(&["import", model, "--out", "bare.json"], d);

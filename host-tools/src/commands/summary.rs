@@ -138,6 +138,7 @@ fn run_int8(q: &QModel, json: bool) -> Result<()> {
             "outputs": q.net.outputs(),
             "input_scale": input.scale,
             "input_zero_point": input.zero_point,
+            "input_scaler": q.net.scaler().map(|(mean, scale)| json!({"mean": mean, "scale": scale})),
             "task": q.task.name(),
             "classes": q.classes,
             "features": q.features,
@@ -157,6 +158,9 @@ fn run_int8(q: &QModel, json: bool) -> Result<()> {
         input.scale,
         input.zero_point
     );
+    if q.net.scaler().is_some() {
+        println!("input scaler: (x − mean) / scale per feature in f32, before the input's quantisation");
+    }
     println!(
         "{:<12} {:>7} {:>8} {:>11} {:>10}  output (scale, zero point)",
         "layer", "inputs", "outputs", "activation", "bytes"
