@@ -17,4 +17,6 @@ pub use rtt::{exit, self_test_requested};
 #[cfg(not(feature = "rtt"))]
 mod semihosting;
 #[cfg(not(feature = "rtt"))]
-pub use semihosting::{exit, self_test_requested};
+pub use semihosting::exit;
+#[cfg(not(any(feature = "rtt", feature = "tiny")))]
+pub use semihosting::self_test_requested;
