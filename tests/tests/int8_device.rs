@@ -9,9 +9,12 @@ use std::path::Path;
 use tinymlp::Activation::{Relu, Sigmoid};
 use tinymlp_host::board::find;
 use tinymlp_host::compare::{Comparison, Rows, compare};
-use tinymlp_host::device::{build_firmware, build_firmware_profile, build_firmware_with, run_self_test};
+use tinymlp_host::device::{
+    Device, build_firmware, build_firmware_profile, build_firmware_with, run_self_test,
+};
 use tinymlp_net::LayerSpec::Dense;
 use tinymlp_net::QNet;
+use tinymlp_protocol::{ErrorCode, Request, Response, parse};
 use tinymlp_tests::{dataset, net_model};
 
 const BOARDS: [&str; 5] = ["mps2-an386", "mps2-an500", "mps2-an505", "lm3s6965evb", "microbit"];
@@ -100,6 +103,7 @@ fn within_tiny_targets(c: &Comparison) -> Result<(u64, u64), String> {
 /// The inference-only `tiny` firmware (`small` profile) of TFLite's sine model on the
 /// Cortex-M4F: every row bit for bit as on the host, in at most 8 KiB of flash and 1 KiB of
 /// RAM (static and the painted stack's high-water mark, which the device reports); the
+/// bench request and frames longer than the model's messages get error replies; the
 /// default int8 firmware of the same model exceeds both, so the check can fail.
 #[test]
 #[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
@@ -114,12 +118,29 @@ fn tiny_sine_firmware_is_bit_exact_in_8_kb_flash_and_1_kb_ram() {
         assert_eq!((c.rows, c.refused, c.exit_status), (rows.len(), 0, 0));
         assert_eq!(c.bit_exact_rows, c.rows, "every output code bit-exact");
         assert!(c.ok);
-        c
+        (elf, c)
     };
-    let tiny = run(&["tiny"]);
+    let (elf, tiny) = run(&["tiny"]);
     let (flash, ram) = within_tiny_targets(&tiny).unwrap_or_else(|e| panic!("tiny firmware: {e}"));
     println!("tiny: {flash} B flash, {ram} B RAM");
-    let full = run(&[]);
+
+    // What it leaves out is refused with a typed error, and it keeps serving.
+    let mut dev = Device::start(b, &elf).unwrap();
+    let mut expect_error = |request: &Request, code: ErrorCode| {
+        dev.send(request).unwrap();
+        match parse::<Response>(&dev.receive().unwrap()).unwrap() {
+            Response::Error { code: c, .. } => assert_eq!(c, code),
+            other => panic!("expected {code:?}, got {other:?}"),
+        }
+    };
+    expect_error(&Request::Bench { seq: 1, reps: 1 }, ErrorCode::UnknownKind);
+    // A frame longer than the model's own messages (20 inputs where the model takes 1).
+    let long = Request::Infer { seq: 2, model_id: q.id(), inputs: &[0; 80] };
+    expect_error(&long, ErrorCode::Oversized);
+    assert_eq!(dev.info().unwrap()[..3], [q.id(), 1, 1]);
+    assert_eq!(dev.exit(0).unwrap(), 0);
+
+    let (_, full) = run(&[]);
     assert!(within_tiny_targets(&full).is_err(), "the serving firmware with the log is over the targets");
 }
 
