@@ -19,7 +19,8 @@ pub fn self_test_requested() -> bool {
 
 /// Reports where the panic happened, not its message: formatting the message would bring
 /// `core::fmt` into flash (about 3 KiB), and the firmware's paths return typed errors rather
-/// than panic. The location leads to the message in the source.
+/// than panic. The location leads to the message in the source. The `tiny` firmware has no
+/// log: it exits with code 101 and reports nothing.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
     #[cfg(not(feature = "tiny"))]
