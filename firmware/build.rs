@@ -108,9 +108,19 @@ fn main() {
                 model.display()
             ));
         }
+        if feature("tiny") {
+            for other in ["load-check", "profile", "rtt"] {
+                if feature(other) {
+                    fail(&format!("`tiny` is inference only: build it without `{other}`"));
+                }
+            }
+        }
         std::fs::write(out.join("model.rs"), source).unwrap();
         println!("cargo:rustc-cfg=int8_model");
         return;
+    }
+    if feature("tiny") {
+        fail(&format!("TINYMLP_MODEL={}: `tiny` takes an int8 model", model.display()));
     }
     let build = Build {
         board,

@@ -36,6 +36,9 @@ done < <(board_list)
     --target thumbv7em-none-eabihf --no-default-features --features mps2-an386,load-check,profile -- -D warnings)
 (cd firmware && TINYMLP_MODEL=models/sine-int8.json cargo clippy --release --locked \
     --target thumbv6m-none-eabi --no-default-features --features microbit,load-check,profile -- -D warnings)
+# The inference-only `tiny` int8 firmware (no log, no self-test, no bench request).
+(cd firmware && TINYMLP_MODEL=models/sine-int8.json cargo clippy --release --locked \
+    --target thumbv7em-none-eabihf --no-default-features --features mps2-an386,tiny -- -D warnings)
 # The real boards' platform (defmt over RTT, panic-probe), on an emulated board's target.
 (cd firmware && cargo clippy --release --locked --target thumbv7em-none-eabihf --no-default-features \
     --features mps2-an386,rtt,finetune -- -D warnings)

@@ -96,6 +96,12 @@ pub fn emit(net: &QNet, origin: &str, flash_left: usize, ram_left: usize) -> Res
     let frame_payload = MAX_PAYLOAD.max(1 + 1 + 5 + 4 + 3 + 4 * n + 4).max(28 + 5 * k);
     writeln!(w, "/// The longest payload of a frame the firmware reads or writes with this model.").unwrap();
     writeln!(w, "pub const FRAME_PAYLOAD: usize = {frame_payload};").unwrap();
+    // The `tiny` firmware's frames are sized for the model's own messages, not for the
+    // protocol's 256 bytes: an inference request, its reply, or an info reply (kind,
+    // sequence, seven u32 varints of at most 5 bytes, CRC: 41 bytes at most).
+    let tiny_payload = (1 + 1 + 5 + 4 + 3 + 4 * n + 4).max(28 + 5 * k).max(1 + 1 + 7 * 5 + 4);
+    writeln!(w, "/// The longest payload of a frame the `tiny` firmware reads or writes.").unwrap();
+    writeln!(w, "pub const TINY_FRAME_PAYLOAD: usize = {tiny_payload};").unwrap();
 
     let mut body = String::new();
     let mut width = n;

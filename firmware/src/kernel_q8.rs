@@ -152,8 +152,12 @@ fn rows_in_pairs(
     }
 }
 
-/// The longest input row the kernels widen (their buffer, on the stack).
+/// The longest input row the kernels widen (their buffer, on the stack): in the `tiny`
+/// firmware the model's widest activation (a multiple of 4), otherwise 256 codes.
+#[cfg(not(feature = "tiny"))]
 const MAX_IN: usize = 256;
+#[cfg(feature = "tiny")]
+const MAX_IN: usize = crate::model::WIDEST.next_multiple_of(4);
 
 #[cfg(target_abi = "eabihf")]
 impl QDense for Device8 {

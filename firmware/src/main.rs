@@ -3,7 +3,8 @@
 //! the emulated boards, RTT on real ones: [`platform`]).
 //!
 //! Run on the emulated board with `cargo run --release` (see README.md): without a host on
-//! the serial port it runs a self-test and exits; `tinymlp compare` talks to it.
+//! the serial port it runs a self-test and exits; `tinymlp compare` talks to it. The `tiny`
+//! feature (int8 models) leaves out the log, the self-test and the bench request.
 #![no_std]
 #![no_main]
 
@@ -82,6 +83,17 @@ const fn board_tag() -> [u8; 14 + board::NAME.len()] {
     tag
 }
 
+/// The `tiny` firmware: serves the int8 model from boot, with no log and no self-test.
+#[cfg(feature = "tiny")]
+#[entry]
+fn main() -> ! {
+    stack::paint();
+    let mut b = board::take();
+    let code = q8::serve(&mut b.serial, &mut b.led, &mut b.delay);
+    platform::exit(code)
+}
+
+#[cfg(not(feature = "tiny"))]
 #[entry]
 fn main() -> ! {
     stack::paint();
@@ -288,13 +300,15 @@ fn self_test() -> u8 {
 }
 
 #[exception]
-unsafe fn DefaultHandler(irqn: i16) {
-    defmt::error!("unexpected exception or interrupt {}", irqn);
+unsafe fn DefaultHandler(_irqn: i16) {
+    #[cfg(not(feature = "tiny"))]
+    defmt::error!("unexpected exception or interrupt {}", _irqn);
     platform::exit(4)
 }
 
 #[exception]
-unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
-    defmt::error!("HardFault at pc {=u32:#010x}", frame.pc());
+unsafe fn HardFault(_frame: &ExceptionFrame) -> ! {
+    #[cfg(not(feature = "tiny"))]
+    defmt::error!("HardFault at pc {=u32:#010x}", _frame.pc());
     platform::exit(3)
 }

@@ -6,21 +6,28 @@
 //! are the dequantised outputs (`f32`, 4 bytes each) followed by the output codes (one byte
 //! each), so that the host compares the codes themselves. Info, bench, reset and exit are
 //! answered as for an `f32` model; the training and store requests are refused (an int8
-//! model is inference only).
+//! model is inference only). The `tiny` firmware also refuses the bench request, and its
+//! frames hold the model's own messages only (`TINY_FRAME_PAYLOAD`): a longer frame gets
+//! an oversized error.
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
 use embedded_io::{Read, Write};
+#[cfg(not(feature = "tiny"))]
+use tinymlp_protocol::MAX_BENCH_REPS;
 use tinymlp_protocol::{
-    ErrorCode, FrameError, FrameReader, MAX_BENCH_REPS, Message, Request, Response, encode_long, frame_len,
-    read_f32s, write_f32s,
+    ErrorCode, FrameError, FrameReader, Message, Request, Response, encode_long, frame_len, read_f32s,
+    write_f32s,
 };
 
 use crate::kernel_q8::Device8;
-use crate::model::{FRAME_PAYLOAD, INPUT, INPUTS, MEAN, MODEL_ID, OUTPUT, OUTPUTS, SCALE, SCALED};
+use crate::model::{INPUT, INPUTS, MEAN, MODEL_ID, OUTPUT, OUTPUTS, SCALE, SCALED};
 
 /// The longest frame the firmware reads and writes.
-const FRAME: usize = frame_len(FRAME_PAYLOAD);
+#[cfg(not(feature = "tiny"))]
+const FRAME: usize = frame_len(crate::model::FRAME_PAYLOAD);
+#[cfg(feature = "tiny")]
+const FRAME: usize = frame_len(crate::model::TINY_FRAME_PAYLOAD);
 
 /// The output codes of one row of real inputs.
 fn infer(x: &[f32; INPUTS]) -> [i8; OUTPUTS] {
@@ -43,7 +50,7 @@ pub fn serve<S: Read + Write, P: OutputPin, D: DelayNs>(
     serial: &mut S,
     led: &mut P,
     delay: &mut D,
-    cycles: &mut crate::board::Cycles,
+    #[cfg(not(feature = "tiny"))] cycles: &mut crate::board::Cycles,
 ) -> u8 {
     let mut reader = FrameReader::<FRAME>::with_capacity();
     let mut byte = [0u8; 1];
@@ -107,9 +114,11 @@ pub fn serve<S: Read + Write, P: OutputPin, D: DelayNs>(
                     stack_size,
                 }
             }
+            #[cfg(not(feature = "tiny"))]
             Ok(Request::Bench { seq, reps }) if reps > MAX_BENCH_REPS => {
                 error(seq, ErrorCode::OutOfRange, MAX_BENCH_REPS)
             }
+            #[cfg(not(feature = "tiny"))]
             Ok(Request::Bench { seq, reps }) => {
                 let (passes, empty) = bench(reps, cycles);
                 let clock_hz = crate::board::clock_hz();
@@ -141,7 +150,8 @@ pub fn serve<S: Read + Write, P: OutputPin, D: DelayNs>(
                     stack_size: 0,
                 }
             }
-            // Training and the store: an int8 model is inference only.
+            // Training and the store: an int8 model is inference only (and the bench request
+            // in the `tiny` firmware).
             Ok(other) => error(other.seq(), ErrorCode::UnknownKind, other.kind()),
         };
         let mut wire = [0u8; FRAME + 1];
@@ -150,7 +160,10 @@ pub fn serve<S: Read + Write, P: OutputPin, D: DelayNs>(
                 let _ = serial.write_all(bytes);
                 let _ = serial.flush();
             }
+            #[cfg(not(feature = "tiny"))]
             Err(e) => defmt::error!("reply not sent: {}", e),
+            #[cfg(feature = "tiny")]
+            Err(_) => {}
         }
         if reset {
             delay.delay_ms(1);
@@ -163,6 +176,7 @@ pub fn serve<S: Read + Write, P: OutputPin, D: DelayNs>(
     }
 }
 
+#[cfg(not(feature = "tiny"))]
 /// Ticks of `reps` forward passes of one fixed row (quantisation of the inputs included),
 /// and of `reps` empty measurements.
 fn bench(reps: u32, cycles: &mut crate::board::Cycles) -> (u32, u32) {
@@ -180,6 +194,7 @@ fn bench(reps: u32, cycles: &mut crate::board::Cycles) -> (u32, u32) {
     (passes, empty)
 }
 
+#[cfg(not(feature = "tiny"))]
 /// The self-test: the DSP kernel against the portable one (`load-check`), then a few rows.
 pub fn self_test() -> u8 {
     #[cfg(feature = "load-check")]
@@ -202,6 +217,7 @@ pub fn self_test() -> u8 {
     0
 }
 
+#[cfg(not(feature = "tiny"))]
 /// The model at boot, in one line.
 pub fn log_summary() {
     defmt::info!(

@@ -2,15 +2,19 @@
 //! and TensorFlow Lite's own int8 sine model (imported from the golden `.tflite`), each
 //! built into the firmware and compared with the host row by row — the output codes and the
 //! dequantised outputs, bit for bit — on all five boards; the self-test checks the DSP
-//! kernel against the portable one on the device.
+//! kernel against the portable one on the device. The sine model's inference-only `tiny`
+//! firmware is checked the same way on the M4F, and against its flash and RAM targets.
 
 use std::path::Path;
 use tinymlp::Activation::{Relu, Sigmoid};
 use tinymlp_host::board::find;
-use tinymlp_host::compare::{Rows, compare};
-use tinymlp_host::device::{build_firmware, build_firmware_with, run_self_test};
+use tinymlp_host::compare::{Comparison, Rows, compare};
+use tinymlp_host::device::{
+    Device, build_firmware, build_firmware_profile, build_firmware_with, run_self_test,
+};
 use tinymlp_net::LayerSpec::Dense;
 use tinymlp_net::QNet;
+use tinymlp_protocol::{ErrorCode, Request, Response, parse};
 use tinymlp_tests::{dataset, net_model};
 
 const BOARDS: [&str; 5] = ["mps2-an386", "mps2-an500", "mps2-an505", "lm3s6965evb", "microbit"];
@@ -51,23 +55,93 @@ fn a_quantised_moons_mlp_is_bit_exact_on_every_board() {
     }
 }
 
-#[test]
-#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
-fn tflite_int8_sine_model_is_bit_exact_on_every_board() {
+/// TFLite's int8 sine model imported from the golden `.tflite`, written to a model file in
+/// `dir`, and 64 rows of `x` over [−0.3, 6.0] with `sin(x)` as the target.
+fn sine_model(dir: &Path) -> (QNet, std::path::PathBuf, Rows) {
     let golden =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-tools/tests/golden/tflite/sine_int8.tflite");
     let bytes = std::fs::read(&golden).unwrap();
     let Ok(tinymlp_host::tflite::Imported::Int8(q)) = tinymlp_host::tflite::import(&bytes) else {
         panic!("{}: not an int8 model", golden.display())
     };
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sine-int8.json");
+    let path = dir.join("sine-int8.json");
     std::fs::write(&path, q.to_json(None)).unwrap();
     let x: Vec<Vec<f32>> = (0..64).map(|i| vec![i as f32 * 0.1 - 0.3]).collect();
     let rows = Rows { target: x.iter().map(|r| r[0].sin()).collect(), x, classes: Vec::new() };
+    (q, path, rows)
+}
+
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn tflite_int8_sine_model_is_bit_exact_on_every_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let (q, path, rows) = sine_model(dir.path());
     for board in BOARDS {
         bit_exact(&q, &path, &rows, board);
     }
+}
+
+/// The flash (code and constants) the `tiny` firmware of the sine model may take on the M4F.
+const TINY_FLASH: u64 = 8 * 1024;
+/// The RAM (static, and the stack measured on the device) it may take.
+const TINY_RAM: u64 = 1024;
+
+/// Flash and RAM (static + measured stack) of a comparison, against the `tiny` targets;
+/// `Err` names the figure over its target.
+fn within_tiny_targets(c: &Comparison) -> Result<(u64, u64), String> {
+    let sizes = c.sizes.ok_or("compare read no sizes from the ELF")?;
+    let ram = sizes.ram + u64::from(c.stack_high_water);
+    if sizes.flash > TINY_FLASH {
+        return Err(format!("flash {} B > {TINY_FLASH} B", sizes.flash));
+    }
+    if c.stack_high_water == 0 || ram > TINY_RAM {
+        return Err(format!("RAM {} B static + {} B stack > {TINY_RAM} B", sizes.ram, c.stack_high_water));
+    }
+    Ok((sizes.flash, ram))
+}
+
+/// The inference-only `tiny` firmware (`small` profile) of TFLite's sine model on the
+/// Cortex-M4F: every row bit for bit as on the host, in at most 8 KiB of flash and 1 KiB of
+/// RAM (static and the painted stack's high-water mark, which the device reports); the
+/// bench request and frames longer than the model's messages get error replies; the
+/// default int8 firmware of the same model exceeds both, so the check can fail.
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn tiny_sine_firmware_is_bit_exact_in_8_kb_flash_and_1_kb_ram() {
+    let dir = tempfile::tempdir().unwrap();
+    let (q, path, rows) = sine_model(dir.path());
+    let b = find("mps2-an386").unwrap();
+    let run = |features: &[&str]| {
+        let elf = build_firmware_profile(b, &path, true, features, "small").expect("the firmware builds");
+        let c = compare(b, &elf, &q, &rows).expect("the device answers");
+        println!("sine, small, features {features:?}:\n{}", c.table());
+        assert_eq!((c.rows, c.refused, c.exit_status), (rows.len(), 0, 0));
+        assert_eq!(c.bit_exact_rows, c.rows, "every output code bit-exact");
+        assert!(c.ok);
+        (elf, c)
+    };
+    let (elf, tiny) = run(&["tiny"]);
+    let (flash, ram) = within_tiny_targets(&tiny).unwrap_or_else(|e| panic!("tiny firmware: {e}"));
+    println!("tiny: {flash} B flash, {ram} B RAM");
+
+    // What it leaves out is refused with a typed error, and it keeps serving.
+    let mut dev = Device::start(b, &elf).unwrap();
+    let mut expect_error = |request: &Request, code: ErrorCode| {
+        dev.send(request).unwrap();
+        match parse::<Response>(&dev.receive().unwrap()).unwrap() {
+            Response::Error { code: c, .. } => assert_eq!(c, code),
+            other => panic!("expected {code:?}, got {other:?}"),
+        }
+    };
+    expect_error(&Request::Bench { seq: 1, reps: 1 }, ErrorCode::UnknownKind);
+    // A frame longer than the model's own messages (20 inputs where the model takes 1).
+    let long = Request::Infer { seq: 2, model_id: q.id(), inputs: &[0; 80] };
+    expect_error(&long, ErrorCode::Oversized);
+    assert_eq!(dev.info().unwrap()[..3], [q.id(), 1, 1]);
+    assert_eq!(dev.exit(0).unwrap(), 0);
+
+    let (_, full) = run(&[]);
+    assert!(within_tiny_targets(&full).is_err(), "the serving firmware with the log is over the targets");
 }
 
 /// An int8 model that keeps its scaler in `f32` (wine's raw features span 0.1 to 1,680, so

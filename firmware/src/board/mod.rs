@@ -16,6 +16,8 @@
 //!   feature (the store, the `load-check` self-test);
 //! - nothing for the host tools: they compile the same table in.
 
+// The `tiny` firmware has no bench request, so no cycle counter.
+#[cfg_attr(feature = "tiny", allow(dead_code))]
 mod cycles;
 // The emulated boards' drivers are written on the registers.
 #[cfg(any(
@@ -28,6 +30,7 @@ mod cycles;
 mod mmio;
 mod spin_delay;
 
+#[cfg(not(feature = "tiny"))]
 pub use cycles::Cycles;
 pub use spin_delay::SpinDelay;
 
@@ -96,6 +99,7 @@ pub struct Board {
 include!(concat!(env!("OUT_DIR"), "/board.rs"));
 
 /// The core clock of this board in Hz (QEMU's virtual clock on the emulated boards).
+#[cfg(not(feature = "tiny"))]
 pub const fn clock_hz() -> u32 {
     CLOCK_HZ
 }
