@@ -137,7 +137,7 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
     let mut model: Model = const { model::model() };
     let mut tuner = app::Tuner::new(model::LOSS);
     #[cfg(flash_store)]
-    let mut store: board::store_flash::FlashStore = match board::store_flash::new() {
+    let mut store: board::store_flash::FlashStore = match board::store_flash::FlashStore::new() {
         Some(s) => s,
         None => {
             defmt::error!("the store does not fit its region");

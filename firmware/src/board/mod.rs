@@ -45,8 +45,6 @@ mod cmsdk;
 pub mod store_flash;
 #[cfg(any(feature = "mps2-an386", feature = "mps2-an500", feature = "mps2-an505"))]
 pub use cmsdk::{Led, Serial, take};
-#[cfg(all(feature = "finetune", not(feature = "finetune-last"), flash_store))]
-mod flash_store;
 
 #[cfg(feature = "lm3s6965evb")]
 mod stellaris;
