@@ -557,19 +557,27 @@ impl SpecFile {
 }
 
 fn layer_of(e: &LayerEntry) -> Result<LayerDef, String> {
-    let unexpected = |fields: &[(&str, bool)]| -> Result<(), String> {
-        match fields.iter().find(|f| f.1) {
+    // Every field an entry may hold; each type takes some of them, and any other is refused.
+    let present = [
+        ("units", e.units.is_some()),
+        ("activation", e.activation.is_some()),
+        ("alpha", e.alpha.is_some()),
+        ("init", e.init.is_some()),
+        ("l2", e.l2.is_some()),
+        ("momentum", e.momentum.is_some()),
+        ("epsilon", e.epsilon.is_some()),
+        ("rate", e.rate.is_some()),
+        ("layers", e.layers.is_some()),
+    ];
+    let only = |allowed: &[&str]| -> Result<(), String> {
+        match present.iter().find(|(name, there)| *there && !allowed.contains(name)) {
             Some((name, _)) => Err(format!("a `{}` layer has no `{name}`", e.kind)),
             None => Ok(()),
         }
     };
     match e.kind.as_str() {
         "dense" => {
-            unexpected(&[
-                ("momentum", e.momentum.is_some()),
-                ("epsilon", e.epsilon.is_some()),
-                ("rate", e.rate.is_some()),
-            ])?;
+            only(&["units", "activation", "alpha", "init", "l2"])?;
             let units = check_units(e.units.ok_or("a dense layer needs `units`")?)?;
             let activation = parse_activation(
                 e.activation.as_deref().ok_or("a dense layer needs `activation`")?,
@@ -580,39 +588,15 @@ fn layer_of(e: &LayerEntry) -> Result<LayerDef, String> {
             Ok(LayerDef::Dense { units, activation, init, l2 })
         }
         "batch_norm" | "bn" | "batchnorm" => {
-            unexpected(&[
-                ("units", e.units.is_some()),
-                ("activation", e.activation.is_some()),
-                ("alpha", e.alpha.is_some()),
-                ("init", e.init.is_some()),
-                ("l2", e.l2.is_some()),
-                ("rate", e.rate.is_some()),
-            ])?;
+            only(&["momentum", "epsilon"])?;
             check_bn(e.momentum.unwrap_or(BN_MOMENTUM), e.epsilon.unwrap_or(BN_EPSILON))
         }
         "dropout" => {
-            unexpected(&[
-                ("units", e.units.is_some()),
-                ("activation", e.activation.is_some()),
-                ("alpha", e.alpha.is_some()),
-                ("init", e.init.is_some()),
-                ("l2", e.l2.is_some()),
-                ("momentum", e.momentum.is_some()),
-                ("epsilon", e.epsilon.is_some()),
-            ])?;
+            only(&["rate"])?;
             Ok(LayerDef::Dropout { rate: check_rate(e.rate.ok_or("a dropout layer needs `rate`")?)? })
         }
         "residual" => {
-            unexpected(&[
-                ("units", e.units.is_some()),
-                ("activation", e.activation.is_some()),
-                ("alpha", e.alpha.is_some()),
-                ("init", e.init.is_some()),
-                ("l2", e.l2.is_some()),
-                ("momentum", e.momentum.is_some()),
-                ("epsilon", e.epsilon.is_some()),
-                ("rate", e.rate.is_some()),
-            ])?;
+            only(&["layers"])?;
             Ok(LayerDef::Residual {
                 layers: check_block(Some(e.layers.ok_or("a residual layer needs `layers`")?))?,
             })

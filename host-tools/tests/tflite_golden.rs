@@ -269,15 +269,11 @@ fn float_interface_int8_and_softmax_float_models() {
     let Imported::Float(f) = import(&tflite("wine_float_io_f32.tflite")).unwrap() else {
         panic!("not float")
     };
-    let mut worst = 0u32;
     let rows = doc["rows"].as_array().unwrap();
     for (r, row) in rows.iter().enumerate() {
-        let x = floats(&row["x"]);
-        assert_eq!(q.predict(&x).0, floats(&row["y_deq"]), "row {r}");
-        for (a, b) in f.predict(&x).iter().zip(floats(&row["y_f32"])) {
-            worst = worst.max(((a - b).abs() / (f32::EPSILON * b.abs().max(1.0))).ceil() as u32);
-        }
+        assert_eq!(q.predict(&floats(&row["x"])).0, floats(&row["y_deq"]), "row {r}");
     }
+    let worst = worst_ulp(&f, rows, "y_f32");
     eprintln!("wine_float_io: {} rows; float at most {worst} ulp of max(|y|, 1) from TFLite", rows.len());
     assert!(worst <= 16, "{worst}");
 }

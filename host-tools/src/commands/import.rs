@@ -3,7 +3,7 @@
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use tinymlp::io::Meta;
+use tinymlp_host::model_io::{FileFormat, Model};
 use tinymlp_host::report::write_atomic;
 use tinymlp_host::table::{Columns, classes_of, read_table};
 use tinymlp_host::tflite::{Imported, import};
@@ -79,9 +79,10 @@ pub fn run(a: Args) -> Result<()> {
     let bytes = std::fs::read(&a.model).with_context(|| format!("{}", a.model.display()))?;
     let source = a.model.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let imported = import(&bytes).with_context(|| format!("{}", a.model.display()))?;
-    let mut meta = serde_json::Map::new();
-    meta.insert("imported_from".into(), json!(source));
-    meta.insert("written_by".into(), json!("tinymlp import"));
+    let mut meta = vec![
+        ("imported_from".to_string(), json!(source)),
+        ("written_by".to_string(), json!("tinymlp import")),
+    ];
     let (inputs, outputs, classifier) = match &imported {
         Imported::Float(net) => (
             net.inputs(),
@@ -105,28 +106,12 @@ pub fn run(a: Args) -> Result<()> {
     };
     meta.extend(metadata(&a, inputs, outputs, classifier)?);
     let (out, what) = match &imported {
-        Imported::Float(net) => {
-            // The core's writer takes borrowed metadata: texts and lists of texts.
-            let owned: Vec<(&str, Vec<&str>, Option<&str>)> = meta
-                .iter()
-                .map(|(k, v)| match v {
-                    Value::Array(items) => {
-                        (k.as_str(), items.iter().filter_map(Value::as_str).collect(), None)
-                    }
-                    _ => (k.as_str(), Vec::new(), v.as_str()),
-                })
-                .collect();
-            let fields: Vec<(&str, Meta<'_>)> = owned
-                .iter()
-                .map(|(k, list, text)| (*k, text.map_or(Meta::Texts(list), Meta::Text)))
-                .collect();
-            (
-                net.to_json(&fields)?,
-                format!("float model, {} inputs, {} outputs (f32)", net.inputs(), net.outputs()),
-            )
-        }
+        Imported::Float(net) => (
+            Model::describe(net.clone()).encode(FileFormat::Json, &meta, "")?,
+            format!("float model, {} inputs, {} outputs (f32)", net.inputs(), net.outputs()),
+        ),
         Imported::Int8(net) => (
-            net.to_json(Some(Value::Object(meta))),
+            net.to_json(Some(Value::Object(meta.into_iter().collect()))),
             format!(
                 "int8 model, {} inputs, {} outputs, {} layers, {} B of parameters and {} B of requantisation constants",
                 net.inputs(),
