@@ -134,7 +134,8 @@ fn value_ops(model: &Model<'_>, ops: &[Operator<'_>], output: i32) -> Vec<bool> 
 
 /// How many of the leading operators form an input scaler: each a SUB, MUL or DIV whose
 /// first input is the previous one's output (the model's input for the first) and whose
-/// second input is a constant.
+/// second input is a constant. A QUANTIZE first (an int8 model with float inputs) is passed
+/// over, so that a scaler after it is reported as one, with its way round.
 fn scaler_prefix(
     bytes: &[u8],
     model: &Model<'_>,
@@ -157,6 +158,7 @@ fn scaler_prefix(
             (&[a, b], &[out]) if SCALER.contains(&name.as_str()) && a == current && constant(b) => {
                 current = out
             }
+            (&[a], &[out]) if n == 0 && name == "QUANTIZE" && a == current => current = out,
             _ => return n,
         }
     }
@@ -401,7 +403,7 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
                 if c.type_() != TensorType::FLOAT32 {
                     return Err(fail(format!(
                         "an input scaler on {} values: import the float model and quantise it \
-                         with `tinymlp quantize`, which folds the scaler into the first layer",
+                         with `tinymlp quantize`, which keeps the scaler in f32 or folds it into the first layer",
                         c.type_().variant_name().unwrap_or("?")
                     )));
                 }
@@ -543,7 +545,7 @@ fn build_int8(tensors: &[Tensor<'_>], input: usize, steps: Steps<'_>) -> Result<
             Step::Scale(..) => {
                 return Err(fail(
                     "an input scaler in an int8 model: import the float model and quantise it with \
-                     `tinymlp quantize`, which folds the scaler into the first layer"
+                     `tinymlp quantize`, which keeps the scaler in f32 or folds it into the first layer"
                         .into(),
                 ));
             }

@@ -103,7 +103,7 @@ def describe(it):
     return {"operators": ops, "tensors": tensors}
 
 
-def convert(model, rep_rows, int8, per_tensor=False):
+def convert(model, rep_rows, int8, per_tensor=False, float_io=False):
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
     if per_tensor:
         # One weight scale per layer instead of one per output channel.
@@ -117,8 +117,9 @@ def convert(model, rep_rows, int8, per_tensor=False):
 
         conv.representative_dataset = rep
         conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        conv.inference_input_type = tf.int8
-        conv.inference_output_type = tf.int8
+        if not float_io:
+            conv.inference_input_type = tf.int8
+            conv.inference_output_type = tf.int8
     return conv.convert()
 
 
@@ -209,7 +210,8 @@ def make_float_io(name, layers, loss, x_train, y_train, x_rows, epochs):
 def make_normalized(name, x_train, y_train, x_rows, epochs):
     """A float model whose first layer is Keras' Normalization (adapted on the training rows;
     the converter writes it as SUB and MUL), a ReLU6 layer and a softmax head, on raw
-    features; its int8 conversion, whose scaler tinymlp refuses; and the float model's
+    features; its int8 conversions (int8 inputs, and float inputs through QUANTIZE), whose
+    scaler tinymlp refuses; and the float model's
     outputs on the rows; and the float file with the softmax's beta set to 0.5, with its
     outputs."""
     tf.keras.utils.set_random_seed(1)
@@ -224,7 +226,8 @@ def make_normalized(name, x_train, y_train, x_rows, epochs):
     model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=0)
     f32_bytes = convert(model, None, int8=False)
     i8_bytes = convert(model, x_train[:300], int8=True)
-    for suffix, content in (("f32", f32_bytes), ("int8", i8_bytes)):
+    i8_float_io = convert(model, x_train[:300], int8=True, float_io=True)
+    for suffix, content in (("f32", f32_bytes), ("int8", i8_bytes), ("int8_float_io", i8_float_io)):
         with open(os.path.join(HERE, f"{name}_{suffix}.tflite"), "wb") as f:
             f.write(content)
     itf = interpreter(f32_bytes)
