@@ -211,6 +211,16 @@ pub fn file_labels(path: &Path) -> (Option<String>, Vec<String>) {
     (label, classes)
 }
 
+/// The feature names a JSON model file's metadata gives (`features`), if any.
+pub fn file_features(path: &Path) -> Vec<String> {
+    let Ok(bytes) = std::fs::read(path) else { return Vec::new() };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return Vec::new() };
+    v["metadata"]["features"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
 /// The host's side of a comparison: an int8 model file as its [`tinymlp_net::QNet`], any
 /// other as [`load_net`] reads it.
 pub fn load_host_model(path: &Path) -> Result<Box<dyn HostModel>, String> {
@@ -258,7 +268,8 @@ impl Task {
 pub struct Rows {
     /// Feature rows, all of the same length.
     pub x: Vec<Vec<f32>>,
-    /// The class index (as f32) or the value of each row.
+    /// The class index (as f32) or the value of each row; empty when the file has no label
+    /// column (`tinymlp compare` then checks the outputs only).
     pub target: Vec<f32>,
     /// The class names, in index order (empty for numeric labels and regression).
     pub classes: Vec<String>,
@@ -295,13 +306,51 @@ pub fn read_rows(path: &Path, label: Option<&str>, classes: &[String]) -> Result
     let table = crate::table::read_table(path, crate::table::Columns::Training { label })
         .map_err(|e| e.to_string())?;
     let labels = table.labels().map_err(|e| e.to_string())?.values.clone();
+    targets(path, table.x, &labels, classes)
+}
+
+/// Reads rows for a model of `inputs` inputs named `features` (empty: unnamed), as
+/// `tinymlp predict` finds them ([`Columns::Model`](crate::table::Columns)): the model's
+/// columns by name, else the others in order; the label column when `label`, the model's
+/// `model_label`, a column `label` or the last of one column more than the inputs gives
+/// one. A file of the inputs alone is read without labels: [`Rows::target`] is empty.
+pub fn read_rows_for(
+    path: &Path,
+    label: Option<&str>,
+    model_label: &str,
+    classes: &[String],
+    features: &[String],
+    inputs: usize,
+) -> Result<Rows, String> {
+    use crate::table::{Columns, TableError, read_table};
+    // Unnamed inputs: the columns are taken in order (unless the file names them so).
+    let unnamed: Vec<String> = (0..inputs).map(|i| format!("input {}", i + 1)).collect();
+    let features = if features.len() == inputs { features } else { &unnamed[..] };
+    let columns = |need_label| Columns::Model { features, model_label, label_flag: label, need_label };
+    let table = match read_table(path, columns(true)) {
+        Err(TableError::NoLabel { .. }) => read_table(path, columns(false)),
+        other => other,
+    }
+    .map_err(|e| e.to_string())?;
+    match &table.label {
+        Some(l) => {
+            let labels = l.values.clone();
+            targets(path, table.x, &labels, classes)
+        }
+        None => Ok(Rows { x: table.x, target: Vec::new(), classes: classes.to_vec() }),
+    }
+}
+
+/// Rows with their labels as targets: numbers as they are (without `classes`), class names
+/// numbered in the order of `classes`, else sorted.
+fn targets(path: &Path, x: Vec<Vec<f32>>, labels: &[String], classes: &[String]) -> Result<Rows, String> {
     let numeric: Option<Vec<f32>> = labels.iter().map(|l| l.parse::<f32>().ok()).collect();
     let (target, classes) = match numeric {
         Some(v) if classes.is_empty() => (v, Vec::new()),
         _ => {
             let mut names: Vec<String> = classes.to_vec();
             if names.is_empty() {
-                names = labels.clone();
+                names = labels.to_vec();
                 names.sort();
                 names.dedup();
             }
@@ -318,7 +367,7 @@ pub fn read_rows(path: &Path, label: Option<&str>, classes: &[String]) -> Result
             (target, names)
         }
     };
-    Ok(Rows { x: table.x, target, classes })
+    Ok(Rows { x, target, classes })
 }
 
 /// What a comparison found.
@@ -347,8 +396,8 @@ pub struct Comparison {
     /// Rows where both sides predict the same class (every row for regression).
     pub class_agreement: usize,
     /// Device accuracy against the labels (classification), or the root mean squared error
-    /// of the device's outputs against the targets (regression).
-    pub device_accuracy: f32,
+    /// of the device's outputs against the targets (regression); `None` without labels.
+    pub device_accuracy: Option<f32>,
     /// Flash and static RAM of the firmware, from the ELF (`None` on a serial port when no
     /// ELF was given).
     pub sizes: Option<Sizes>,
@@ -420,7 +469,7 @@ pub fn compare_on(
         max_abs_diff: 0.0,
         max_ulp: 0,
         class_agreement: 0,
-        device_accuracy: 0.0,
+        device_accuracy: None,
         sizes,
         stack_high_water: 0,
         refused: 0,
@@ -429,7 +478,9 @@ pub fn compare_on(
         ok: false,
     };
     let (mut correct, mut squared) = (0usize, 0.0f64);
-    for (row, (x, &target)) in data.x.iter().zip(&data.target).enumerate() {
+    let labelled = !data.target.is_empty();
+    for (row, x) in data.x.iter().enumerate() {
+        let target = data.target.get(row).copied().unwrap_or(f32::NAN);
         let host = model.predict_row(x);
         let host_codes = model.predict_codes(x);
         let answer = dev.infer_bytes(model_id, x)?.map(|(bytes, class)| {
@@ -484,11 +535,9 @@ pub fn compare_on(
         }
     }
     let rows = data.len().max(1) as f64;
-    c.device_accuracy = if task == Task::Regression {
-        (squared / rows).sqrt() as f32
-    } else {
-        (correct as f64 / rows) as f32
-    };
+    c.device_accuracy = labelled.then(|| {
+        if task == Task::Regression { (squared / rows).sqrt() as f32 } else { (correct as f64 / rows) as f32 }
+    });
     c.stack_high_water = dev.info()?[5];
     c.exit_status = dev.exit(0)?;
     c.ok = c.bit_exact_rows == c.rows && c.refused == 0 && c.exit_status == 0;
@@ -506,10 +555,10 @@ impl Comparison {
             ("max |difference|", format!("{:e}", self.max_abs_diff)),
             ("max ULP distance", self.max_ulp.to_string()),
             ("class agreement", format!("{} / {}", self.class_agreement, self.rows)),
-            if self.task == Task::Regression {
-                ("device RMSE", format!("{:.4}", self.device_accuracy))
-            } else {
-                ("device accuracy", format!("{:.4}", self.device_accuracy))
+            match (self.task, self.device_accuracy) {
+                (_, None) => ("device accuracy", "— (the file has no labels)".into()),
+                (Task::Regression, Some(e)) => ("device RMSE", format!("{e:.4}")),
+                (_, Some(a)) => ("device accuracy", format!("{a:.4}")),
             },
             (
                 "flash used",
@@ -568,6 +617,35 @@ mod tests {
         let r = read_rows(&numbers, None, &[]).unwrap(); // the last column
         assert_eq!((r.x, r.target), (vec![vec![0.5], vec![1.0]], vec![1.25, -2.0]));
         assert!(r.classes.is_empty());
+    }
+
+    #[test]
+    fn rows_for_a_model_with_or_without_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let names: Vec<String> = ["a", "b"].map(String::from).to_vec();
+        // The inputs alone: no targets, every column a feature, by name in the model's order.
+        let bare = write("bare.csv", "b,a\n2,1\n4,3\n");
+        let r = read_rows_for(&bare, None, "label", &[], &names, 2).unwrap();
+        assert_eq!((r.x, r.target.len()), (vec![vec![1.0, 2.0], vec![3.0, 4.0]], 0));
+        // Unnamed inputs: in order; one column more is the label.
+        let r = read_rows_for(&bare, None, "label", &[], &[], 2).unwrap();
+        assert_eq!((r.x[0].clone(), r.target.len()), (vec![2.0, 1.0], 0));
+        let more = write("more.csv", "p,q,r\n1,2,0\n3,4,1\n");
+        let r = read_rows_for(&more, None, "label", &[], &[], 2).unwrap();
+        assert_eq!((r.x, r.target), (vec![vec![1.0, 2.0], vec![3.0, 4.0]], vec![0.0, 1.0]));
+        // The model's label column by name, wherever it is; class names in the model's order.
+        let named = write("named.csv", "kind,a,b\nyes,1,2\nno,3,4\n");
+        let classes: Vec<String> = ["no", "yes"].map(String::from).to_vec();
+        let r = read_rows_for(&named, None, "kind", &classes, &names, 2).unwrap();
+        assert_eq!((r.x[1].clone(), r.target), (vec![3.0, 4.0], vec![1.0, 0.0]));
+        // A width that fits neither way is refused with both counts.
+        let e = read_rows_for(&more, None, "label", &[], &names, 1).unwrap_err();
+        assert!(e.contains("more.csv"), "{e}");
     }
 
     #[test]

@@ -15,11 +15,13 @@ pub struct Args {
     /// Model file (JSON or binary, `f32` or int8).
     #[arg(long, default_value = "out/model.json")]
     model: PathBuf,
-    /// Rows to stream: CSV with a header, the model's features (raw: the device scales) and
-    /// a label column (see `--label`).
+    /// Rows to stream: CSV with a header, the model's features (raw: the device scales;
+    /// by name when the model names them, else in order) and, for the accuracy, a label
+    /// column (see `--label`); without one, only the outputs are compared.
     #[arg(long, default_value = "out/test.csv")]
     data: PathBuf,
-    /// The label column's name (default: the model file's `label`, else the last column).
+    /// The label column's name (default: the model file's `label`, else `label`, else the
+    /// last column of a file with one column more than the model's inputs).
     /// Class names are numbered in the model file's order of `classes`, else sorted;
     /// numbers are class indices, or values for regression.
     #[arg(long)]
@@ -39,9 +41,17 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     let b = a.board;
     let m = compare::load_host_model(&a.model).map_err(anyhow::Error::msg)?;
-    let (label, classes) = compare::file_labels(&a.model);
-    let label = a.label.clone().or(label);
-    let d = compare::read_rows(&a.data, label.as_deref(), &classes).map_err(anyhow::Error::msg)?;
+    let (model_label, classes) = compare::file_labels(&a.model);
+    let features = compare::file_features(&a.model);
+    let d = compare::read_rows_for(
+        &a.data,
+        a.label.as_deref(),
+        model_label.as_deref().unwrap_or("label"),
+        &classes,
+        &features,
+        m.inputs(),
+    )
+    .map_err(anyhow::Error::msg)?;
     let c = match a.port.open()? {
         Some(dev) => {
             // The sizes only when the board's ELF is given.
