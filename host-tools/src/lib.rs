@@ -18,6 +18,7 @@ pub mod plot;
 pub mod qemu;
 pub mod quantize;
 pub mod report;
+pub mod rust_q8;
 pub mod score;
 pub mod spec;
 pub mod speed;

@@ -144,6 +144,29 @@ fn tiny_sine_firmware_is_bit_exact_in_8_kb_flash_and_1_kb_ram() {
     assert!(within_tiny_targets(&full).is_err(), "the serving firmware with the log is over the targets");
 }
 
+/// The `tiny` firmware on the other emulated boards (Cortex-M7, M33, M3 and the soft-float
+/// M0): every row of the sine model bit for bit as on the host, and what it takes in flash
+/// and RAM (the 8 KiB / 1 KiB targets are the M4F's; printed here, not asserted).
+#[test]
+#[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
+fn tiny_sine_firmware_is_bit_exact_on_every_emulated_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let (q, path, rows) = sine_model(dir.path());
+    for name in ["mps2-an500", "mps2-an505", "lm3s6965evb", "microbit"] {
+        let b = find(name).unwrap();
+        let elf = build_firmware_profile(b, &path, true, &["tiny"], "small").expect("the firmware builds");
+        let c = compare(b, &elf, &q, &rows).expect("the device answers");
+        let sizes = c.sizes.expect("sizes from the ELF");
+        println!(
+            "{name}: tiny, small: {} B flash, {} B static RAM, {} B stack",
+            sizes.flash, sizes.ram, c.stack_high_water
+        );
+        assert_eq!((c.rows, c.refused, c.exit_status), (rows.len(), 0, 0), "{name}");
+        assert_eq!(c.bit_exact_rows, c.rows, "{name}: every output code bit-exact");
+        assert!(c.stack_high_water > 0, "{name}: the stack is measured");
+    }
+}
+
 /// An int8 model that keeps its scaler in `f32` (wine's raw features span 0.1 to 1,680, so
 /// a folded scaler would quantise them with one scale): the device standardises each row
 /// with the host's subtraction and division, then runs the int8 layers — bit-exact on the

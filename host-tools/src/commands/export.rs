@@ -21,15 +21,23 @@ pub struct Args {
 /// features, label and the rest).
 pub fn run(a: Args) -> Result<()> {
     if let Some(q) = model_io::load_int8(&a.model)? {
-        // An int8 model has one file form, JSON; it is written again with its metadata.
-        anyhow::ensure!(
-            a.format == FileFormat::Json,
-            "{}: int8 models are written as JSON only (--format json)",
-            a.model.display()
-        );
-        let bytes = q.net.to_json(Some(serde_json::Value::Object(q.metadata.clone())));
+        // An int8 model is written as JSON (with its metadata) or as Rust source; it has no
+        // binary file.
+        let (bytes, what) = match a.format {
+            FileFormat::Json => {
+                (q.net.to_json(Some(serde_json::Value::Object(q.metadata.clone()))), "int8 JSON")
+            }
+            FileFormat::Rust => (
+                tinymlp_host::rust_q8::rust_source(&q.net, &a.model.display().to_string()).into_bytes(),
+                "Rust source of the int8 model",
+            ),
+            FileFormat::Bin => anyhow::bail!(
+                "{}: int8 models are written as JSON or Rust source (--format json or rust)",
+                a.model.display()
+            ),
+        };
         tinymlp_host::report::write_atomic(&a.out, &bytes)?;
-        println!("wrote {} (int8 JSON)", a.out.display());
+        println!("wrote {} ({what})", a.out.display());
         return Ok(());
     }
     let m = model_io::load(&a.model)?;
