@@ -15,11 +15,15 @@ mod wide_q8;
 const WIDE_MAX_IN: usize = 256;
 
 /// Whether the firmware being built gives the dense layers the DSP kernel's wide layout:
-/// on the cores with the DSP extension (the `eabihf` targets), except in the `tiny`
-/// firmware, which keeps the int8 weights (half the flash) and the `sxtb16` kernel.
+/// on the cores with the DSP extension (the `eabihf` targets), except where flash comes
+/// first — the `tiny` firmware and the builds optimised for size (the `small` profile,
+/// opt-level `s` or `z`) — which keep the int8 weights (half the bytes) and the `sxtb16`
+/// kernel.
 fn wide_target() -> bool {
+    let for_size = std::env::var("OPT_LEVEL").is_ok_and(|o| o == "s" || o == "z");
     std::env::var("CARGO_CFG_TARGET_ABI").is_ok_and(|abi| abi == "eabihf")
         && std::env::var_os("CARGO_FEATURE_TINY").is_none()
+        && !for_size
 }
 
 /// The wide layout of a dense layer when the target takes it and [`wide_q8::check`] accepts

@@ -18,7 +18,7 @@
 //! odd count and layers of one output use the Rust kernel. The self-test (`load-check`,
 //! `kernel_check.rs`) compares the device kernel with the portable one bit for bit.
 
-#[cfg(armv6m)]
+#[cfg(any(armv6m, target_abi = "eabihf"))]
 use core::mem::MaybeUninit;
 use tinymlp::quant::{DenseQ8Params, Portable, Requant, dense_q8};
 #[cfg(target_abi = "eabihf")]
@@ -242,7 +242,9 @@ impl Device8 {
         }
         // The input with its offset in 16-bit halves, `(x0 + o, x2 + o)` and `(x1 + o, x3 + o)`
         // per four codes: the order of the weights' halves in the stream.
-        let mut wide = [0u32; MAX_IN / 2];
+        // Only `wide[..n / 2]` is written (and read): clearing the whole buffer would cost
+        // more than the widening.
+        let mut wide = [const { MaybeUninit::<u32>::uninit() }; MAX_IN / 2];
         let offsets = (p.input_offset as u32 & 0xffff) * 0x0001_0001;
         // SAFETY: reads `x[..n]` (unaligned word loads, which the M4, M7 and M33 take) and
         // writes `wide[..n / 2]` (aligned pairs), `n / 4 ≥ 1` groups; registers declared
@@ -260,7 +262,7 @@ impl Device8 {
                 "subs {q}, {q}, #1",
                 "bne 2b",
                 xp = inout(reg) x.as_ptr() => _,
-                dp = inout(reg) wide.as_mut_ptr() => _,
+                dp = inout(reg) wide.as_mut_ptr() as *mut u32 => _,
                 q = inout(reg) n / 4 => _,
                 o = in(reg) offsets,
                 t = out(reg) _,
@@ -360,7 +362,7 @@ impl Device8 {
                 "bne 6b",
                 "pop {{r0, r1, r2, r3, r6, r7}}",
                 inout("r0") n / 4 => _,
-                inout("r1") wide.as_ptr() => _,
+                inout("r1") wide.as_ptr() as *const u32 => _,
                 inout("r2") y.as_mut_ptr() => _,
                 inout("r3") outs / ROWS => _,
                 inout("r4") stream.as_ptr() => _,

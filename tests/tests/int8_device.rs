@@ -19,13 +19,28 @@ use tinymlp_tests::{dataset, net_model};
 
 const BOARDS: [&str; 5] = ["mps2-an386", "mps2-an500", "mps2-an505", "lm3s6965evb", "microbit"];
 
+/// The DSP kernel's path for layers in the wide layout (`firmware/src/wide_q8.rs`), by the
+/// part of its symbol's name that does not depend on the build.
+const WIDE_KERNEL: &[u8] = b"kernel_q87Device84wide";
+
+/// Whether the firmware `elf` links the DSP kernel's wide-layout path: the build gave at
+/// least one dense layer the wide layout.
+fn links_wide_kernel(elf: &Path) -> bool {
+    let bytes = std::fs::read(elf).expect("the ELF reads");
+    bytes.windows(WIDE_KERNEL.len()).any(|w| w == WIDE_KERNEL)
+}
+
 /// Builds the firmware with `q` for `board`, runs its self-test (with the kernel check
-/// where the board has room for it) and compares every row of `rows`.
-fn bit_exact(q: &QNet, path: &Path, rows: &Rows, board: &str) {
+/// where the board has room for it) and compares every row of `rows`. `wide`: whether the
+/// model has a layer the wide layout takes (on the boards with the DSP extension, which
+/// must then link its kernel; the others never do).
+fn bit_exact(q: &QNet, path: &Path, rows: &Rows, board: &str, wide: bool) {
     let b = find(board).unwrap();
     let checked = build_firmware_with(b, path, true, &["load-check"]).expect("the firmware builds");
     assert_eq!(run_self_test(b, &checked).unwrap(), 0, "{board}: self-test (int8 kernel check)");
     let elf = build_firmware(b, path, true).expect("the firmware builds with the int8 model");
+    let dsp = b.target.ends_with("eabihf");
+    assert_eq!(links_wide_kernel(&elf), wide && dsp, "{board}: the wide layout's kernel linked or not");
     let c = compare(b, &elf, q, rows).expect("the device answers");
     println!("{} on {board}:\n{}", path.display(), c.table());
     assert_eq!(c.rows, rows.len());
@@ -38,8 +53,9 @@ fn bit_exact(q: &QNet, path: &Path, rows: &Rows, board: &str) {
 #[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
 fn a_quantised_moons_mlp_is_bit_exact_on_every_board() {
     let (train, test) = dataset("moons", "label");
-    // 2-32-64-1: the 32×64 layer takes the DSP kernel's two-row path and its odd-row
-    // fallback is not needed; the first layer (2 inputs) takes the portable path.
+    // 2-32-64-1: the 64×32 layer takes the wide layout on the DSP cores (rows in groups of
+    // four, inputs in groups of four, shifts of −2 and below); the first layer (2 inputs)
+    // and the last (one output) keep the int8 layout.
     let layers = [
         Dense { units: 32, activation: Relu },
         Dense { units: 64, activation: Relu },
@@ -51,7 +67,7 @@ fn a_quantised_moons_mlp_is_bit_exact_on_every_board() {
     let path = dir.path().join("moons-int8.json");
     std::fs::write(&path, q.to_json(None)).unwrap();
     for board in BOARDS {
-        bit_exact(&q, &path, &test, board);
+        bit_exact(&q, &path, &test, board, true);
     }
 }
 
@@ -77,7 +93,8 @@ fn tflite_int8_sine_model_is_bit_exact_on_every_board() {
     let dir = tempfile::tempdir().unwrap();
     let (q, path, rows) = sine_model(dir.path());
     for board in BOARDS {
-        bit_exact(&q, &path, &rows, board);
+        // The 16×16 layer takes the wide layout.
+        bit_exact(&q, &path, &rows, board, true);
     }
 }
 
@@ -163,6 +180,7 @@ fn an_int8_model_with_a_float_scaler_is_bit_exact() {
     let path = dir.path().join("wine-int8.json");
     std::fs::write(&path, q.to_json(None)).unwrap();
     for board in ["mps2-an386", "microbit"] {
-        bit_exact(&q, &path, &test, board);
+        // 13 inputs and 3 outputs: no layer takes the wide layout.
+        bit_exact(&q, &path, &test, board, false);
     }
 }
