@@ -40,7 +40,7 @@ fn wide_layout(
         return None;
     }
     let mut out = vec![0u32; wide_q8::words(n, units)];
-    wide_q8::pack(weight, bias, requant, params, n, units, WIDE_MAX_IN, &mut out).then_some(out)
+    wide_q8::pack(weight, bias.get(..units)?, requant, params, n, WIDE_MAX_IN, &mut out).then_some(out)
 }
 
 /// Longest payload the protocol always accepts (`tinymlp_protocol::MAX_PAYLOAD`).

@@ -238,7 +238,7 @@ pub fn self_check_q8() -> u32 {
                 &mut reference[..outs],
             );
             bad += fast.iter().zip(&reference).filter(|(f, r)| f != r).count() as u32;
-            let took = pack(args.0, args.1, args.2, &p, n, outs, 256, &mut stream);
+            let took = pack(args.0, args.1, args.2, &p, n, 256, &mut stream);
             // A shift of −1 or above must not take the wide layout.
             bad += u32::from(took && requant[..outs].iter().any(|r| r.shift > -2));
             if took {
@@ -281,20 +281,27 @@ fn check_wide_requant(next: &mut impl FnMut() -> u32) -> u32 {
     let mut bad = 0;
     for i in 0..1024u32 {
         let zero = (next() % 256) as i32 - 128;
-        let p = DenseQ8Params { input_offset: (next() % 256) as i32 - 127, output_offset: zero, min: -128, max: 127 };
+        let p = DenseQ8Params {
+            input_offset: (next() % 256) as i32 - 127,
+            output_offset: zero,
+            min: -128,
+            max: 127,
+        };
         let mut bias = [0i32; 4];
         let mut requant = [Requant::default(); 4];
         for o in 0..4 {
             let k = 1 + (i + o as u32) % 30;
-            let tie = next() % 2 == 0;
+            let tie = next().is_multiple_of(2);
             let m = if tie { 1 << 30 } else { (next() >> 1) as i32 | (1 << 30) };
             // acc · m / 2^(32 + k) ≈ target: acc ≈ target · 2^(32 + k) / m.
             let target = (next() % 300) as i128 - 150 - zero as i128;
-            let acc = (target << (32 + k)) / m as i128 + if tie { 1 << (k + 1) } else { 0 } + (next() % 5) as i128 - 2;
+            let acc =
+                (target << (32 + k)) / m as i128 + if tie { 1 << (k + 1) } else { 0 } + (next() % 5) as i128
+                    - 2;
             bias[o] = acc.clamp(i32::MIN as i128, i32::MAX as i128) as i32;
             requant[o] = Requant { multiplier: m, shift: -1 - k as i32 };
         }
-        if !pack(&w, &bias, &requant, &p, 4, 4, 256, &mut stream) {
+        if !pack(&w, &bias, &requant, &p, 4, 256, &mut stream) {
             // Every such output must be taken: a zero point of at most 128 codes and k ≤ 21.
             bad += u32::from(requant.iter().all(|r| r.shift >= -22));
             continue;

@@ -9,20 +9,25 @@
 //! requantisation and clamp are the core's own [`Requant::apply`] and the same expression as
 //! [`tinymlp::quant::dense_q8_unit`].
 //!
-//! The DSP kernel first widens the input row once per layer: each group of four codes
-//! `x0 x1 x2 x3` becomes the two words `(x0 + o, x2 + o)` and `(x1 + o, x3 + o)` of 16-bit
-//! halves (`o` the input offset: the sums lie in −255..=255). A weight word `w0 w1 w2 w3`
+//! On the DSP cores a layer the build has given the wide layout ([`crate::wide_q8`]: weights
+//! stored as 16-bit halves in groups of four rows) takes [`QDense::dense_wide`]: the input
+//! widened once with `sxtab16`, per four codes of four rows one `ldrd`, two `ldm` and eight
+//! `smlad`, and per output `smmla` and `asr` for the requantisation. The other layers take
+//! the DSP kernel of the int8 layout, which first widens the input row once per layer:
+//! each group of four codes `x0 x1 x2 x3` becomes the two words `(x0 + o, x2 + o)` and
+//! `(x1 + o, x3 + o)` of 16-bit halves (`o` the input offset: the sums lie in −255..=255).
+//! A weight word `w0 w1 w2 w3`
 //! becomes `(w0, w2)` with `sxtb16` and `(w1, w3)` with `sxtb16 …, ror #8`, so each pair of
 //! `smlad` adds four products. Two rows go together, sharing the loads of the input. Rows
 //! of a length that is not a multiple of four, or of 2048 codes or more, the last row of an
 //! odd count and layers of one output use the Rust kernel. The self-test (`load-check`,
 //! `kernel_check.rs`) compares the device kernel with the portable one bit for bit.
 
+#[cfg(target_abi = "eabihf")]
+use crate::wide_q8::{self, ROWS};
 #[cfg(any(armv6m, target_abi = "eabihf"))]
 use core::mem::MaybeUninit;
 use tinymlp::quant::{DenseQ8Params, Portable, Requant, dense_q8};
-#[cfg(target_abi = "eabihf")]
-use crate::wide_q8::{self, ROWS};
 
 /// A dense int8 layer's kernel, as [`tinymlp::quant::dense_q8`]: for `n = x.len()`,
 /// `y[o] = clamp(requant[o](Σᵢ w[o·n + i]·(x[i] + input_offset) + bias[o]) + output_offset)`.
@@ -41,7 +46,8 @@ pub trait QDense {
     /// Dense layer number `layer` in the wide layout ([`crate::wide_q8`]: `stream` as
     /// [`crate::wide_q8::pack`] writes it for the layer's weights, biases, requantisation
     /// and `p`): the same codes as [`QDense::dense`] on those. By default in Rust
-    /// ([`crate::wide_q8::eval`]).
+    /// ([`crate::wide_q8::eval`]). Unused when no layer of the model has the wide layout.
+    #[allow(dead_code)]
     #[inline]
     fn dense_wide(_layer: usize, stream: &[u32], p: &DenseQ8Params, x: &[i8], y: &mut [i8]) {
         crate::wide_q8::eval(stream, p, x, y)
@@ -226,7 +232,9 @@ impl QDense for Device8 {
 
 #[cfg(target_abi = "eabihf")]
 impl Device8 {
-    /// The DSP kernel of a layer in the wide layout (see [`QDense::dense_wide`]).
+    /// The DSP kernel of a layer in the wide layout (see [`QDense::dense_wide`]). Unused
+    /// when no layer of the model has the wide layout.
+    #[allow(dead_code)]
     #[inline(never)]
     fn wide(stream: &[u32], p: &DenseQ8Params, x: &[i8], y: &mut [i8]) {
         let (n, outs) = (x.len(), y.len());

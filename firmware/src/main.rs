@@ -29,10 +29,10 @@ mod profile_q8;
 mod q8;
 #[cfg(all(int8_model, armv6m))]
 mod requant32;
+mod stack;
 #[cfg(int8_model)]
 #[cfg_attr(not(feature = "load-check"), allow(dead_code))]
 mod wide_q8;
-mod stack;
 
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 #[cfg(not(int8_model))]

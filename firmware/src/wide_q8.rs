@@ -34,7 +34,13 @@ pub const fn words(n: usize, outs: usize) -> usize {
 }
 
 /// Why a layer keeps the int8 layout, or `Ok` when [`pack`] takes it.
-pub fn check(n: usize, outs: usize, requant: &[Requant], p: &DenseQ8Params, max_in: usize) -> Result<(), &'static str> {
+pub fn check(
+    n: usize,
+    outs: usize,
+    requant: &[Requant],
+    p: &DenseQ8Params,
+    max_in: usize,
+) -> Result<(), &'static str> {
     if n < 4 || !n.is_multiple_of(4) || n > max_in {
         return Err("inputs not a multiple of 4 (or above the widening buffer)");
     }
@@ -67,7 +73,7 @@ fn rounding(r: Requant, zero: i32) -> Option<(u32, i32)> {
     (-(1i64 << 30)..(1i64 << 30)).contains(&term).then_some((k as u32, term as i32))
 }
 
-/// Writes the wide layout of the layer (`outs` rows of `n` codes) into `out`
+/// Writes the wide layout of the layer (`outs = bias.len()` rows of `n` codes) into `out`
 /// (`words(n, outs)` words); `false`, writing nothing, when [`check`] refuses it or `out`
 /// is too short.
 pub fn pack(
@@ -76,15 +82,11 @@ pub fn pack(
     requant: &[Requant],
     p: &DenseQ8Params,
     n: usize,
-    outs: usize,
     max_in: usize,
     out: &mut [u32],
 ) -> bool {
-    if check(n, outs, requant, p, max_in).is_err()
-        || w.len() < n * outs
-        || bias.len() < outs
-        || out.len() < words(n, outs)
-    {
+    let outs = bias.len();
+    if check(n, outs, requant, p, max_in).is_err() || w.len() < n * outs || out.len() < words(n, outs) {
         return false;
     }
     let half = |v: i8| v as i16 as u16 as u32;
@@ -128,7 +130,7 @@ pub fn pack(
 /// description.
 pub fn eval(stream: &[u32], p: &DenseQ8Params, x: &[i8], y: &mut [i8]) {
     let (n, outs) = (x.len(), y.len());
-    if n % 4 != 0 || outs % ROWS != 0 || stream.len() < words(n, outs) {
+    if !n.is_multiple_of(4) || !outs.is_multiple_of(ROWS) || stream.len() < words(n, outs) {
         return;
     }
     let lo = |v: u32| v as u16 as i16 as i32;
