@@ -3,7 +3,9 @@
 //! built into the firmware and compared with the host row by row — the output codes and the
 //! dequantised outputs, bit for bit — on all five boards; the self-test checks the DSP
 //! kernel against the portable one on the device. The sine model's inference-only `tiny`
-//! firmware is checked the same way on the M4F, and against its flash and RAM targets.
+//! firmware is checked the same way on the M4F, and against its flash and RAM targets. On
+//! the host (no QEMU needed), the DSP kernel's wide layout (`firmware/src/wide_q8.rs`): which
+//! layers it takes, and its arithmetic against the core's.
 
 use std::path::Path;
 use tinymlp::Activation::{Relu, Sigmoid};
@@ -183,4 +185,133 @@ fn an_int8_model_with_a_float_scaler_is_bit_exact() {
         // 13 inputs and 3 outputs: no layer takes the wide layout.
         bit_exact(&q, &path, &test, board, false);
     }
+}
+
+// The wide layout's arithmetic, which the DSP kernel's assembly follows step for step.
+#[allow(dead_code)]
+#[path = "../../firmware/src/wide_q8.rs"]
+mod wide_q8;
+
+/// A xorshift generator for the host checks below.
+fn xorshift(seed: u32) -> impl FnMut() -> u32 {
+    let mut s = seed;
+    move || {
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        s
+    }
+}
+
+/// The wide layout (`firmware/src/wide_q8.rs`) on the host, against the core's int8 dense
+/// layer: on 20,000 random layers (shapes around the groups of four, extreme codes and
+/// offsets, biases of every size, shifts from −31 to 1, narrower clamps) `pack` takes exactly
+/// the layers whose every output has a shift of −2 or below and a rounding term within
+/// ±2^30, and `eval` then gives the core's codes.
+#[test]
+fn the_wide_layout_gives_the_core_codes() {
+    use tinymlp::quant::{DenseQ8Params, Portable, Requant, dense_q8};
+    let mut next = xorshift(0x2545_f491);
+    let (mut packed, mut refused) = (0, 0);
+    for _ in 0..20_000 {
+        let n = [4, 8, 12, 16, 28, 64, 6, 2][(next() % 8) as usize];
+        let outs = [4, 8, 16, 12, 5, 1][(next() % 6) as usize];
+        let extreme = next() % 4 == 0;
+        let mut code = || {
+            let r = next();
+            if extreme && r % 2 == 0 { if r % 4 == 0 { 127 } else { -128 } } else { (r >> 8) as i8 }
+        };
+        let w: Vec<i8> = (0..n * outs).map(|_| code().max(-127)).collect();
+        let x: Vec<i8> = (0..n).map(|_| code()).collect();
+        let bias: Vec<i32> = (0..outs).map(|_| (next() as i32) >> (next() % 32)).collect();
+        let low_shifts = next() % 4 == 0;
+        let requant: Vec<Requant> = (0..outs)
+            .map(|_| {
+                let shift = if low_shifts { (next() % 33) as i32 - 31 } else { -2 - (next() % 20) as i32 };
+                Requant { multiplier: (next() >> 1) as i32 | (1 << 30), shift }
+            })
+            .collect();
+        let zero = (next() % 256) as i32 - 128;
+        let min = if next() % 3 == 0 { zero } else { -128 };
+        let max = if next() % 3 == 0 { (min + (next() % 128) as i32).min(127) } else { 127 };
+        let input_offset = [128, -127, (next() % 256) as i32 - 127][(next() % 3) as usize];
+        let p = DenseQ8Params { input_offset, output_offset: zero, min, max };
+        let mut reference = vec![0i8; outs];
+        dense_q8::<Portable>(&w, &bias, &requant, &p, &x, &mut reference);
+        // Independently of `check`: k = −1 − shift ≥ 1 and 2^(k − 1) + z·2^k in [−2^30, 2^30).
+        let takes = n % 4 == 0
+            && outs % 4 == 0
+            && requant.iter().all(|r| {
+                let k = -1 - r.shift;
+                k >= 1 && {
+                    let term = (1i64 << (k - 1)) + ((zero as i64) << k);
+                    (-(1i64 << 30)..(1i64 << 30)).contains(&term)
+                }
+            });
+        let mut stream = vec![0u32; wide_q8::words(n, outs)];
+        let took = wide_q8::pack(&w, &bias, &requant, &p, n, 256, &mut stream);
+        assert_eq!(took, takes, "n {n}, outs {outs}, {requant:?}, zero {zero}");
+        if took {
+            packed += 1;
+            let mut wide = vec![0i8; outs];
+            wide_q8::eval(&stream, &p, &x, &mut wide);
+            assert_eq!(wide, reference, "n {n}, outs {outs}, {p:?}, {requant:?}, bias {bias:?}");
+        } else {
+            refused += 1;
+        }
+    }
+    assert!(packed > 2_000 && refused > 2_000, "{packed} packed, {refused} refused");
+}
+
+/// The wide layout's requantisation on its own, against `Requant::apply` plus the zero point:
+/// every shift it takes (−31 to −2), every output zero point, accumulators at and around
+/// each rounding tie (multipliers of 2^30 give exact halves) and at the ends of `i32`.
+#[test]
+fn the_wide_requantisation_is_the_core_one_at_every_tie() {
+    use tinymlp::quant::{DenseQ8Params, Portable, Requant, dense_q8};
+    let mut next = xorshift(0x9e37_79b9);
+    let x = [0i8; 4];
+    let w = [0i8; 16];
+    let mut cases = 0u32;
+    for k in 1..=30 {
+        for zero in -128..=127 {
+            let p = DenseQ8Params { input_offset: 0, output_offset: zero, min: -128, max: 127 };
+            let requant: Vec<Requant> = (0..4)
+                .map(|j| Requant {
+                    multiplier: if j < 2 { 1 << 30 } else { (next() >> 1) as i32 | (1 << 30) },
+                    shift: -1 - k,
+                })
+                .collect();
+            let mut stream = vec![0u32; wide_q8::words(4, 4)];
+            for round in 0..8 {
+                let target = (next() % 300) as i64 - 150 - zero as i64;
+                let tie = (target << (k + 2)) + (1 << (k + 1));
+                let bias: Vec<i32> = (0..4)
+                    .map(|j| match (round, j) {
+                        (0, 0) => i32::MIN,
+                        (0, 1) => i32::MAX,
+                        (_, 0 | 1) => {
+                            (tie + (next() % 3) as i64 - 1).clamp(i32::MIN as i64, i32::MAX as i64) as i32
+                        }
+                        _ => {
+                            let m = requant[j].multiplier as i128;
+                            let acc = ((target as i128) << (32 + k)) / m + (next() % 5) as i128 - 2;
+                            acc.clamp(i32::MIN as i128, i32::MAX as i128) as i32
+                        }
+                    })
+                    .collect();
+                if !wide_q8::pack(&w, &bias, &requant, &p, 4, 256, &mut stream) {
+                    // Only a rounding term beyond ±2^30 is refused.
+                    assert!(k >= 24, "k {k}, zero {zero}");
+                    break;
+                }
+                let (mut wide, mut reference) = ([0i8; 4], [0i8; 4]);
+                wide_q8::eval(&stream, &p, &x, &mut wide);
+                dense_q8::<Portable>(&w, &bias, &requant, &p, &x, &mut reference);
+                assert_eq!(wide, reference, "k {k}, zero {zero}, bias {bias:?}, {requant:?}");
+                cases += 4;
+            }
+        }
+    }
+    assert!(cases > 150_000, "{cases} cases");
 }
