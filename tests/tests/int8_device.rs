@@ -216,15 +216,19 @@ fn the_wide_layout_gives_the_core_codes() {
     for _ in 0..20_000 {
         let n = [4, 8, 12, 16, 28, 64, 6, 2][(next() % 8) as usize];
         let outs = [4, 8, 16, 12, 5, 1][(next() % 6) as usize];
-        let extreme = next() % 4 == 0;
+        let extreme = next().is_multiple_of(4);
         let mut code = || {
             let r = next();
-            if extreme && r % 2 == 0 { if r % 4 == 0 { 127 } else { -128 } } else { (r >> 8) as i8 }
+            if extreme && r.is_multiple_of(2) {
+                if r.is_multiple_of(4) { 127 } else { -128 }
+            } else {
+                (r >> 8) as i8
+            }
         };
         let w: Vec<i8> = (0..n * outs).map(|_| code().max(-127)).collect();
         let x: Vec<i8> = (0..n).map(|_| code()).collect();
         let bias: Vec<i32> = (0..outs).map(|_| (next() as i32) >> (next() % 32)).collect();
-        let low_shifts = next() % 4 == 0;
+        let low_shifts = next().is_multiple_of(4);
         let requant: Vec<Requant> = (0..outs)
             .map(|_| {
                 let shift = if low_shifts { (next() % 33) as i32 - 31 } else { -2 - (next() % 20) as i32 };
@@ -232,8 +236,8 @@ fn the_wide_layout_gives_the_core_codes() {
             })
             .collect();
         let zero = (next() % 256) as i32 - 128;
-        let min = if next() % 3 == 0 { zero } else { -128 };
-        let max = if next() % 3 == 0 { (min + (next() % 128) as i32).min(127) } else { 127 };
+        let min = if next().is_multiple_of(3) { zero } else { -128 };
+        let max = if next().is_multiple_of(3) { (min + (next() % 128) as i32).min(127) } else { 127 };
         let input_offset = [128, -127, (next() % 256) as i32 - 127][(next() % 3) as usize];
         let p = DenseQ8Params { input_offset, output_offset: zero, min, max };
         let mut reference = vec![0i8; outs];
