@@ -223,7 +223,7 @@ pub fn self_check_q8() -> u32 {
             }
             let offset = [128, -127, 0, (next() % 256) as i32 - 127, 5, -3][round as usize];
             let zero = (next() % 256) as i32 - 128;
-            let (min, max) = if round == 2 { (zero.max(-128), 100) } else { (-128, 127) };
+            let (min, max) = if round == 2 { (zero, 100.max(zero)) } else { (-128, 127) };
             let p = DenseQ8Params { input_offset: offset, output_offset: zero, min, max };
             let (mut fast, mut wide, mut reference) = ([0i8; 17], [0i8; 17], [0i8; 17]);
             let args = (&w[..n * outs], &bias[..outs], &requant[..outs]);
