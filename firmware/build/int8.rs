@@ -6,6 +6,43 @@
 use std::fmt::Write as _;
 use tinymlp_net::{Prepared, QNet};
 
+// The DSP kernel's wide layout, shared with the firmware (its self-test packs layers too).
+#[allow(dead_code)]
+#[path = "../src/wide_q8.rs"]
+mod wide_q8;
+
+/// The longest input row the DSP kernel widens (`MAX_IN` in `kernel_q8.rs`, outside `tiny`).
+const WIDE_MAX_IN: usize = 256;
+
+/// Whether the firmware being built gives the dense layers the DSP kernel's wide layout:
+/// on the cores with the DSP extension (the `eabihf` targets), except where flash comes
+/// first — the `tiny` firmware and the builds optimised for size (the `small` profile,
+/// opt-level `s` or `z`) — which keep the int8 weights (half the bytes) and the `sxtb16`
+/// kernel.
+fn wide_target() -> bool {
+    let for_size = std::env::var("OPT_LEVEL").is_ok_and(|o| o == "s" || o == "z");
+    std::env::var("CARGO_CFG_TARGET_ABI").is_ok_and(|abi| abi == "eabihf")
+        && std::env::var_os("CARGO_FEATURE_TINY").is_none()
+        && !for_size
+}
+
+/// The wide layout of a dense layer when the target takes it and [`wide_q8::check`] accepts
+/// the layer.
+fn wide_layout(
+    weight: &[i8],
+    bias: &[i32],
+    requant: &[tinymlp::quant::Requant],
+    params: &tinymlp::quant::DenseQ8Params,
+    n: usize,
+    units: usize,
+) -> Option<Vec<u32>> {
+    if !wide_target() {
+        return None;
+    }
+    let mut out = vec![0u32; wide_q8::words(n, units)];
+    wide_q8::pack(weight, bias.get(..units)?, requant, params, n, WIDE_MAX_IN, &mut out).then_some(out)
+}
+
 /// Longest payload the protocol always accepts (`tinymlp_protocol::MAX_PAYLOAD`).
 const MAX_PAYLOAD: usize = 256;
 
@@ -24,11 +61,16 @@ fn array<T: std::fmt::Display>(values: &[T]) -> String {
 pub fn sizes(net: &QNet) -> (usize, usize) {
     let mut bytes = 0;
     let mut widest = net.inputs();
+    let mut width = net.inputs();
     for p in net.prepared() {
         match p {
-            Prepared::Dense { weight, bias, requant, units, .. } => {
-                bytes += weight.len() + 4 * bias.len() + 8 * requant.len();
+            Prepared::Dense { weight, bias, requant, params, units } => {
+                bytes += match wide_layout(weight, bias, requant, params, width, *units) {
+                    Some(words) => 4 * words.len(),
+                    None => weight.len() + 4 * bias.len() + 8 * requant.len(),
+                };
                 widest = widest.max(*units);
+                width = *units;
             }
             Prepared::Table(_) => bytes += 256,
             Prepared::Softmax(_) => {}
@@ -113,6 +155,20 @@ pub fn emit(net: &QNet, origin: &str, flash_left: usize, ram_left: usize) -> Res
             Prepared::Dense { weight, bias, requant, params, units } => {
                 let d = dense_index;
                 dense_index += 1;
+                if let Some(words) = wide_layout(weight, bias, requant, params, width, *units) {
+                    let hex: Vec<String> = words.iter().map(|v| format!("{v:#x}")).collect();
+                    writeln!(w, "static L{i}: [u32; {}] = [{}];", words.len(), hex.join(", ")).unwrap();
+                    writeln!(
+                        w,
+                        "const P{i}: DenseQ8Params = DenseQ8Params {{ input_offset: {}, output_offset: {}, min: {}, max: {} }};",
+                        params.input_offset, params.output_offset, params.min, params.max
+                    )
+                    .unwrap();
+                    writeln!(body, "    let mut {next} = [0i8; {units}];").unwrap();
+                    writeln!(body, "    K::dense_wide({d}, &L{i}, &P{i}, &{prev}, &mut {next});").unwrap();
+                    width = *units;
+                    continue;
+                }
                 writeln!(w, "static W{i}: [i8; {}] = {};", weight.len(), array(weight)).unwrap();
                 writeln!(w, "static B{i}: [i32; {units}] = {};", array(bias)).unwrap();
                 let r: Vec<String> = requant

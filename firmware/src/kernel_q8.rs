@@ -9,16 +9,23 @@
 //! requantisation and clamp are the core's own [`Requant::apply`] and the same expression as
 //! [`tinymlp::quant::dense_q8_unit`].
 //!
-//! The DSP kernel first widens the input row once per layer: each group of four codes
-//! `x0 x1 x2 x3` becomes the two words `(x0 + o, x2 + o)` and `(x1 + o, x3 + o)` of 16-bit
-//! halves (`o` the input offset: the sums lie in −255..=255). A weight word `w0 w1 w2 w3`
+//! On the DSP cores a layer the build has given the wide layout ([`crate::wide_q8`]: weights
+//! stored as 16-bit halves in groups of four rows) takes [`QDense::dense_wide`]: the input
+//! widened once with `sxtab16`, per four codes of four rows one `ldrd`, two `ldm` and eight
+//! `smlad`, and per output `smmla` and `asr` for the requantisation. The other layers take
+//! the DSP kernel of the int8 layout, which first widens the input row once per layer:
+//! each group of four codes `x0 x1 x2 x3` becomes the two words `(x0 + o, x2 + o)` and
+//! `(x1 + o, x3 + o)` of 16-bit halves (`o` the input offset: the sums lie in −255..=255).
+//! A weight word `w0 w1 w2 w3`
 //! becomes `(w0, w2)` with `sxtb16` and `(w1, w3)` with `sxtb16 …, ror #8`, so each pair of
 //! `smlad` adds four products. Two rows go together, sharing the loads of the input. Rows
 //! of a length that is not a multiple of four, or of 2048 codes or more, the last row of an
 //! odd count and layers of one output use the Rust kernel. The self-test (`load-check`,
 //! `kernel_check.rs`) compares the device kernel with the portable one bit for bit.
 
-#[cfg(armv6m)]
+#[cfg(target_abi = "eabihf")]
+use crate::wide_q8::{self, ROWS};
+#[cfg(any(armv6m, target_abi = "eabihf"))]
 use core::mem::MaybeUninit;
 use tinymlp::quant::{DenseQ8Params, Portable, Requant, dense_q8};
 
@@ -35,6 +42,16 @@ pub trait QDense {
         x: &[i8],
         y: &mut [i8],
     );
+
+    /// Dense layer number `layer` in the wide layout ([`crate::wide_q8`]: `stream` as
+    /// [`crate::wide_q8::pack`] writes it for the layer's weights, biases, requantisation
+    /// and `p`): the same codes as [`QDense::dense`] on those. By default in Rust
+    /// ([`crate::wide_q8::eval`]). Unused when no layer of the model has the wide layout.
+    #[allow(dead_code)]
+    #[inline]
+    fn dense_wide(_layer: usize, stream: &[u32], p: &DenseQ8Params, x: &[i8], y: &mut [i8]) {
+        crate::wide_q8::eval(stream, p, x, y)
+    }
 }
 
 /// The core's portable kernel.
@@ -204,6 +221,166 @@ impl QDense for Device8 {
         if outs % 2 == 1 {
             let o = outs - 1;
             rows_in_pairs(l, &w[o * n..(o + 1) * n], &bias[o..], &requant[o..], p, x, &mut y[o..]);
+        }
+    }
+
+    #[inline]
+    fn dense_wide(_: usize, stream: &[u32], p: &DenseQ8Params, x: &[i8], y: &mut [i8]) {
+        Device8::wide(stream, p, x, y)
+    }
+}
+
+#[cfg(target_abi = "eabihf")]
+impl Device8 {
+    /// The DSP kernel of a layer in the wide layout (see [`QDense::dense_wide`]). Unused
+    /// when no layer of the model has the wide layout.
+    #[allow(dead_code)]
+    #[inline(never)]
+    fn wide(stream: &[u32], p: &DenseQ8Params, x: &[i8], y: &mut [i8]) {
+        let (n, outs) = (x.len(), y.len());
+        if n < 4
+            || !n.is_multiple_of(4)
+            || n > MAX_IN
+            || outs < ROWS
+            || !outs.is_multiple_of(ROWS)
+            || stream.len() < wide_q8::words(n, outs)
+            || !(-32640..=32640).contains(&p.input_offset)
+        {
+            return wide_q8::eval(stream, p, x, y);
+        }
+        // The input with its offset in 16-bit halves, `(x0 + o, x2 + o)` and `(x1 + o, x3 + o)`
+        // per four codes: the order of the weights' halves in the stream.
+        // Only `wide[..n / 2]` is written (and read): clearing the whole buffer would cost
+        // more than the widening.
+        let mut wide = [const { MaybeUninit::<u32>::uninit() }; MAX_IN / 2];
+        let offsets = (p.input_offset as u32 & 0xffff) * 0x0001_0001;
+        // SAFETY: reads `x[..n]` (unaligned word loads, which the M4, M7 and M33 take) and
+        // writes `wide[..n / 2]` (aligned pairs), `n / 4 ≥ 1` groups; registers declared
+        // below; no stack; the flags are declared clobbered by not using `preserves_flags`.
+        unsafe {
+            core::arch::asm!(
+                #[cfg(target_arch = "arm")]
+                #[cfg(not(target_feature = "dsp"))]
+                ".cpu cortex-m33",
+                "2:",
+                "ldr {t}, [{xp}], #4",
+                "sxtab16 {a}, {o}, {t}",
+                "sxtab16 {b}, {o}, {t}, ror #8",
+                "strd {a}, {b}, [{dp}], #8",
+                "subs {q}, {q}, #1",
+                "bne 2b",
+                xp = inout(reg) x.as_ptr() => _,
+                dp = inout(reg) wide.as_mut_ptr() as *mut u32 => _,
+                q = inout(reg) n / 4 => _,
+                o = in(reg) offsets,
+                t = out(reg) _,
+                a = out(reg) _,
+                b = out(reg) _,
+                options(nostack),
+            );
+        }
+        // Per group of four rows: the biases into the accumulators (r8, r10, r11, r12); per
+        // four input codes one `ldrd` of the widened input (r6, r7), two `ldm` of four
+        // weight words (r0–r3) and eight `smlad`, four such steps per loop turn (the one
+        // and two left over before the loop); then per row `smmla` (the product's high word
+        // plus the rounding term) and `asr`, `ssat` to the int8 codes, the four codes
+        // packed into a word, clamped by `ssub8`/`sel` against the lower and upper codes, and
+        // stored. The loop's counts and pointers that the accumulation has no register for
+        // live on the stack: [sp] the input's groups of four, [sp + 4] the widened input,
+        // [sp + 8] the output, [sp + 12] the groups of rows left.
+        macro_rules! quad {
+            () => {
+                concat!(
+                    "ldrd r6, r7, [r5], #8\n",
+                    "ldm r4!, {{r0, r1, r2, r3}}\n",
+                    "smlad r8, r0, r6, r8\n",
+                    "smlad r8, r1, r7, r8\n",
+                    "smlad r10, r2, r6, r10\n",
+                    "smlad r10, r3, r7, r10\n",
+                    "ldm r4!, {{r0, r1, r2, r3}}\n",
+                    "smlad r11, r0, r6, r11\n",
+                    "smlad r11, r1, r7, r11\n",
+                    "smlad r12, r2, r6, r12\n",
+                    "smlad r12, r3, r7, r12\n",
+                )
+            };
+        }
+        // SAFETY: reads `stream[..words(n, outs)]` (through r4, as the layout lays it out:
+        // checked above) and `wide[..n / 2]` (through r5, from its start per group), writes
+        // `y[..outs]` (one unaligned word per group of four rows, through [sp + 8]); r6 and
+        // r7, which Rust does not hand out, are pushed and popped with the counts; the
+        // other registers are declared clobbered; the stack is left as found.
+        unsafe {
+            core::arch::asm!(
+                #[cfg(target_arch = "arm")]
+                #[cfg(not(target_feature = "dsp"))]
+                ".cpu cortex-m33",
+                "push {{r0, r1, r2, r3, r6, r7}}",
+                "6:",
+                "ldm r4!, {{r8, r10, r11, r12}}",
+                "ldrd r0, r5, [sp]",
+                // The loop's turns (the steps below load r0), then N: one group of four
+                // input codes left over; C: two.
+                "lsr lr, r0, #2",
+                "lsls r1, r0, #31",
+                "bpl 2f",
+                quad!(),
+                "2:",
+                "bcc 3f",
+                quad!(),
+                quad!(),
+                "3:",
+                "cmp lr, #0",
+                "beq 5f",
+                "4:",
+                quad!(),
+                quad!(),
+                quad!(),
+                quad!(),
+                "subs lr, lr, #1",
+                "bne 4b",
+                "5:",
+                "ldm r4!, {{r0, r1, r2, r3}}",
+                "smmla r8, r8, r0, r1",
+                "smmla r10, r10, r2, r3",
+                "ldm r4!, {{r0, r1, r2, r3}}",
+                "smmla r11, r11, r0, r1",
+                "smmla r12, r12, r2, r3",
+                "ldm r4!, {{r0, r1, r2, r3}}",
+                "asr r8, r8, r0",
+                "asr r10, r10, r1",
+                "asr r11, r11, r2",
+                "asr r12, r12, r3",
+                "ssat r8, #8, r8",
+                "ssat r10, #8, r10",
+                "ssat r11, #8, r11",
+                "ssat r12, #8, r12",
+                "bfi r8, r10, #8, #8",
+                "bfi r8, r11, #16, #8",
+                "bfi r8, r12, #24, #8",
+                "ldrd r0, r1, [r4], #8",
+                "ssub8 r2, r8, r0",
+                "sel r8, r8, r0",
+                "ssub8 r2, r8, r1",
+                "sel r8, r1, r8",
+                "ldrd r1, r2, [sp, #8]",
+                "str r8, [r1], #4",
+                "subs r2, r2, #1",
+                "strd r1, r2, [sp, #8]",
+                "bne 6b",
+                "pop {{r0, r1, r2, r3, r6, r7}}",
+                inout("r0") n / 4 => _,
+                inout("r1") wide.as_ptr() as *const u32 => _,
+                inout("r2") y.as_mut_ptr() => _,
+                inout("r3") outs / ROWS => _,
+                inout("r4") stream.as_ptr() => _,
+                out("r5") _,
+                out("r8") _,
+                out("r10") _,
+                out("r11") _,
+                out("r12") _,
+                out("lr") _,
+            );
         }
     }
 }

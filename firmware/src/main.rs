@@ -30,6 +30,9 @@ mod q8;
 #[cfg(all(int8_model, armv6m))]
 mod requant32;
 mod stack;
+#[cfg(int8_model)]
+#[cfg_attr(not(feature = "load-check"), allow(dead_code))]
+mod wide_q8;
 
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 #[cfg(not(int8_model))]

@@ -3,7 +3,9 @@
 //! built into the firmware and compared with the host row by row — the output codes and the
 //! dequantised outputs, bit for bit — on all five boards; the self-test checks the DSP
 //! kernel against the portable one on the device. The sine model's inference-only `tiny`
-//! firmware is checked the same way on the M4F, and against its flash and RAM targets.
+//! firmware is checked the same way on the M4F, and against its flash and RAM targets. On
+//! the host (no QEMU needed), the DSP kernel's wide layout (`firmware/src/wide_q8.rs`): which
+//! layers it takes, and its arithmetic against the core's.
 
 use std::path::Path;
 use tinymlp::Activation::{Relu, Sigmoid};
@@ -19,13 +21,28 @@ use tinymlp_tests::{dataset, net_model};
 
 const BOARDS: [&str; 5] = ["mps2-an386", "mps2-an500", "mps2-an505", "lm3s6965evb", "microbit"];
 
+/// The DSP kernel's path for layers in the wide layout (`firmware/src/wide_q8.rs`), by the
+/// part of its symbol's name that does not depend on the build.
+const WIDE_KERNEL: &[u8] = b"kernel_q87Device84wide";
+
+/// Whether the firmware `elf` links the DSP kernel's wide-layout path: the build gave at
+/// least one dense layer the wide layout.
+fn links_wide_kernel(elf: &Path) -> bool {
+    let bytes = std::fs::read(elf).expect("the ELF reads");
+    bytes.windows(WIDE_KERNEL.len()).any(|w| w == WIDE_KERNEL)
+}
+
 /// Builds the firmware with `q` for `board`, runs its self-test (with the kernel check
-/// where the board has room for it) and compares every row of `rows`.
-fn bit_exact(q: &QNet, path: &Path, rows: &Rows, board: &str) {
+/// where the board has room for it) and compares every row of `rows`. `wide`: whether the
+/// model has a layer the wide layout takes (on the boards with the DSP extension, which
+/// must then link its kernel; the others never do).
+fn bit_exact(q: &QNet, path: &Path, rows: &Rows, board: &str, wide: bool) {
     let b = find(board).unwrap();
     let checked = build_firmware_with(b, path, true, &["load-check"]).expect("the firmware builds");
     assert_eq!(run_self_test(b, &checked).unwrap(), 0, "{board}: self-test (int8 kernel check)");
     let elf = build_firmware(b, path, true).expect("the firmware builds with the int8 model");
+    let dsp = b.target.ends_with("eabihf");
+    assert_eq!(links_wide_kernel(&elf), wide && dsp, "{board}: the wide layout's kernel linked or not");
     let c = compare(b, &elf, q, rows).expect("the device answers");
     println!("{} on {board}:\n{}", path.display(), c.table());
     assert_eq!(c.rows, rows.len());
@@ -38,8 +55,9 @@ fn bit_exact(q: &QNet, path: &Path, rows: &Rows, board: &str) {
 #[cfg_attr(not(qemu), ignore = "qemu-system-arm not installed: apt-get install -y qemu-system-arm")]
 fn a_quantised_moons_mlp_is_bit_exact_on_every_board() {
     let (train, test) = dataset("moons", "label");
-    // 2-32-64-1: the 32×64 layer takes the DSP kernel's two-row path and its odd-row
-    // fallback is not needed; the first layer (2 inputs) takes the portable path.
+    // 2-32-64-1: the 64×32 layer takes the wide layout on the DSP cores (rows in groups of
+    // four, inputs in groups of four, shifts of −2 and below); the first layer (2 inputs)
+    // and the last (one output) keep the int8 layout.
     let layers = [
         Dense { units: 32, activation: Relu },
         Dense { units: 64, activation: Relu },
@@ -51,7 +69,7 @@ fn a_quantised_moons_mlp_is_bit_exact_on_every_board() {
     let path = dir.path().join("moons-int8.json");
     std::fs::write(&path, q.to_json(None)).unwrap();
     for board in BOARDS {
-        bit_exact(&q, &path, &test, board);
+        bit_exact(&q, &path, &test, board, true);
     }
 }
 
@@ -77,7 +95,8 @@ fn tflite_int8_sine_model_is_bit_exact_on_every_board() {
     let dir = tempfile::tempdir().unwrap();
     let (q, path, rows) = sine_model(dir.path());
     for board in BOARDS {
-        bit_exact(&q, &path, &rows, board);
+        // The 16×16 layer takes the wide layout.
+        bit_exact(&q, &path, &rows, board, true);
     }
 }
 
@@ -186,6 +205,140 @@ fn an_int8_model_with_a_float_scaler_is_bit_exact() {
     let path = dir.path().join("wine-int8.json");
     std::fs::write(&path, q.to_json(None)).unwrap();
     for board in ["mps2-an386", "microbit"] {
-        bit_exact(&q, &path, &test, board);
+        // 13 inputs and 3 outputs: no layer takes the wide layout.
+        bit_exact(&q, &path, &test, board, false);
     }
+}
+
+// The wide layout's arithmetic, which the DSP kernel's assembly follows step for step.
+#[allow(dead_code)]
+#[path = "../../firmware/src/wide_q8.rs"]
+mod wide_q8;
+
+/// A xorshift generator for the host checks below.
+fn xorshift(seed: u32) -> impl FnMut() -> u32 {
+    let mut s = seed;
+    move || {
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        s
+    }
+}
+
+/// The wide layout (`firmware/src/wide_q8.rs`) on the host, against the core's int8 dense
+/// layer: on 20,000 random layers (shapes around the groups of four, extreme codes and
+/// offsets, biases of every size, shifts from −31 to 1, narrower clamps) `pack` takes exactly
+/// the layers whose every output has a shift of −2 or below and a rounding term within
+/// ±2^30, and `eval` then gives the core's codes.
+#[test]
+fn the_wide_layout_gives_the_core_codes() {
+    use tinymlp::quant::{DenseQ8Params, Portable, Requant, dense_q8};
+    let mut next = xorshift(0x2545_f491);
+    let (mut packed, mut refused) = (0, 0);
+    for _ in 0..20_000 {
+        let n = [4, 8, 12, 16, 28, 64, 6, 2][(next() % 8) as usize];
+        let outs = [4, 8, 16, 12, 5, 1][(next() % 6) as usize];
+        let extreme = next().is_multiple_of(4);
+        let mut code = || {
+            let r = next();
+            if extreme && r.is_multiple_of(2) {
+                if r.is_multiple_of(4) { 127 } else { -128 }
+            } else {
+                (r >> 8) as i8
+            }
+        };
+        let w: Vec<i8> = (0..n * outs).map(|_| code().max(-127)).collect();
+        let x: Vec<i8> = (0..n).map(|_| code()).collect();
+        let bias: Vec<i32> = (0..outs).map(|_| (next() as i32) >> (next() % 32)).collect();
+        let low_shifts = next().is_multiple_of(4);
+        let requant: Vec<Requant> = (0..outs)
+            .map(|_| {
+                let shift = if low_shifts { (next() % 33) as i32 - 31 } else { -2 - (next() % 20) as i32 };
+                Requant { multiplier: (next() >> 1) as i32 | (1 << 30), shift }
+            })
+            .collect();
+        let zero = (next() % 256) as i32 - 128;
+        let min = if next().is_multiple_of(3) { zero } else { -128 };
+        let max = if next().is_multiple_of(3) { (min + (next() % 128) as i32).min(127) } else { 127 };
+        let input_offset = [128, -127, (next() % 256) as i32 - 127][(next() % 3) as usize];
+        let p = DenseQ8Params { input_offset, output_offset: zero, min, max };
+        let mut reference = vec![0i8; outs];
+        dense_q8::<Portable>(&w, &bias, &requant, &p, &x, &mut reference);
+        // Independently of `check`: k = −1 − shift ≥ 1 and 2^(k − 1) + z·2^k in [−2^30, 2^30).
+        let takes = n % 4 == 0
+            && outs % 4 == 0
+            && requant.iter().all(|r| {
+                let k = -1 - r.shift;
+                k >= 1 && {
+                    let term = (1i64 << (k - 1)) + ((zero as i64) << k);
+                    (-(1i64 << 30)..(1i64 << 30)).contains(&term)
+                }
+            });
+        let mut stream = vec![0u32; wide_q8::words(n, outs)];
+        let took = wide_q8::pack(&w, &bias, &requant, &p, n, 256, &mut stream);
+        assert_eq!(took, takes, "n {n}, outs {outs}, {requant:?}, zero {zero}");
+        if took {
+            packed += 1;
+            let mut wide = vec![0i8; outs];
+            wide_q8::eval(&stream, &p, &x, &mut wide);
+            assert_eq!(wide, reference, "n {n}, outs {outs}, {p:?}, {requant:?}, bias {bias:?}");
+        } else {
+            refused += 1;
+        }
+    }
+    assert!(packed > 2_000 && refused > 2_000, "{packed} packed, {refused} refused");
+}
+
+/// The wide layout's requantisation on its own, against `Requant::apply` plus the zero point:
+/// every shift it takes (−31 to −2), every output zero point, accumulators at and around
+/// each rounding tie (multipliers of 2^30 give exact halves) and at the ends of `i32`.
+#[test]
+fn the_wide_requantisation_is_the_core_one_at_every_tie() {
+    use tinymlp::quant::{DenseQ8Params, Portable, Requant, dense_q8};
+    let mut next = xorshift(0x9e37_79b9);
+    let x = [0i8; 4];
+    let w = [0i8; 16];
+    let mut cases = 0u32;
+    for k in 1..=30 {
+        for zero in -128..=127 {
+            let p = DenseQ8Params { input_offset: 0, output_offset: zero, min: -128, max: 127 };
+            let requant: Vec<Requant> = (0..4)
+                .map(|j| Requant {
+                    multiplier: if j < 2 { 1 << 30 } else { (next() >> 1) as i32 | (1 << 30) },
+                    shift: -1 - k,
+                })
+                .collect();
+            let mut stream = vec![0u32; wide_q8::words(4, 4)];
+            for round in 0..8 {
+                let target = (next() % 300) as i64 - 150 - zero as i64;
+                let tie = (target << (k + 2)) + (1 << (k + 1));
+                let bias: Vec<i32> = (0..4)
+                    .map(|j| match (round, j) {
+                        (0, 0) => i32::MIN,
+                        (0, 1) => i32::MAX,
+                        (_, 0 | 1) => {
+                            (tie + (next() % 3) as i64 - 1).clamp(i32::MIN as i64, i32::MAX as i64) as i32
+                        }
+                        _ => {
+                            let m = requant[j].multiplier as i128;
+                            let acc = ((target as i128) << (32 + k)) / m + (next() % 5) as i128 - 2;
+                            acc.clamp(i32::MIN as i128, i32::MAX as i128) as i32
+                        }
+                    })
+                    .collect();
+                if !wide_q8::pack(&w, &bias, &requant, &p, 4, 256, &mut stream) {
+                    // Only a rounding term beyond ±2^30 is refused.
+                    assert!(k >= 24, "k {k}, zero {zero}");
+                    break;
+                }
+                let (mut wide, mut reference) = ([0i8; 4], [0i8; 4]);
+                wide_q8::eval(&stream, &p, &x, &mut wide);
+                dense_q8::<Portable>(&w, &bias, &requant, &p, &x, &mut reference);
+                assert_eq!(wide, reference, "k {k}, zero {zero}, bias {bias:?}, {requant:?}");
+                cases += 4;
+            }
+        }
+    }
+    assert!(cases > 150_000, "{cases} cases");
 }
