@@ -138,7 +138,6 @@ pub fn run<B: Board>() -> ! {
 pub fn run<B: Board>() -> ! {
     stack::paint();
     let mut b = B::take();
-    board::set_clock_hz(B::CLOCK_HZ);
     // Taken once, at boot: `None` cannot happen (and `expect` would bring `core::fmt` in).
     let Some(core) = cortex_m::Peripherals::take() else {
         defmt::error!("the core peripherals were already taken");

@@ -318,6 +318,10 @@ impl BoardRow {
             s += "/* The second-stage bootloader, first in the flash. */\n\
                   SECTIONS {\n  .boot2 ORIGIN(BOOT2) :\n  {\n    KEEP(*(.boot2));\n  } > BOOT2\n} INSERT BEFORE .text;\n";
         }
+        s += &format!(
+            "/* The core clock in Hz, as a symbol's address (the application's `clock_hz`). */\n_tinymlp_clock_hz = {};\n",
+            self.clock_hz
+        );
         if let Some([at, len]) = self.store {
             s += &format!(
                 "/* The flash model store. */\n_store_start = {at:#010x};\n_store_end = {:#010x};\n",

@@ -1,11 +1,10 @@
 //! The board seam: what a board package gives the application ([`Board`]), and the timer
-//! the application reads ([`Cycles`], [`clock_hz`]).
+//! the application reads ([`Cycles`] at the board's clock, [`clock_hz`], which the board's
+//! `memory.x` gives).
 //!
 //! A board is a package of `firmware/boards/` (see `docs/boards.md`): its `main.rs` implements
 //! [`Board`] on its HAL's (or its own register drivers') types and calls [`crate::run`].
 
-#[cfg(not(feature = "tiny"))]
-use core::sync::atomic::{AtomicU32, Ordering};
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
 use embedded_io::{Read, Write};
@@ -23,8 +22,6 @@ pub use cycles::Cycles;
 pub trait Board {
     /// The board's name (`boards.toml`; on the emulated boards QEMU's `-machine`).
     const NAME: &'static str;
-    /// The core clock in Hz (QEMU's virtual clock on the emulated boards).
-    const CLOCK_HZ: u32;
     /// Bytes of RAM.
     const RAM_BYTES: usize;
     /// The serial port the host talks to.
@@ -54,18 +51,15 @@ pub struct Parts<B: Board + ?Sized> {
     pub delay: B::Delay,
 }
 
-/// The board's core clock, set at boot from [`Board::CLOCK_HZ`].
 #[cfg(not(feature = "tiny"))]
-static CLOCK_HZ: AtomicU32 = AtomicU32::new(0);
-
-/// Keeps the board's clock for [`clock_hz`] (at boot, by [`crate::run`]).
-#[cfg(not(feature = "tiny"))]
-pub(crate) fn set_clock_hz(hz: u32) {
-    CLOCK_HZ.store(hz, Ordering::Relaxed);
+unsafe extern "C" {
+    /// The board's core clock in Hz as the address of a linker symbol (the board's
+    /// `memory.x`, from `boards.toml`): a constant of the link, no RAM.
+    static _tinymlp_clock_hz: u8;
 }
 
 /// The core clock of this board in Hz (QEMU's virtual clock on the emulated boards).
 #[cfg(not(feature = "tiny"))]
 pub fn clock_hz() -> u32 {
-    CLOCK_HZ.load(Ordering::Relaxed)
+    (&raw const _tinymlp_clock_hz) as u32
 }

@@ -110,7 +110,6 @@ struct Stellaris;
 
 impl Board for Stellaris {
     const NAME: &'static str = NAME;
-    const CLOCK_HZ: u32 = CLOCK_HZ;
     const RAM_BYTES: usize = RAM_BYTES;
     type Serial = Serial;
     type Led = Led;

@@ -108,7 +108,6 @@ struct MicrobitV2;
 
 impl Board for MicrobitV2 {
     const NAME: &'static str = NAME;
-    const CLOCK_HZ: u32 = CLOCK_HZ;
     const RAM_BYTES: usize = RAM_BYTES;
     type Serial = Serial;
     type Led = Led;

@@ -121,7 +121,6 @@ struct Microbit;
 
 impl Board for Microbit {
     const NAME: &'static str = NAME;
-    const CLOCK_HZ: u32 = CLOCK_HZ;
     const RAM_BYTES: usize = RAM_BYTES;
     type Serial = Serial;
     type Led = Led;

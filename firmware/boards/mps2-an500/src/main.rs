@@ -30,7 +30,6 @@ struct Mps2;
 
 impl Board for Mps2 {
     const NAME: &'static str = NAME;
-    const CLOCK_HZ: u32 = CLOCK_HZ;
     const RAM_BYTES: usize = RAM_BYTES;
     type Serial = cmsdk::Serial<UART0>;
     type Led = cmsdk::Led<FPGAIO>;

@@ -105,7 +105,6 @@ struct Pico;
 
 impl Board for Pico {
     const NAME: &'static str = NAME;
-    const CLOCK_HZ: u32 = CLOCK_HZ;
     const RAM_BYTES: usize = RAM_BYTES;
     type Serial = Serial;
     type Led = Led;
