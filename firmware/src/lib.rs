@@ -1,6 +1,6 @@
 //! tinymlp firmware: the trained model in flash, answering inference requests over the
 //! serial port (see the `tinymlp-protocol` crate), logging with defmt (over semihosting on
-//! the emulated boards, RTT on real ones: [`platform`]).
+//! the emulated boards, RTT on real ones: `src/platform`).
 //!
 //! This is the application, with no board in it: each board is a package of
 //! `firmware/boards/` whose `main` calls [`run`] with its [`Board`] (the serial port, LED,

@@ -54,7 +54,7 @@ impl Cycles {
         Self { _dwt: dwt }
     }
 
-    /// The counter, counting up (wraps at [`MASK`] + 1).
+    /// The counter, counting up (wraps at 2²⁴ with SysTick, 2³² with the DWT).
     pub fn now(&mut self) -> u32 {
         Self::read()
     }
