@@ -1,4 +1,4 @@
-//! The firmware's build scripts' shared code: the application's (`firmware/build.rs`, [`app`])
+//! The firmware's build scripts' shared code: the application's (`firmware/build/app.rs`, [`app`])
 //! and every board package's (`firmware/boards/<name>/build.rs`, [`board`]).
 //!
 //! - Board: the package `tinymlp-board-<name>` is the `[[board]]` of that name in
