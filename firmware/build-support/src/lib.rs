@@ -141,7 +141,6 @@ pub fn board() {
     )
     .unwrap();
     println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rustc-env=TINYMLP_BOARD={board}");
 
     let model = model_path(&firmware);
     if int8_model(&model, Some(regions_of(row))).is_some() {
