@@ -3,23 +3,23 @@
 # model (firmware/models/moons-mlp.json), inference only and with `finetune`, and prints
 # each ELF's flash (second-stage bootloader where there is one, vector table, code,
 # read-only data, .data's initial values) and static RAM (.data, .bss, .uninit), as
-# `tinymlp compare` counts them. Sizes with GNU `size -A`. The real boards (no `qemu` in
-# the table) are linked with flip-link, as their cargo aliases do (firmware/.cargo/config.toml).
+# `tinymlp compare` counts them. Sizes with GNU `size -A`. Each board is built in its folder,
+# firmware/boards/<name>, as `cargo run --release` there builds it: its target, and for the
+# real boards (no `qemu` in the table) flip-link as the linker, come from its
+# `.cargo/config.toml`.
 # `scripts/firmware-sizes.sh qemu` (or `real`): only the emulated (or the real) boards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/boards.sh
 printf '%-14s %-26s %-10s %9s %8s\n' board target features flash RAM
 while read -r board target; do
-    linker=()
-    if [ -z "$(board_field "$board" qemu)" ]; then
-        linker=(--config "target.$target.linker=\"flip-link\"")
-    fi
     for extra in "" finetune; do
-        (cd firmware && cargo build --quiet --release --locked --target "$target" --no-default-features \
-            --features "$board${extra:+,$extra}" --target-dir target/sizes "${linker[@]}")
-        # One target directory: the two builds share every dependency (the HAL's too).
-        elf="firmware/target/sizes/$target/release/tinymlp-firmware"
+        features=()
+        if [ -n "$extra" ]; then features=(--features "$extra"); fi
+        (cd "firmware/boards/$board" && cargo build --quiet --release --locked "${features[@]}" \
+            --target-dir ../../target/sizes)
+        # One target directory: the builds share every dependency (the HAL's too).
+        elf="firmware/target/sizes/$target/release/tinymlp-board-$board"
         # A chip with a second-stage bootloader boots only if it fills the flash's first bytes
         # and the vector table follows it (the table's `boot2`): checked on the ELF.
         boot2=$(board_field "$board" boot2)

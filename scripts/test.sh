@@ -23,25 +23,29 @@ done
 for target in thumbv6m-none-eabi thumbv7em-none-eabihf; do
     cargo build -p tinymlp --release --target "$target" --features json,store,zoo --locked
 done
-step "firmware for every board of firmware/boards.toml (clippy -D warnings)"
+step "firmware: the application and every board of firmware/boards.toml (clippy -D warnings)"
+# Each board is the package tinymlp-board-<name> of firmware/boards/; the application's
+# features are forwarded by every board package. The build scripts' shared crate runs on
+# the host.
+(cd firmware && cargo clippy --locked -p tinymlp-firmware-build --all-targets \
+    --target "$(rustc -vV | sed -n 's/^host: //p')" -- -D warnings)
 source scripts/boards.sh
+fw_clippy() { # board target [features] [VAR=value …]: the application and the board's package
+    local board=$1 target=$2 features=${3:-}
+    (cd firmware && env "${@:4}" cargo clippy --release --locked -p tinymlp-firmware -p "tinymlp-board-$board" \
+        --target "$target" ${features:+--features "$features"} -- -D warnings)
+}
 while read -r board target; do
-    for extra in "" ",finetune,load-check,profile"; do
-        (cd firmware && cargo clippy --release --locked --target "$target" --no-default-features \
-            --features "$board$extra" -- -D warnings)
-    done
+    fw_clippy "$board" "$target"
+    fw_clippy "$board" "$target" finetune,load-check,profile
 done < <(board_list)
 # An int8 model (TFLite's sine model, imported): the int8 firmware on a DSP core and the M0.
-(cd firmware && TINYMLP_MODEL=models/sine-int8.json cargo clippy --release --locked \
-    --target thumbv7em-none-eabihf --no-default-features --features mps2-an386,load-check,profile -- -D warnings)
-(cd firmware && TINYMLP_MODEL=models/sine-int8.json cargo clippy --release --locked \
-    --target thumbv6m-none-eabi --no-default-features --features microbit,load-check,profile -- -D warnings)
+fw_clippy mps2-an386 thumbv7em-none-eabihf load-check,profile TINYMLP_MODEL=models/sine-int8.json
+fw_clippy microbit thumbv6m-none-eabi load-check,profile TINYMLP_MODEL=models/sine-int8.json
 # The inference-only `tiny` int8 firmware (no log, no self-test, no bench request).
-(cd firmware && TINYMLP_MODEL=models/sine-int8.json cargo clippy --release --locked \
-    --target thumbv7em-none-eabihf --no-default-features --features mps2-an386,tiny -- -D warnings)
+fw_clippy mps2-an386 thumbv7em-none-eabihf tiny TINYMLP_MODEL=models/sine-int8.json
 # The real boards' platform (defmt over RTT, panic-probe), on an emulated board's target.
-(cd firmware && cargo clippy --release --locked --target thumbv7em-none-eabihf --no-default-features \
-    --features mps2-an386,rtt,finetune -- -D warnings)
+fw_clippy mps2-an386 thumbv7em-none-eabihf rtt,finetune
 step "the real boards' firmware in release (no probe needed), its flash and RAM"
 bash scripts/firmware-sizes.sh real
 step "docs (-D warnings)"

@@ -10,7 +10,8 @@ pub const TABLE: &str = include_str!("../../firmware/boards.toml");
 /// One board.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Board {
-    /// The firmware's cargo feature; QEMU's `-machine` name on the emulated boards.
+    /// The board's name: its package is `tinymlp-board-<name>` (`firmware/boards/<name>`);
+    /// QEMU's `-machine` name on the emulated boards.
     pub name: &'static str,
     /// The core.
     pub core: &'static str,

@@ -71,7 +71,8 @@ pub enum DeviceError {
     },
 }
 
-/// Where the firmware crate is: `TINYMLP_FIRMWARE_DIR`, or next to this crate.
+/// Where the firmware workspace is (the application and the board packages):
+/// `TINYMLP_FIRMWARE_DIR`, or next to this crate.
 pub fn firmware_dir() -> PathBuf {
     std::env::var_os("TINYMLP_FIRMWARE_DIR")
         .map(PathBuf::from)
@@ -101,7 +102,8 @@ pub fn build_firmware_with(
 }
 
 /// [`build_firmware_with`] in a cargo profile of the firmware: `release` (opt-level 3, the
-/// fastest) or `small` (opt-level "s", the smallest flash).
+/// fastest) or `small` (opt-level "s", the smallest flash). Builds the board's package
+/// (`firmware/boards/<name>`, `tinymlp-board-<name>`) from the firmware's workspace.
 pub fn build_firmware_profile(
     board: Board,
     model: &Path,
@@ -111,22 +113,15 @@ pub fn build_firmware_profile(
 ) -> Result<PathBuf, DeviceError> {
     let dir = firmware_dir();
     let model = std::fs::canonicalize(model)?;
-    let all_features: Vec<&str> = std::iter::once(board.name).chain(features.iter().copied()).collect();
+    let package = format!("tinymlp-board-{}", board.name);
     let target_dir =
         if features.is_empty() { dir.join("target") } else { dir.join("target").join(features.join("-")) };
     let mut cmd = Command::new("cargo");
-    cmd.current_dir(&dir)
-        .args([
-            "build",
-            "--profile",
-            profile,
-            "--target",
-            board.target,
-            "--no-default-features",
-            "--features",
-        ])
-        .arg(all_features.join(","))
-        .arg("--target-dir")
+    cmd.current_dir(&dir).args(["build", "--profile", profile, "-p", &package, "--target", board.target]);
+    if !features.is_empty() {
+        cmd.arg("--features").arg(features.join(","));
+    }
+    cmd.arg("--target-dir")
         .arg(&target_dir)
         .env("TINYMLP_MODEL", &model)
         .env_remove("CARGO_TARGET_DIR")
@@ -135,12 +130,13 @@ pub fn build_firmware_profile(
     if quiet {
         cmd.arg("--quiet");
     }
+    let features_arg =
+        if features.is_empty() { String::new() } else { format!(" --features {}", features.join(",")) };
     let command = format!(
-        "cd {} && TINYMLP_MODEL={} cargo build --profile {profile} --target {} --no-default-features --features {} --target-dir {}",
+        "cd {} && TINYMLP_MODEL={} cargo build --profile {profile} -p {package} --target {}{features_arg} --target-dir {}",
         dir.display(),
         model.display(),
         board.target,
-        all_features.join(","),
         target_dir.display()
     );
     cmd.stderr(Stdio::piped());
@@ -157,7 +153,7 @@ pub fn build_firmware_profile(
             message: build_script_error(&stderr),
         });
     }
-    Ok(target_dir.join(board.target).join(profile).join("tinymlp-firmware"))
+    Ok(target_dir.join(board.target).join(profile).join(package))
 }
 
 /// The firmware build script's own message in cargo's output: its `error:` line and the

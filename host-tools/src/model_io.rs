@@ -82,7 +82,7 @@ fn load_into<M: Train>(bytes: &[u8], format: FileFormat, model: &mut M) -> Resul
 }
 
 /// Reads a model file (JSON or binary, by its contents) as one of the tutorial's typed
-/// architectures, with the loader `firmware/build.rs` uses too
+/// architectures, with the loader the firmware's build (`firmware/build-support`) uses too
 /// ([`tinymlp::zoo::read_tutorial`]).
 pub fn load_tutorial(path: &Path) -> Result<Trained, ModelFileError> {
     let p = path.display().to_string();

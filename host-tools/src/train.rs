@@ -95,7 +95,7 @@ impl TrainOptions {
     }
 }
 
-/// A model of one of the architectures the firmware builds with (see `firmware/build.rs`):
+/// A model of one of the architectures the firmware builds with (see `firmware/build-support`):
 /// the two this tool trains, and the plain MLP.
 #[derive(Clone, Debug)]
 pub enum Trained {

@@ -5,34 +5,34 @@
 //!   QEMU with `-icount`, virtual time advances per instruction, so its ticks count
 //!   instructions deterministically (QEMU does not model the DWT's cycle counter).
 //! - The DWT's cycle counter (`CYCCNT`, 32 bits) on real boards whose core has one (M3, M4,
-//!   M7, M33: `cfg(dwt_cycles)`, set by `build.rs` from the board table): the core's own
+//!   M7, M33: the feature `dwt-cycles`, which the board's package turns on): the core's own
 //!   count of clock cycles, stalls on flash wait states included.
 
-#[cfg(dwt_cycles)]
+#[cfg(feature = "dwt-cycles")]
 use cortex_m::peripheral::DWT;
-#[cfg(not(dwt_cycles))]
+#[cfg(not(feature = "dwt-cycles"))]
 use cortex_m::peripheral::SYST;
-#[cfg(not(dwt_cycles))]
+#[cfg(not(feature = "dwt-cycles"))]
 use cortex_m::peripheral::syst::SystClkSource;
 
 /// What the counter wraps at, less one: 2²⁴ − 1 for SysTick, 2³² − 1 for the DWT.
-#[cfg(not(dwt_cycles))]
+#[cfg(not(feature = "dwt-cycles"))]
 const MASK: u32 = 0x00FF_FFFF;
-#[cfg(dwt_cycles)]
+#[cfg(feature = "dwt-cycles")]
 const MASK: u32 = u32::MAX;
 
 /// A free-running tick counter at the core clock.
 pub struct Cycles {
     /// Owned, so that nothing else reconfigures the timer.
-    #[cfg(not(dwt_cycles))]
+    #[cfg(not(feature = "dwt-cycles"))]
     _syst: SYST,
-    #[cfg(dwt_cycles)]
+    #[cfg(feature = "dwt-cycles")]
     _dwt: DWT,
 }
 
 impl Cycles {
     /// Starts SysTick from the core clock, reloading at 2²⁴ − 1.
-    #[cfg(not(dwt_cycles))]
+    #[cfg(not(feature = "dwt-cycles"))]
     pub fn new(core: cortex_m::Peripherals) -> Self {
         let mut syst = core.SYST;
         syst.set_clock_source(SystClkSource::Core);
@@ -43,7 +43,7 @@ impl Cycles {
     }
 
     /// Starts the DWT's cycle counter (trace enabled first, as the counter needs it).
-    #[cfg(dwt_cycles)]
+    #[cfg(feature = "dwt-cycles")]
     pub fn new(core: cortex_m::Peripherals) -> Self {
         let (mut dcb, mut dwt) = (core.DCB, core.DWT);
         dcb.enable_trace();
@@ -54,7 +54,7 @@ impl Cycles {
         Self { _dwt: dwt }
     }
 
-    /// The counter, counting up (wraps at [`MASK`] + 1).
+    /// The counter, counting up (wraps at 2²⁴ with SysTick, 2³² with the DWT).
     pub fn now(&mut self) -> u32 {
         Self::read()
     }
@@ -63,11 +63,11 @@ impl Cycles {
     /// with [`Cycles::new`]).
     #[inline(always)]
     pub fn read() -> u32 {
-        #[cfg(not(dwt_cycles))]
+        #[cfg(not(feature = "dwt-cycles"))]
         {
             MASK - SYST::get_current()
         }
-        #[cfg(dwt_cycles)]
+        #[cfg(feature = "dwt-cycles")]
         {
             DWT::cycle_count()
         }

@@ -1,17 +1,20 @@
 //! tinymlp firmware: the trained model in flash, answering inference requests over the
 //! serial port (see the `tinymlp-protocol` crate), logging with defmt (over semihosting on
-//! the emulated boards, RTT on real ones: [`platform`]).
+//! the emulated boards, RTT on real ones: `src/platform`).
 //!
-//! Run on the emulated board with `cargo run --release` (see README.md): without a host on
-//! the serial port it runs a self-test and exits; `tinymlp compare` talks to it. The `tiny`
-//! feature (int8 models) leaves out the log, the self-test and the bench request.
+//! This is the application, with no board in it: each board is a package of
+//! `firmware/boards/` whose `main` calls [`run`] with its [`Board`] (the serial port, LED,
+//! delay, clock and store flash, from its HAL or its register drivers). Run a board with
+//! `cargo run --release` in its folder (see README.md): on an emulated board, without a host
+//! on the serial port it runs a self-test and exits; `tinymlp compare` talks to it. The
+//! `tiny` feature (int8 models) leaves out the log, the self-test and the bench request.
 #![no_std]
-#![no_main]
 
 #[cfg(not(int8_model))]
 mod app;
-mod board;
-#[cfg(own_vector)]
+pub mod board;
+pub mod drivers;
+#[cfg(feature = "short-vector")]
 mod interrupts;
 #[cfg_attr(int8_model, allow(dead_code))]
 mod kernel;
@@ -33,8 +36,10 @@ mod stack;
 #[cfg(int8_model)]
 #[cfg_attr(not(feature = "load-check"), allow(dead_code))]
 mod wide_q8;
+pub mod store;
 
-use cortex_m_rt::{ExceptionFrame, entry, exception};
+pub use board::{Board, Parts};
+use cortex_m_rt::{ExceptionFrame, exception};
 #[cfg(not(int8_model))]
 use tinymlp::{Footprint, Layer};
 
@@ -65,15 +70,49 @@ static FOOTPRINT: [u32; 3] = [
     <Model as Footprint>::ACTIVATION_BYTES as u32,
 ];
 
-/// Lets the runner (and the host tools) tell which board an ELF is for.
-#[used]
-#[unsafe(link_section = ".rodata")]
-static BOARD_TAG: [u8; 14 + board::NAME.len()] = board_tag();
+/// The model against a board's memory, at compile time, over the core's `Footprint`
+/// constants: a backstop for the board build script's check, which gives the figures.
+/// `flash` and `ram` are what the board leaves the model (less the firmware's code and the
+/// serving loop's stack), `activation_copies` the activations a forward pass keeps at once.
+/// A board's `board.rs` (its build script's) calls it in a `const`.
+#[cfg(not(int8_model))]
+pub const fn assert_fits(flash: usize, ram: usize, activation_copies: usize) {
+    assert!(
+        <Model as Footprint>::PARAMETER_BYTES <= flash,
+        "the model's parameters and the firmware's code do not fit the board's flash"
+    );
+    assert!(
+        <Model as Footprint>::ACTIVATION_BYTES * activation_copies <= ram,
+        "a forward pass does not fit the board's RAM"
+    );
+    #[cfg(all(feature = "finetune", not(feature = "finetune-last")))]
+    type Tuned = Model;
+    #[cfg(feature = "finetune-last")]
+    type Tuned = model::LastLayer<kernel::Device>;
+    #[cfg(feature = "finetune")]
+    {
+        #[cfg(feature = "finetune-adam")]
+        let adam = <Tuned as Footprint>::ADAM_BYTES;
+        #[cfg(not(feature = "finetune-adam"))]
+        let adam = 0;
+        assert!(
+            <Tuned as Footprint>::MODEL_BYTES + <Tuned as Footprint>::GRADS_BYTES + adam <= ram,
+            "fine-tuning's training state does not fit the board's RAM"
+        );
+    }
+}
 
-const fn board_tag() -> [u8; 14 + board::NAME.len()] {
-    let mut tag = [0u8; 14 + board::NAME.len()];
+/// Bytes of the tag that lets the runner (and the host tools) tell which board an ELF is
+/// for: `TINYMLP_BOARD=<name>`.
+pub const fn tag_len(name: &str) -> usize {
+    14 + name.len()
+}
+
+/// The tag `TINYMLP_BOARD=<name>`, for a board's `#[used]` static (`N` = [`tag_len`]).
+pub const fn board_tag<const N: usize>(name: &str) -> [u8; N] {
+    let mut tag = [0u8; N];
     let prefix = b"TINYMLP_BOARD=";
-    let name = board::NAME.as_bytes();
+    let name = name.as_bytes();
     let mut i = 0;
     while i < prefix.len() {
         tag[i] = prefix[i];
@@ -86,42 +125,43 @@ const fn board_tag() -> [u8; 14 + board::NAME.len()] {
     tag
 }
 
-/// The `tiny` firmware: serves the int8 model from boot, with no log and no self-test.
+/// The firmware, on the board `B` (a board's `main` calls it): the `tiny` firmware serves
+/// the int8 model from boot, with no log and no self-test.
 #[cfg(feature = "tiny")]
-#[entry]
-fn main() -> ! {
+pub fn run<B: Board>() -> ! {
     stack::paint();
-    let mut b = board::take();
+    let mut b = B::take();
     let code = q8::serve(&mut b.serial, &mut b.led, &mut b.delay);
     platform::exit(code)
 }
 
+/// The firmware, on the board `B` (a board's `main` calls it): logs the model, then runs
+/// the self-test or serves the serial port until an exit request, and exits.
 #[cfg(not(feature = "tiny"))]
-#[entry]
-fn main() -> ! {
+pub fn run<B: Board>() -> ! {
     stack::paint();
-    let mut b = board::take();
+    let mut b = B::take();
     // Taken once, at boot: `None` cannot happen (and `expect` would bring `core::fmt` in).
     let Some(core) = cortex_m::Peripherals::take() else {
         defmt::error!("the core peripherals were already taken");
         platform::exit(5)
     };
     let mut cycles = board::Cycles::new(core);
-    defmt::info!("tinymlp on {=str}, model {=u32:#010x}", board::NAME, model::MODEL_ID);
+    defmt::info!("tinymlp on {=str}, model {=u32:#010x}", B::NAME, model::MODEL_ID);
     #[cfg(not(int8_model))]
     log_summary();
     #[cfg(int8_model)]
     q8::log_summary();
     let code = if platform::self_test_requested() {
         #[cfg(not(int8_model))]
-        let code = self_test();
+        let code = self_test::<B>();
         #[cfg(int8_model)]
         let code = q8::self_test();
         code
     } else {
         defmt::info!("serving requests on UART 0");
         #[cfg(not(int8_model))]
-        let code = serve(&mut b, &mut cycles);
+        let code = serve::<B>(&mut b, &mut cycles);
         #[cfg(int8_model)]
         let code = q8::serve(&mut b.serial, &mut b.led, &mut b.delay, &mut cycles);
         code
@@ -133,36 +173,41 @@ fn main() -> ! {
 
 /// Serves from RAM, with fine-tuning: the model and the training memory on the stack. The
 /// boards with a flash store start from the newest model in it when there is one.
-#[cfg(all(feature = "finetune", not(any(feature = "microbit", feature = "finetune-last"))))]
+#[cfg(all(feature = "finetune", not(feature = "finetune-last")))]
 #[cfg(not(int8_model))]
-fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
+fn serve<B: Board>(b: &mut Parts<B>, cycles: &mut board::Cycles) -> u8 {
     // Evaluated at compile time: the model is copied from flash, not built on the stack.
     let mut model: Model = const { model::model() };
     let mut tuner = app::Tuner::new(model::LOSS);
-    #[cfg(flash_store)]
-    let mut store: board::store_flash::FlashStore = match board::store_flash::FlashStore::new() {
-        Some(s) => s,
-        None => {
-            defmt::error!("the store does not fit its region");
-            return 4;
-        }
+    let mut flash_store = match B::store_flash() {
+        Some(region) => match store::FlashStore::new(region) {
+            Some(s) => Some(s),
+            None => {
+                defmt::error!("the store does not fit its region");
+                return 4;
+            }
+        },
+        None => None,
     };
-    #[cfg(not(flash_store))]
-    let mut store = app::NoStore;
-    match app::Store::load(&mut store, &mut model) {
+    let mut no_store = app::NoStore;
+    let store: &mut dyn app::Store<Model> = match &mut flash_store {
+        Some(s) => s,
+        None => &mut no_store,
+    };
+    match store.load(&mut model) {
         Some(seq) => defmt::info!("running the stored model (sequence {})", seq),
         None => defmt::info!("running the built-in model"),
     }
     let mut served = app::Served::Ram(&mut model, &mut tuner);
-    app::serve(&mut served, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay, cycles, &mut store)
+    app::serve(&mut served, model::MODEL_ID, &mut b.serial, &mut b.led, &mut b.delay, cycles, store)
 }
 
 /// Serves with fine-tuning of the last layer only: the other layers stay in flash (fixed),
 /// so RAM holds the last layer, its gradients and the caches of one sample — what fits the
 /// micro:bit's 16 KiB. No store: a fixed model is not loaded from a file.
-#[cfg(all(feature = "finetune", any(feature = "microbit", feature = "finetune-last")))]
+#[cfg(all(feature = "finetune", feature = "finetune-last"))]
 #[cfg(not(int8_model))]
-fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
+fn serve<B: Board>(b: &mut Parts<B>, cycles: &mut board::Cycles) -> u8 {
     let mut model = model::last_layer(&MODEL);
     let mut tuner = app::Tuner::new(model::LOSS);
     defmt::info!(
@@ -185,7 +230,7 @@ fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
 
 /// Serves from flash, inference only (without the `finetune` feature).
 #[cfg(not(any(feature = "finetune", int8_model)))]
-fn serve(b: &mut board::Board, cycles: &mut board::Cycles) -> u8 {
+fn serve<B: Board>(b: &mut Parts<B>, cycles: &mut board::Cycles) -> u8 {
     let mut served = app::Served::Flash(&MODEL);
     app::serve(
         &mut served,
@@ -236,13 +281,13 @@ fn log_summary() {
 }
 
 /// The model's binary file, as the host exported it.
-#[cfg(all(feature = "load-check", not(feature = "microbit"), not(int8_model)))]
+#[cfg(all(feature = "load-check", not(int8_model)))]
 static MODEL_BIN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model.bin"));
 
 /// Loads the binary model file with the core's reader on the device (into a copy on the
 /// stack) and compares it with the constants in flash; `true` when identical. Boards with
-/// little RAM skip it: it needs a second copy of the model.
-#[cfg(all(feature = "load-check", not(feature = "microbit"), not(int8_model)))]
+/// little RAM skip it ([`load_binary_fits`]): it needs a second copy of the model.
+#[cfg(all(feature = "load-check", not(int8_model)))]
 fn load_binary_on_device() -> bool {
     let mut copy: Model = const { model::model() };
     let loaded = &mut copy;
@@ -262,9 +307,18 @@ fn load_binary_on_device() -> bool {
     }
 }
 
+/// Whether the self-test loads the binary model file on a board with `ram` bytes of RAM: when
+/// the second copy of the model's parameters this takes fits in half of it (not on the
+/// micro:bit's 16 KiB with the seed MLP; the board's build script counts the same).
+#[cfg(all(feature = "load-check", not(int8_model)))]
+const fn load_binary_fits(ram: usize) -> bool {
+    2 * <Model as Footprint>::PARAMETER_BYTES <= ram
+}
+
 /// Classifies a few points of the moons and logs the answers.
 #[cfg(not(int8_model))]
-fn self_test() -> u8 {
+#[cfg_attr(not(feature = "load-check"), allow(clippy::extra_unused_type_parameters))]
+fn self_test<B: Board>() -> u8 {
     use tinymlp::numeric::Zero;
     #[cfg(feature = "load-check")]
     {
@@ -288,8 +342,8 @@ fn self_test() -> u8 {
         MODEL.forward(&x, &mut y);
         defmt::info!("self-test: {} → {} (bits {=u32:#010x})", p, y.as_slice()[0], y.as_slice()[0].to_bits());
     }
-    #[cfg(all(feature = "load-check", not(feature = "microbit")))]
-    {
+    #[cfg(feature = "load-check")]
+    if const { load_binary_fits(B::RAM_BYTES) } {
         if !load_binary_on_device() {
             defmt::error!("self-test failed: the binary model loaded on the device differs from flash");
             return 1;

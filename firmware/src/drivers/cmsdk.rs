@@ -1,18 +1,9 @@
-//! The MPS2 boards (AN386 Cortex-M4F, AN500 Cortex-M7, AN505 Cortex-M33): ARM CMSDK APB
-//! UART 0 and the FPGA I/O LEDs.
+//! The MPS2 boards' peripherals (AN386 Cortex-M4F, AN500 Cortex-M7, AN505 Cortex-M33): ARM
+//! CMSDK APB UART 0 and the FPGA I/O LEDs, at the addresses the board's package gives (the
+//! AN505 boots in the Secure state and uses their secure aliases).
 
-use super::{Board, CLOCK_HZ, SpinDelay, mmio};
+use super::mmio;
 use core::convert::Infallible;
-
-#[cfg(not(feature = "mps2-an505"))]
-const UART0: usize = 0x4000_4000;
-#[cfg(not(feature = "mps2-an505"))]
-const FPGAIO: usize = 0x4002_8000;
-// AN505 boots in the Secure state: the peripherals' secure aliases.
-#[cfg(feature = "mps2-an505")]
-const UART0: usize = 0x5020_0000;
-#[cfg(feature = "mps2-an505")]
-const FPGAIO: usize = 0x5030_2000;
 
 const DATA: usize = 0x00;
 const STATE: usize = 0x04;
@@ -21,28 +12,46 @@ const BAUDDIV: usize = 0x10;
 const TX_FULL: u32 = 1 << 0;
 const RX_FULL: u32 = 1 << 1;
 
-/// CMSDK APB UART 0.
-pub struct Serial(());
+/// CMSDK APB UART 0, whose registers start at `UART0`.
+pub struct Serial<const UART0: usize>(());
 
-/// FPGA I/O LED 0.
-pub struct Led(());
+/// FPGA I/O LED 0, in the register at `FPGAIO`.
+pub struct Led<const FPGAIO: usize>(());
 
-/// Sets up the board's peripherals (call once).
-pub fn take() -> Board {
-    // SAFETY: UART0 + BAUDDIV and UART0 + CTRL are the CMSDK UART's registers on this board,
-    // and nothing else uses the UART before `take` returns.
-    unsafe {
-        mmio::write(UART0 + BAUDDIV, 16);
-        mmio::write(UART0 + CTRL, 0b11); // TX and RX enabled
+impl<const UART0: usize> Serial<UART0> {
+    /// Sets the UART up: transmitter and receiver on (call once).
+    ///
+    /// # Safety
+    ///
+    /// `UART0` must be the address of the board's CMSDK UART, which nothing else uses.
+    pub unsafe fn new() -> Self {
+        // SAFETY: UART0 + BAUDDIV and UART0 + CTRL are the CMSDK UART's registers (the
+        // caller's promise), and nothing else uses the UART.
+        unsafe {
+            mmio::write(UART0 + BAUDDIV, 16);
+            mmio::write(UART0 + CTRL, 0b11); // TX and RX enabled
+        }
+        Self(())
     }
-    Board { serial: Serial(()), led: Led(()), delay: SpinDelay::new(CLOCK_HZ) }
 }
 
-impl embedded_io::ErrorType for Serial {
+impl<const FPGAIO: usize> Led<FPGAIO> {
+    /// LED 0.
+    ///
+    /// # Safety
+    ///
+    /// `FPGAIO` must be the address of the board's FPGA I/O LED register, whose bit 0 nothing
+    /// else uses.
+    pub const unsafe fn new() -> Self {
+        Self(())
+    }
+}
+
+impl<const UART0: usize> embedded_io::ErrorType for Serial<UART0> {
     type Error = Infallible;
 }
 
-impl embedded_io::Read for Serial {
+impl<const UART0: usize> embedded_io::Read for Serial<UART0> {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
         if buf.is_empty() {
             return Ok(0);
@@ -67,7 +76,7 @@ impl embedded_io::Read for Serial {
     }
 }
 
-impl embedded_io::Write for Serial {
+impl<const UART0: usize> embedded_io::Write for Serial<UART0> {
     fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
         for &b in buf {
             // SAFETY: UART0 + STATE and UART0 + DATA are the CMSDK UART's registers, owned by
@@ -87,11 +96,11 @@ impl embedded_io::Write for Serial {
     }
 }
 
-impl embedded_hal::digital::ErrorType for Led {
+impl<const FPGAIO: usize> embedded_hal::digital::ErrorType for Led<FPGAIO> {
     type Error = Infallible;
 }
 
-impl embedded_hal::digital::OutputPin for Led {
+impl<const FPGAIO: usize> embedded_hal::digital::OutputPin for Led<FPGAIO> {
     fn set_low(&mut self) -> Result<(), Infallible> {
         // SAFETY: FPGAIO is the FPGA I/O LED register; bit 0, LED 0, belongs to this `Led`.
         unsafe { mmio::write(FPGAIO, mmio::read(FPGAIO) & !1) };

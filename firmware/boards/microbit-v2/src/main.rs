@@ -1,4 +1,4 @@
-//! BBC micro:bit v2 (nRF52833, Cortex-M4F at 64 MHz), through the embassy-nrf HAL: UARTE0 on
+//! The firmware on the BBC micro:bit v2 (nRF52833, Cortex-M4F at 64 MHz), through the embassy-nrf HAL: UARTE0 on
 //! the pins the board's interface chip bridges to USB serial (TX P0.06, RX P1.08, 115200
 //! baud, 8N1), the LED at row 1 / column 1 of the matrix, the external 32 MHz crystal as the
 //! high-frequency clock (the UART's baud rate is only as exact as its clock).
@@ -6,26 +6,37 @@
 //! embassy-nrf's UARTE is asynchronous or blocking; the firmware polls, so this wraps its
 //! blocking calls in `embedded_io::Read + Write` (the HAL implements only the async traits).
 
-use super::{Board, CLOCK_HZ, SpinDelay};
+#![no_std]
+#![no_main]
+
 use embassy_nrf::gpio::{Level, Output, OutputDrive};
 use embassy_nrf::{bind_interrupts, peripherals, uarte};
+use tinymlp_firmware::board::{Board, CutFlash, Parts, StoreFlash};
+use tinymlp_firmware::drivers::spin_delay::SpinDelay;
+
+include!(concat!(env!("OUT_DIR"), "/board.rs"));
+
+/// Lets the runner (and the host tools) tell which board an ELF is for.
+#[used]
+#[unsafe(link_section = ".rodata")]
+static BOARD_TAG: [u8; tinymlp_firmware::tag_len(NAME)] = tinymlp_firmware::board_tag(NAME);
 
 bind_interrupts!(struct Irqs {
     UARTE0 => uarte::InterruptHandler<peripherals::UARTE0>;
 });
 
 /// UARTE0 on the interface chip's USB-serial pins.
-pub struct Serial(uarte::Uarte<'static>);
+struct Serial(uarte::Uarte<'static>);
 
 /// The LED at row 1, column 1 of the matrix (row P0.21 high lights it; column P0.28 is held
 /// low).
-pub struct Led {
+struct Led {
     row: Output<'static>,
     _column: Output<'static>,
 }
 
 /// Sets up the board's peripherals (call once: embassy-nrf's `init` panics on a second call).
-pub fn take() -> Board {
+fn take() -> Parts<MicrobitV2> {
     let mut config = embassy_nrf::config::Config::default();
     config.hfclk_source = embassy_nrf::config::HfclkSource::ExternalXtal;
     let p = embassy_nrf::init(config);
@@ -34,18 +45,7 @@ pub fn take() -> Board {
         row: Output::new(p.P0_21, Level::Low, OutputDrive::Standard),
         _column: Output::new(p.P0_28, Level::Low, OutputDrive::Standard),
     };
-    Board { serial: Serial(serial), led, delay: SpinDelay::new(CLOCK_HZ) }
-}
-
-/// The store's flash driver: the NVMC (absolute addresses, the flash starting at 0).
-#[cfg(all(feature = "finetune", not(feature = "finetune-last"), flash_store))]
-pub type StoreFlash = embassy_nrf::nvmc::Nvmc<'static>;
-
-/// The NVMC, for the store (`hal_store.rs` makes one only).
-#[cfg(all(feature = "finetune", not(feature = "finetune-last"), flash_store))]
-pub fn store_flash() -> StoreFlash {
-    // SAFETY: `take` leaves the NVMC alone, and the store is made once.
-    embassy_nrf::nvmc::Nvmc::new(unsafe { peripherals::NVMC::steal() })
+    Parts { serial: Serial(serial), led, delay: SpinDelay::new(CLOCK_HZ) }
 }
 
 impl embedded_io::ErrorType for Serial {
@@ -94,4 +94,41 @@ impl embedded_hal::digital::OutputPin for Led {
         self.row.set_high();
         Ok(())
     }
+}
+
+unsafe extern "C" {
+    /// The store region's first byte (`memory.x`, from `boards.toml`).
+    static _store_start: u8;
+    /// One past the store region's last byte.
+    static _store_end: u8;
+}
+
+/// The BBC micro:bit v2.
+struct MicrobitV2;
+
+impl Board for MicrobitV2 {
+    const NAME: &'static str = NAME;
+    const RAM_BYTES: usize = RAM_BYTES;
+    type Serial = Serial;
+    type Led = Led;
+    type Delay = SpinDelay;
+    /// The NVMC (absolute addresses, the flash starting at 0).
+    type Flash = CutFlash<embassy_nrf::nvmc::Nvmc<'static>>;
+
+    fn take() -> Parts<Self> {
+        take()
+    }
+
+    /// The store region through the NVMC, addressed by its offset from the flash's origin.
+    fn store_flash() -> Option<StoreFlash<Self::Flash>> {
+        let (start, end) = ((&raw const _store_start) as u32, (&raw const _store_end) as u32);
+        // SAFETY: `take` leaves the NVMC alone, and the application makes the store once.
+        let nvmc = embassy_nrf::nvmc::Nvmc::new(unsafe { peripherals::NVMC::steal() });
+        Some(StoreFlash { flash: CutFlash::new(nvmc), offset: start - FLASH_ORIGIN, len: end - start })
+    }
+}
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    tinymlp_firmware::run::<MicrobitV2>()
 }

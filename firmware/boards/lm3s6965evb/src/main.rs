@@ -1,7 +1,19 @@
-//! TI Stellaris LM3S6965 (Cortex-M3): UART 0 (a PL011) and the status LED on GPIO F0.
+//! The firmware on QEMU's lm3s6965evb (TI Stellaris LM3S6965, Cortex-M3): UART 0 (a PL011)
+//! and the status LED on GPIO F0, written on the registers.
 
-use super::{Board, CLOCK_HZ, SpinDelay, mmio};
+#![no_std]
+#![no_main]
+
 use core::convert::Infallible;
+use tinymlp_firmware::board::{Board, NoFlash, Parts, StoreFlash};
+use tinymlp_firmware::drivers::{mmio, spin_delay::SpinDelay};
+
+include!(concat!(env!("OUT_DIR"), "/board.rs"));
+
+/// Lets the runner (and the host tools) tell which board an ELF is for.
+#[used]
+#[unsafe(link_section = ".rodata")]
+static BOARD_TAG: [u8; tinymlp_firmware::tag_len(NAME)] = tinymlp_firmware::board_tag(NAME);
 
 const SYSCTL_RCGC1: usize = 0x400F_E104;
 const SYSCTL_RCGC2: usize = 0x400F_E108;
@@ -14,13 +26,13 @@ const FR_RXFE: u32 = 1 << 4;
 const FR_TXFF: u32 = 1 << 5;
 
 /// UART 0.
-pub struct Serial(());
+struct Serial(());
 
 /// The status LED on PF0.
-pub struct Led(());
+struct Led(());
 
 /// Sets up the board's peripherals (call once).
-pub fn take() -> Board {
+fn take() -> Parts<Stellaris> {
     // SAFETY: these are the LM3S6965's clock-gating, UART 0 and GPIO F registers; the
     // read-modify-writes change only the bits named, and nothing else uses these
     // peripherals before `take` returns.
@@ -31,7 +43,7 @@ pub fn take() -> Board {
         mmio::write(GPIOF + 0x400, mmio::read(GPIOF + 0x400) | 1); // PF0 output
         mmio::write(GPIOF + 0x51C, mmio::read(GPIOF + 0x51C) | 1); // digital enable
     }
-    Board { serial: Serial(()), led: Led(()), delay: SpinDelay::new(CLOCK_HZ) }
+    Parts { serial: Serial(()), led: Led(()), delay: SpinDelay::new(CLOCK_HZ) }
 }
 
 impl embedded_io::ErrorType for Serial {
@@ -91,4 +103,30 @@ impl embedded_hal::digital::OutputPin for Led {
         unsafe { mmio::write(GPIOF + (1 << 2), 1) };
         Ok(())
     }
+}
+
+/// The TI Stellaris LM3S6965 evaluation board.
+struct Stellaris;
+
+impl Board for Stellaris {
+    const NAME: &'static str = NAME;
+    const RAM_BYTES: usize = RAM_BYTES;
+    type Serial = Serial;
+    type Led = Led;
+    type Delay = SpinDelay;
+    type Flash = NoFlash;
+
+    fn take() -> Parts<Self> {
+        take()
+    }
+
+    /// No store: the table gives this board none.
+    fn store_flash() -> Option<StoreFlash<NoFlash>> {
+        None
+    }
+}
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    tinymlp_firmware::run::<Stellaris>()
 }

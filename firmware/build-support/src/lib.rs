@@ -1,16 +1,18 @@
-//! Writes the board's memory map and turns the model file into Rust constants.
+//! The firmware's build scripts' shared code: the application's (`firmware/build/app.rs`, [`app`])
+//! and every board package's (`firmware/boards/<name>/build.rs`, [`board`]).
 //!
-//! - Board: exactly one cargo feature that names a `[[board]]` of `boards.toml`, the board
-//!   table; its memory map becomes `memory.x` (with the flash store's region as the symbols
-//!   `_store_start` and `_store_end`, kept out of `FLASH`), its clock and name `board.rs`.
+//! - Board: the package `tinymlp-board-<name>` is the `[[board]]` of that name in
+//!   `boards.toml`, the board table; its memory map becomes `memory.x` (with the flash
+//!   store's region as the symbols `_store_start` and `_store_end`, kept out of `FLASH`),
+//!   its name, clock, flash origin and RAM the constants of `board.rs`.
 //! - Model: `TINYMLP_MODEL` (a JSON or binary model file written by `tinymlp`; default
-//!   `models/moons-mlp.json`), of any architecture the readers accept, is read with the
-//!   core's own reader and written as its const-generic type and `const` parameters
-//!   (`model.rs`), so the weights live in flash and nothing is parsed at boot. Its id (the
-//!   CRC-32 of its binary form) lets the host check it talks to the model it expects.
+//!   `models/moons-mlp.json`; a relative path is taken from `firmware/`), of any
+//!   architecture the readers accept, is read with the core's own reader and written as its
+//!   const-generic type and `const` parameters (the application's `model.rs`), so the
+//!   weights live in flash and nothing is parsed at boot. Its id (the CRC-32 of its binary
+//!   form) lets the host check it talks to the model it expects.
 //! - Budget: a model that cannot fit the board's flash or RAM (`boards.toml`) stops the
-//!   build here, with the bytes needed and available; the generated source repeats the
-//!   check as `const` assertions over the core's [`tinymlp::Footprint`] constants.
+//!   board's build, with the bytes needed and available.
 //!
 //! Failures print one message and exit with status 1 (no panic, no backtrace).
 
@@ -19,7 +21,7 @@ use std::path::{Path, PathBuf};
 use tinymlp::io::{model_id, write_rust};
 use tinymlp::{Activation, Layer, LayerInfo, LayerKind};
 
-#[path = "build/int8.rs"]
+#[path = "../../build/int8.rs"]
 mod int8;
 
 /// Flash the firmware takes besides the model: a lower bound (the smallest build measured,
@@ -32,76 +34,37 @@ const SERVE_STACK: usize = 768;
 /// The longest payload the protocol always accepts (`tinymlp_protocol::MAX_PAYLOAD`).
 const MAX_PAYLOAD: usize = 256;
 
-fn main() {
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    let target = std::env::var("TARGET").unwrap();
-    let feature =
-        |f: &str| std::env::var(format!("CARGO_FEATURE_{}", f.to_uppercase().replace('-', "_"))).is_ok();
-    println!("cargo:rerun-if-changed=boards.toml");
-    let table = std::fs::read_to_string("boards.toml").unwrap_or_else(|e| fail(&format!("boards.toml: {e}")));
-    let boards = read_boards(&table).unwrap_or_else(|e| fail(&format!("boards.toml: {e}")));
-    let chosen: Vec<&BoardRow> = boards.iter().filter(|b| feature(&b.name)).collect();
-    let row = match chosen.as_slice() {
-        [one] => *one,
-        _ => fail(&format!(
-            "choose exactly one board feature: {:?}",
-            boards.iter().map(|b| b.name.as_str()).collect::<Vec<_>>()
-        )),
-    };
-    let board: &'static str = row.name.clone().leak();
-    if target != row.target {
-        fail(&format!("board {board} needs --target {} (building for {target})", row.target));
-    }
-    let (memory, regions) =
-        row.memory_x().unwrap_or_else(|e| fail(&format!("boards.toml, board {board}: {e}")));
-    std::fs::write(out.join("memory.x"), memory).unwrap();
-    // cortex-m-rt's `device` feature includes `device.x` for the interrupt handlers' names.
-    // On the emulated boards the firmware polls its peripherals and names none: its own short
-    // vector (`src/interrupts.rs`, `cfg(own_vector)`). A real board's HAL brings the chip's
-    // vector and `device.x` (its PAC's `rt` feature).
-    println!("cargo::rustc-check-cfg=cfg(own_vector)");
-    if row.qemu {
-        std::fs::write(out.join("device.x"), "/* no interrupt handlers: the firmware polls */\n").unwrap();
-        println!("cargo:rustc-cfg=own_vector");
-    }
-    std::fs::write(
-        out.join("board.rs"),
-        format!(
-            "/// The board's core clock in Hz (`boards.toml`).\npub const CLOCK_HZ: u32 = {};\n\
-             /// The flash's origin (`boards.toml`): HAL flash drivers address it by offset.\n\
-             #[allow(dead_code)]\npub const FLASH_ORIGIN: u32 = {:#x};\n",
-            row.clock_hz, row.flash[0]
-        ),
-    )
-    .unwrap();
-    // `cfg(dwt_cycles)`: a real board whose core has the DWT's cycle counter (all but the
-    // ARMv6-M cores) times with it; QEMU does not model the counter, so the emulated boards
-    // keep SysTick (`src/board/cycles.rs`).
-    println!("cargo::rustc-check-cfg=cfg(dwt_cycles)");
-    if !row.qemu && !row.target.starts_with("thumbv6m") {
-        println!("cargo:rustc-cfg=dwt_cycles");
-    }
-    // `cfg(armv6m)`: the Cortex-M0/M0+ (Thumb-1 only, no 64-bit multiply), whose int8
-    // kernel is its own (`src/kernel_q8.rs`).
-    println!("cargo::rustc-check-cfg=cfg(armv6m)");
-    if row.target.starts_with("thumbv6m") {
-        println!("cargo:rustc-cfg=armv6m");
-    }
-    println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rustc-env=TINYMLP_BOARD={board}");
-    // `cfg(flash_store)`: the board has a store region (its bounds come from the linker).
-    println!("cargo::rustc-check-cfg=cfg(flash_store)");
-    if row.store.is_some() {
-        println!("cargo:rustc-cfg=flash_store");
-    }
+/// Whether the build script's package has the cargo feature `f`.
+fn feature(f: &str) -> bool {
+    std::env::var(format!("CARGO_FEATURE_{}", f.to_uppercase().replace('-', "_"))).is_ok()
+}
 
+/// The model file: `TINYMLP_MODEL`, a relative path taken from `firmware` (the directory of
+/// the application and of the table), or the default model.
+fn model_path(firmware: &Path) -> PathBuf {
     println!("cargo:rerun-if-env-changed=TINYMLP_MODEL");
     let model =
         std::env::var("TINYMLP_MODEL").map(PathBuf::from).unwrap_or_else(|_| "models/moons-mlp.json".into());
+    let model = firmware.join(model);
     println!("cargo:rerun-if-changed={}", model.display());
-    // `cfg(int8_model)`: the model file is an int8 model (`build/int8.rs`).
+    model
+}
+
+/// The application's build script: the model's `model.rs` (and `model.bin`), and the cfgs
+/// `int8_model` (the model file is an int8 model) and `armv6m` (the Cortex-M0/M0+: Thumb-1
+/// only, no 64-bit multiply; its int8 kernel is its own). Knows no board: the board
+/// packages check the model against their memory ([`board`]).
+pub fn app() {
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let target = std::env::var("TARGET").unwrap();
+    println!("cargo::rustc-check-cfg=cfg(armv6m)");
+    if target.starts_with("thumbv6m") {
+        println!("cargo:rustc-cfg=armv6m");
+    }
+    let here = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let model = model_path(&here);
     println!("cargo::rustc-check-cfg=cfg(int8_model)");
-    if let Some(source) = int8_model(&model, regions_of(row)) {
+    if let Some(source) = int8_model(&model, None) {
         if feature("finetune") {
             fail(&format!(
                 "TINYMLP_MODEL={}: an int8 model is inference only (build without `finetune`)",
@@ -122,20 +85,91 @@ fn main() {
     if feature("tiny") {
         fail(&format!("TINYMLP_MODEL={}: `tiny` takes an int8 model", model.display()));
     }
+    let source = generate(&model, feature("finetune-last"), &out)
+        .unwrap_or_else(|e| fail(&format!("TINYMLP_MODEL={}: {e}", model.display())));
+    std::fs::write(out.join("model.rs"), source).unwrap();
+}
+
+/// A board package's build script: its row of the table (the package is
+/// `tinymlp-board-<name>`) as `memory.x`, `board.rs` (`NAME`, `CLOCK_HZ`, `FLASH_ORIGIN`,
+/// `RAM_BYTES`; the binary `include!`s it) and, on an emulated board, an empty `device.x`
+/// (the application's short vector names no interrupt); then the model checked against the
+/// board's flash and RAM with the package's features (the application's, forwarded).
+pub fn board() {
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let target = std::env::var("TARGET").unwrap();
+    let package = std::env::var("CARGO_PKG_NAME").unwrap();
+    let Some(name) = package.strip_prefix("tinymlp-board-") else {
+        fail(&format!("a board package is named tinymlp-board-<board of boards.toml>, not {package}"))
+    };
+    let firmware = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../..");
+    let table_path = firmware.join("boards.toml");
+    println!("cargo:rerun-if-changed={}", table_path.display());
+    let table = std::fs::read_to_string(&table_path)
+        .unwrap_or_else(|e| fail(&format!("{}: {e}", table_path.display())));
+    let boards = read_boards(&table).unwrap_or_else(|e| fail(&format!("boards.toml: {e}")));
+    let Some(row) = boards.iter().find(|b| b.name == name) else {
+        fail(&format!(
+            "boards.toml has no board {name} (package {package}); its boards: {:?}",
+            boards.iter().map(|b| b.name.as_str()).collect::<Vec<_>>()
+        ))
+    };
+    let board: &'static str = row.name.clone().leak();
+    if target != row.target {
+        fail(&format!("board {board} needs --target {} (building for {target})", row.target));
+    }
+    let (memory, regions) =
+        row.memory_x().unwrap_or_else(|e| fail(&format!("boards.toml, board {board}: {e}")));
+    std::fs::write(out.join("memory.x"), memory).unwrap();
+    // cortex-m-rt's `device` feature includes `device.x` for the interrupt handlers' names.
+    // On the emulated boards the firmware polls its peripherals and names none (the
+    // application's short vector); a real board's HAL brings the chip's vector and `device.x`.
+    if row.qemu {
+        std::fs::write(out.join("device.x"), "/* no interrupt handlers: the firmware polls */\n").unwrap();
+    }
+    std::fs::write(
+        out.join("board.rs"),
+        format!(
+            "/// The board's name (`boards.toml`; on the emulated boards QEMU's `-machine`).\n\
+             pub const NAME: &str = {board:?};\n\
+             /// The board's core clock in Hz (`boards.toml`).\npub const CLOCK_HZ: u32 = {};\n\
+             /// The flash's origin (`boards.toml`): HAL flash drivers address it by offset.\n\
+             #[allow(dead_code)]\npub const FLASH_ORIGIN: u32 = {:#x};\n\
+             /// Bytes of RAM (`boards.toml`).\npub const RAM_BYTES: usize = {};\n",
+            row.clock_hz, row.flash[0], regions.ram
+        ),
+    )
+    .unwrap();
+    println!("cargo:rustc-link-search={}", out.display());
+
+    let model = model_path(&firmware);
+    if int8_model(&model, Some(regions_of(row))).is_some() {
+        return;
+    }
     let build = Build {
         board,
         regions,
         store: row.store.is_some(),
         finetune: feature("finetune"),
-        // The micro:bit always fine-tunes the last layer only (see `src/main.rs`).
-        last_layer: feature("finetune-last") || (feature("finetune") && board == "microbit"),
+        last_layer: feature("finetune-last"),
         adam: feature("finetune-adam"),
-        load_check: feature("load-check") && board != "microbit",
+        load_check: feature("load-check"),
         profile: feature("profile"),
     };
-    let source = generate(&model, &build, &out)
-        .unwrap_or_else(|e| fail(&format!("TINYMLP_MODEL={}: {e}", model.display())));
-    std::fs::write(out.join("model.rs"), source).unwrap();
+    let layers =
+        check(&model, &build).unwrap_or_else(|e| fail(&format!("TINYMLP_MODEL={}: {e}", model.display())));
+    // The same limits again at compile time, over the core's constants (the application's
+    // `assert_fits`).
+    let mut facts = std::fs::read_to_string(out.join("board.rs")).unwrap();
+    writeln!(
+        facts,
+        "// The model against the board's memory, at compile time.\nconst _: () = tinymlp_firmware::assert_fits({}, {}, {});",
+        regions.flash.saturating_sub(CODE_FLASH),
+        regions.ram.saturating_sub(SERVE_STACK),
+        layers + 1
+    )
+    .unwrap();
+    std::fs::write(out.join("board.rs"), facts).unwrap();
 }
 
 /// The lengths of the board's flash (less the store) and RAM regions.
@@ -144,16 +178,21 @@ fn regions_of(row: &BoardRow) -> Regions {
 }
 
 /// The `model.rs` of an int8 model file, or `None` when `path` is not one (an f32 model:
-/// [`generate`]). Stops the build when the file claims to be int8 but is not a valid one.
-fn int8_model(path: &Path, regions: Regions) -> Option<String> {
+/// [`generate`]). Stops the build when the file claims to be int8 but is not a valid one, or
+/// when it does not fit `regions` (a board's; `None`: the application, which knows none).
+fn int8_model(path: &Path, regions: Option<Regions>) -> Option<String> {
     let bytes = std::fs::read(path).ok()?;
     if !tinymlp_net::QNet::is_qnet_file(&bytes) {
         return None;
     }
     let fail_model = |e: String| -> ! { fail(&format!("TINYMLP_MODEL={}: {e}", path.display())) };
     let net = tinymlp_net::QNet::read(&bytes).unwrap_or_else(|e| fail_model(e.to_string()));
-    let flash_left = regions.flash.saturating_sub(CODE_FLASH);
-    let ram_left = regions.ram.saturating_sub(SERVE_STACK + 3 * (MAX_PAYLOAD + 4));
+    let (flash_left, ram_left) = match regions {
+        Some(r) => {
+            (r.flash.saturating_sub(CODE_FLASH), r.ram.saturating_sub(SERVE_STACK + 3 * (MAX_PAYLOAD + 4)))
+        }
+        None => (usize::MAX, usize::MAX),
+    };
     Some(
         int8::emit(&net, &path.display().to_string(), flash_left, ram_left).unwrap_or_else(|e| fail_model(e)),
     )
@@ -179,6 +218,7 @@ struct Build {
 }
 
 /// The lengths of the board's `FLASH` (less the store) and `RAM` regions.
+#[derive(Clone, Copy)]
 struct Regions {
     flash: usize,
     ram: usize,
@@ -277,6 +317,10 @@ impl BoardRow {
             s += "/* The second-stage bootloader, first in the flash. */\n\
                   SECTIONS {\n  .boot2 ORIGIN(BOOT2) :\n  {\n    KEEP(*(.boot2));\n  } > BOOT2\n} INSERT BEFORE .text;\n";
         }
+        s += &format!(
+            "/* The core clock in Hz, as a symbol's address (the application's `clock_hz`). */\n_tinymlp_clock_hz = {};\n",
+            self.clock_hz
+        );
         if let Some([at, len]) = self.store {
             s += &format!(
                 "/* The flash model store. */\n_store_start = {at:#010x};\n_store_end = {:#010x};\n",
@@ -299,10 +343,6 @@ fn layers<M: Layer>(m: &M) -> Vec<LayerInfo> {
 /// [`tinymlp::Footprint`] constants are (parameters, gradients, caches of one row), so that
 /// the build can refuse a model before compiling it.
 struct Budget {
-    /// Parameter bytes (`Footprint::PARAMETER_BYTES`).
-    parameters: usize,
-    /// The activations a forward pass keeps on the stack at once (every layer's output).
-    activations: usize,
     /// Flash needed: parameters, their second copy when the build has one, the binary file
     /// when the self-test loads it, and the firmware's code.
     flash: usize,
@@ -313,24 +353,21 @@ struct Budget {
     ram: usize,
     /// What the RAM figure is made of, for the message.
     ram_parts: Vec<(&'static str, usize)>,
-    /// The longest frame the firmware reads (requests with this model's rows).
-    frame_payload: usize,
 }
 
 impl Budget {
     fn of(layers: &[LayerInfo], build: &Build, bin_len: usize) -> Self {
         let f32s = |n: usize| 4 * n;
         let parameters = f32s(layers.iter().map(|l| l.trainable + l.non_trainable).sum());
+        // The activations a forward pass keeps on the stack at once (every layer's output).
         let activations = f32s(layers.iter().map(|l| l.outputs).sum::<usize>() + layers[0].inputs);
-        let (n, k) = (layers[0].inputs, layers.last().map_or(0, |l| l.outputs));
-        // kind, sequence, model id, length (varints), values, CRC: an inference or training
-        // request, or an output reply.
-        // (The reply's values go through a scratch buffer of the payload less 28 bytes.)
-        let frame_payload = MAX_PAYLOAD.max(1 + 1 + 5 + 4 + 3 + f32s(n + k) + 4).max(28 + f32s(k));
+        let frame_payload = frame_payload(layers);
         let frames = 3 * (frame_payload + frame_payload / 254 + 2);
         let mut ram_parts = vec![("stack of the serving loop", SERVE_STACK + frames + activations)];
         let mut flash_parts = vec![("of parameters", parameters)];
-        if build.load_check {
+        // The application loads the binary file only where its second copy of the model
+        // takes at most half the RAM (`load_binary_fits` in `src/lib.rs`).
+        if build.load_check && 2 * parameters <= build.regions.ram {
             flash_parts.push(("of their copy for the load check", parameters));
             flash_parts.push(("of the binary model file", bin_len));
         }
@@ -366,7 +403,7 @@ impl Budget {
             }
         }
         let ram = ram_parts.iter().map(|p| p.1).sum();
-        Self { parameters, activations, flash, flash_parts, ram, ram_parts, frame_payload }
+        Self { flash, flash_parts, ram, ram_parts }
     }
 
     /// Why the model does not fit the board, if it does not.
@@ -406,12 +443,35 @@ impl Budget {
     }
 }
 
-/// Reads the model file and writes the firmware's `model.rs` (and `model.bin`).
-fn generate(path: &Path, build: &Build, out: &Path) -> Result<String, String> {
+/// Reads the model file and writes the application's `model.rs` (and `model.bin`);
+/// `last_layer`: the firmware fine-tunes the last layer only (`finetune-last`).
+fn generate(path: &Path, last_layer: bool, out: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let net = tinymlp_net::Net::read(&bytes).map_err(|e| e.to_string())?;
     let bin = net.to_bin().map_err(|e| e.to_string())?;
-    emit(&net, &bin, path, build, out)
+    emit(&net, &bin, path, last_layer, out)
+}
+
+/// Reads the model file and checks that it fits the board (`build`); the number of its
+/// layers.
+fn check(path: &Path, build: &Build) -> Result<usize, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let net = tinymlp_net::Net::read(&bytes).map_err(|e| e.to_string())?;
+    let bin = net.to_bin().map_err(|e| e.to_string())?;
+    let layers = layers(&net);
+    if layers.is_empty() {
+        return Err("the model has no layers".into());
+    }
+    Budget::of(&layers, build, bin.len()).check(build)?;
+    Ok(layers.len())
+}
+
+/// The longest frame payload with this model's rows: kind, sequence, model id, length
+/// (varints), values, CRC — an inference or training request, or an output reply (whose
+/// values go through a scratch buffer of the payload less 28 bytes).
+fn frame_payload(layers: &[LayerInfo]) -> usize {
+    let (n, k) = (layers[0].inputs, layers.last().map_or(0, |l| l.outputs));
+    MAX_PAYLOAD.max(1 + 1 + 5 + 4 + 3 + 4 * (n + k) + 4).max(28 + 4 * k)
 }
 
 /// The Rust type of one layer, with the kernel `K` (as [`write_rust`] writes it).
@@ -445,19 +505,17 @@ fn items(layers: &[LayerInfo]) -> Vec<(String, LayerKind)> {
     out
 }
 
-/// The firmware's source for `m`: its type and parameters, its id, its loss, the type that
-/// trains its last layer only, and the memory checks.
-fn emit<M: Layer>(m: &M, bin: &[u8], path: &Path, build: &Build, out: &Path) -> Result<String, String> {
+/// The application's source for `m`: its type and parameters, its id, its loss, the type
+/// that trains its last layer only, and the longest frame payload.
+fn emit<M: Layer>(m: &M, bin: &[u8], path: &Path, last_layer: bool, out: &Path) -> Result<String, String> {
     let layers = layers(m);
     if layers.is_empty() {
         return Err("the model has no layers".into());
     }
     let items = items(&layers);
-    if build.last_layer && !matches!(items[items.len() - 1].1, LayerKind::Dense(_)) {
+    if last_layer && !matches!(items[items.len() - 1].1, LayerKind::Dense(_)) {
         return Err("fine-tuning the last layer (`finetune-last`, and `finetune` on the micro:bit) needs a dense last layer".into());
     }
-    let budget = Budget::of(&layers, build, bin.len());
-    budget.check(build)?;
     let id = model_id(m).map_err(|e| e.to_string())?;
     // The binary form too: the self-test loads it on the device with the core's reader.
     std::fs::write(out.join("model.bin"), bin).unwrap();
@@ -493,47 +551,8 @@ fn emit<M: Layer>(m: &M, bin: &[u8], path: &Path, build: &Build, out: &Path) -> 
     writeln!(s, "    tinymlp::sequential![{}]", values.join(", ")).unwrap();
     writeln!(s, "}}").unwrap();
 
-    // The memory checks again, over the core's compile-time constants: a backstop for the
-    // build script's figures.
-    let (flash, ram) = (build.regions.flash, build.regions.ram);
-    writeln!(
-        s,
-        "\n/// Bytes of the board's flash (less the store) and RAM (`boards.toml`, {}).",
-        build.board
-    )
-    .unwrap();
-    writeln!(s, "pub const FLASH_BYTES: usize = {flash};").unwrap();
-    writeln!(s, "pub const RAM_BYTES: usize = {ram};").unwrap();
-    writeln!(s, "/// The longest payload of a frame the firmware reads or writes with this model.").unwrap();
-    writeln!(s, "pub const FRAME_PAYLOAD: usize = {};", budget.frame_payload).unwrap();
-    writeln!(
-        s,
-        "const _: () = assert!(\n    <Model as tinymlp::Footprint>::PARAMETER_BYTES + {CODE_FLASH} <= FLASH_BYTES,\n    \"the model's parameters ({} B) and the firmware's code do not fit the flash of {} ({flash} B)\"\n);",
-        budget.parameters, build.board
-    )
-    .unwrap();
-    writeln!(
-        s,
-        "const _: () = assert!(\n    <Model as tinymlp::Footprint>::ACTIVATION_BYTES * {} + {SERVE_STACK} <= RAM_BYTES,\n    \"a forward pass ({} B of activations) does not fit the RAM of {} ({ram} B)\"\n);",
-        layers.len() + 1,
-        budget.activations,
-        build.board
-    )
-    .unwrap();
-    if build.finetune {
-        let tuned = if build.last_layer { "LastLayer" } else { "Model" };
-        let adam = if build.adam {
-            format!(" + <{tuned} as tinymlp::Footprint>::ADAM_BYTES")
-        } else {
-            String::new()
-        };
-        writeln!(
-            s,
-            "const _: () = assert!(\n    <{tuned} as tinymlp::Footprint>::MODEL_BYTES\n        + <{tuned} as tinymlp::Footprint>::GRADS_BYTES{adam}\n        + {SERVE_STACK}\n        <= RAM_BYTES,\n    \"fine-tuning ({} B of training state) does not fit the RAM of {} ({ram} B)\"\n);",
-            budget.ram,
-            build.board
-        )
+    writeln!(s, "\n/// The longest payload of a frame the firmware reads or writes with this model.")
         .unwrap();
-    }
+    writeln!(s, "pub const FRAME_PAYLOAD: usize = {};", frame_payload(&layers)).unwrap();
     Ok(s)
 }

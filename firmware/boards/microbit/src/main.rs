@@ -1,7 +1,20 @@
-//! BBC micro:bit (nRF51822, Cortex-M0): the nRF51 UART and one LED matrix row pin.
+//! The firmware on QEMU's microbit (the BBC micro:bit v1, nRF51822, Cortex-M0): the nRF51 UART
+//! and one LED matrix row pin, written on the registers. Fine-tuning trains the last layer
+//! only (its `finetune` feature turns on `finetune-last`): 16 KiB of RAM.
 
-use super::{Board, CLOCK_HZ, SpinDelay, mmio};
+#![no_std]
+#![no_main]
+
 use core::convert::Infallible;
+use tinymlp_firmware::board::{Board, NoFlash, Parts, StoreFlash};
+use tinymlp_firmware::drivers::{mmio, spin_delay::SpinDelay};
+
+include!(concat!(env!("OUT_DIR"), "/board.rs"));
+
+/// Lets the runner (and the host tools) tell which board an ELF is for.
+#[used]
+#[unsafe(link_section = ".rodata")]
+static BOARD_TAG: [u8; tinymlp_firmware::tag_len(NAME)] = tinymlp_firmware::board_tag(NAME);
 
 const UART: usize = 0x4000_2000;
 const STARTRX: usize = 0x000;
@@ -21,13 +34,13 @@ const DIRSET: usize = 0x518;
 const LED_ROW1: u32 = 13;
 
 /// The UART (pins 24 TX, 25 RX, 115200 baud).
-pub struct Serial(());
+struct Serial(());
 
 /// LED matrix row 1.
-pub struct Led(());
+struct Led(());
 
 /// Sets up the board's peripherals (call once).
-pub fn take() -> Board {
+fn take() -> Parts<Microbit> {
     // SAFETY: these are the nRF51 UART's and GPIO's registers, and nothing else uses them
     // before `take` returns.
     unsafe {
@@ -39,7 +52,7 @@ pub fn take() -> Board {
         mmio::write(UART + STARTRX, 1);
         mmio::write(GPIO + DIRSET, 1 << LED_ROW1);
     }
-    Board { serial: Serial(()), led: Led(()), delay: SpinDelay::new(CLOCK_HZ) }
+    Parts { serial: Serial(()), led: Led(()), delay: SpinDelay::new(CLOCK_HZ) }
 }
 
 impl embedded_io::ErrorType for Serial {
@@ -101,4 +114,30 @@ impl embedded_hal::digital::OutputPin for Led {
         unsafe { mmio::write(GPIO + OUTSET, 1 << LED_ROW1) };
         Ok(())
     }
+}
+
+/// The BBC micro:bit (v1).
+struct Microbit;
+
+impl Board for Microbit {
+    const NAME: &'static str = NAME;
+    const RAM_BYTES: usize = RAM_BYTES;
+    type Serial = Serial;
+    type Led = Led;
+    type Delay = SpinDelay;
+    type Flash = NoFlash;
+
+    fn take() -> Parts<Self> {
+        take()
+    }
+
+    /// No store: the table gives this board none.
+    fn store_flash() -> Option<StoreFlash<NoFlash>> {
+        None
+    }
+}
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    tinymlp_firmware::run::<Microbit>()
 }
