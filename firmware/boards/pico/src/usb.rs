@@ -23,6 +23,9 @@
 //! the port or the device is unplugged or reset, the application's output is dropped: a
 //! write never waits for a host that is not reading. Bytes from the host are taken as soon
 //! as the device is configured.
+//! A packet already handed to the IN endpoint when the host closes the port stays there
+//! (the driver cannot take it back), and the host reads it when it opens the port again:
+//! up to 64 bytes of a reply that a host closing the port in the middle of it did not read.
 
 use core::cell::Cell;
 use core::convert::Infallible;
