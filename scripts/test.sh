@@ -44,6 +44,9 @@ fw_clippy mps2-an386 thumbv7em-none-eabihf load-check,profile TINYMLP_MODEL=mode
 fw_clippy microbit thumbv6m-none-eabi load-check,profile TINYMLP_MODEL=models/sine-int8.json
 # The inference-only `tiny` int8 firmware (no log, no self-test, no bench request).
 fw_clippy mps2-an386 thumbv7em-none-eabihf tiny TINYMLP_MODEL=models/sine-int8.json
+# The Pico serving on UART0 instead of USB (its package's `uart` feature).
+fw_clippy pico thumbv6m-none-eabi uart
+fw_clippy pico thumbv6m-none-eabi uart,finetune,load-check,profile
 # The real boards' platform (defmt over RTT, panic-probe), on an emulated board's target.
 fw_clippy mps2-an386 thumbv7em-none-eabihf rtt,finetune
 step "the real boards' firmware in release (no probe needed), its flash and RAM"

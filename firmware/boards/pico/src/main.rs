@@ -1,19 +1,25 @@
-//! The firmware on the Raspberry Pi Pico (RP2040, Cortex-M0+ at 125 MHz), through the embassy-rp HAL: UART0 on
-//! GP0 (TX, pin 1) and GP1 (RX, pin 2) at 115200 baud, 8N1, for a USB-serial adapter or a
-//! Debug Probe's UART; the on-board LED on GP25; the 12 MHz crystal and the system PLL at
-//! 125 MHz (embassy-rp's default clocks). The second-stage bootloader for the Pico's W25Q080
-//! flash is embassy-rp's (its `.boot2` section, placed by `memory.x`).
-//!
-//! USB serial would need the USB stack and an interrupt-driven executor; the firmware polls
-//! one blocking serial port, so the Pico serves on its UART (wiring: `docs/boards.md`).
+//! The firmware on the Raspberry Pi Pico (RP2040, Cortex-M0+ at 125 MHz), through the
+//! embassy-rp HAL: the serial port over the Pico's USB, a CDC-ACM device (`usb.rs`), or with
+//! the `uart` feature UART0 on GP0/GP1 for a Debug Probe's or a USB-serial adapter's UART
+//! (`uart.rs`); the on-board LED on GP25; the 12 MHz crystal and the system PLL at 125 MHz
+//! (embassy-rp's default clocks). The second-stage bootloader for the Pico's W25Q080 flash
+//! is embassy-rp's (its `.boot2` section, placed by `memory.x`).
 
 #![no_std]
 #![no_main]
 
+#[cfg(feature = "uart")]
+mod uart;
+#[cfg(not(feature = "uart"))]
+mod usb;
+
 use embassy_rp::gpio::{Level, Output};
-use embassy_rp::uart;
 use tinymlp_firmware::board::{Board, CutFlash, Parts, StoreFlash};
 use tinymlp_firmware::drivers::spin_delay::SpinDelay;
+#[cfg(feature = "uart")]
+use uart::Serial;
+#[cfg(not(feature = "uart"))]
+use usb::Serial;
 
 include!(concat!(env!("OUT_DIR"), "/board.rs"));
 
@@ -22,50 +28,18 @@ include!(concat!(env!("OUT_DIR"), "/board.rs"));
 #[unsafe(link_section = ".rodata")]
 static BOARD_TAG: [u8; tinymlp_firmware::tag_len(NAME)] = tinymlp_firmware::board_tag(NAME);
 
-/// UART0 on GP0 (TX) and GP1 (RX).
-struct Serial(uart::Uart<'static, uart::Blocking>);
-
 /// The on-board LED (GP25).
 struct Led(Output<'static>);
 
 /// Sets up the board's peripherals (call once: embassy-rp's `init` panics on a second call).
 fn take() -> Parts<Pico> {
     let p = embassy_rp::init(embassy_rp::config::Config::default());
-    // 115200 baud, 8 data bits, no parity, one stop bit (embassy-rp's default).
-    let serial = uart::Uart::new_blocking(p.UART0, p.PIN_0, p.PIN_1, uart::Config::default());
+    #[cfg(feature = "uart")]
+    let serial = Serial::new(p.UART0, p.PIN_0, p.PIN_1);
+    #[cfg(not(feature = "uart"))]
+    let serial = Serial::new(p.USB);
     let led = Led(Output::new(p.PIN_25, Level::Low));
-    Parts { serial: Serial(serial), led, delay: SpinDelay::new(CLOCK_HZ) }
-}
-
-impl embedded_io::ErrorType for Serial {
-    type Error = uart::Error;
-}
-
-impl embedded_io::Read for Serial {
-    /// Waits for one byte and returns it (the UART's 32-byte receive FIFO keeps the bytes
-    /// that arrive meanwhile).
-    fn read(&mut self, buf: &mut [u8]) -> Result<usize, uart::Error> {
-        match buf.first_mut() {
-            None => Ok(0),
-            Some(first) => {
-                let mut byte = [0u8; 1];
-                self.0.blocking_read(&mut byte)?;
-                *first = byte[0];
-                Ok(1)
-            }
-        }
-    }
-}
-
-impl embedded_io::Write for Serial {
-    fn write(&mut self, buf: &[u8]) -> Result<usize, uart::Error> {
-        embedded_io::Write::write(&mut self.0, buf)
-    }
-
-    fn flush(&mut self) -> Result<(), uart::Error> {
-        // Waits until the last byte has left the transmitter.
-        embedded_io::Write::flush(&mut self.0)
-    }
+    Parts { serial, led, delay: SpinDelay::new(CLOCK_HZ) }
 }
 
 impl embedded_hal::digital::ErrorType for Led {
