@@ -33,10 +33,10 @@ mod q8;
 #[cfg(all(int8_model, armv6m))]
 mod requant32;
 mod stack;
+pub mod store;
 #[cfg(int8_model)]
 #[cfg_attr(not(feature = "load-check"), allow(dead_code))]
 mod wide_q8;
-pub mod store;
 
 pub use board::{Board, Parts};
 use cortex_m_rt::{ExceptionFrame, exception};
@@ -159,7 +159,7 @@ pub fn run<B: Board>() -> ! {
         let code = q8::self_test();
         code
     } else {
-        defmt::info!("serving requests on UART 0");
+        defmt::info!("serving requests on {=str}", B::PORT);
         #[cfg(not(int8_model))]
         let code = serve::<B>(&mut b, &mut cycles);
         #[cfg(int8_model)]

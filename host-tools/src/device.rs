@@ -305,8 +305,11 @@ impl Device {
     /// mode (a real board, or QEMU with `-serial pty`). Nothing is sent yet.
     pub fn open(path: &Path, baud: u32) -> Result<Self, DeviceError> {
         let name = path.display().to_string();
+        // DTR on: a USB CDC-ACM board (the Pico) answers only once the host has raised DTR,
+        // which Linux and macOS do on opening and Windows does not unless asked.
         let port = serialport::new(name.as_str(), baud)
             .timeout(ANSWER_TIMEOUT)
+            .dtr_on_open(true)
             .open()
             .map_err(|e| DeviceError::Port { port: name.clone(), message: e.to_string() })?;
         Ok(Self::over(Link::Port(port), name, None))

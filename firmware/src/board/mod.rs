@@ -24,6 +24,8 @@ pub trait Board {
     const NAME: &'static str;
     /// Bytes of RAM.
     const RAM_BYTES: usize;
+    /// The serial port the host talks to, as the boot log names it (`UART 0`, `USB serial`).
+    const PORT: &'static str;
     /// The serial port the host talks to.
     type Serial: Read + Write;
     /// A LED (or any output): high for class 1.

@@ -111,6 +111,7 @@ struct Stellaris;
 impl Board for Stellaris {
     const NAME: &'static str = NAME;
     const RAM_BYTES: usize = RAM_BYTES;
+    const PORT: &'static str = "UART 0";
     type Serial = Serial;
     type Led = Led;
     type Delay = SpinDelay;

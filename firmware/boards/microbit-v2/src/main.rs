@@ -109,6 +109,7 @@ struct MicrobitV2;
 impl Board for MicrobitV2 {
     const NAME: &'static str = NAME;
     const RAM_BYTES: usize = RAM_BYTES;
+    const PORT: &'static str = "UARTE 0 (the interface chip's USB serial)";
     type Serial = Serial;
     type Led = Led;
     type Delay = SpinDelay;

@@ -122,6 +122,7 @@ struct Microbit;
 impl Board for Microbit {
     const NAME: &'static str = NAME;
     const RAM_BYTES: usize = RAM_BYTES;
+    const PORT: &'static str = "UART 0";
     type Serial = Serial;
     type Led = Led;
     type Delay = SpinDelay;

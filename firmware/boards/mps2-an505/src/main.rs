@@ -32,6 +32,7 @@ struct Mps2;
 impl Board for Mps2 {
     const NAME: &'static str = NAME;
     const RAM_BYTES: usize = RAM_BYTES;
+    const PORT: &'static str = "UART 0";
     type Serial = cmsdk::Serial<UART0>;
     type Led = cmsdk::Led<FPGAIO>;
     type Delay = SpinDelay;

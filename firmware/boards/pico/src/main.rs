@@ -80,6 +80,10 @@ struct Pico;
 impl Board for Pico {
     const NAME: &'static str = NAME;
     const RAM_BYTES: usize = RAM_BYTES;
+    #[cfg(feature = "uart")]
+    const PORT: &'static str = "UART 0 (GP0, GP1)";
+    #[cfg(not(feature = "uart"))]
+    const PORT: &'static str = "USB serial (CDC-ACM)";
     type Serial = Serial;
     type Led = Led;
     type Delay = SpinDelay;
