@@ -42,6 +42,9 @@ done < <(board_list)
 # An int8 model (TFLite's sine model, imported): the int8 firmware on a DSP core and the M0.
 fw_clippy mps2-an386 thumbv7em-none-eabihf load-check,profile TINYMLP_MODEL=models/sine-int8.json
 fw_clippy microbit thumbv6m-none-eabi load-check,profile TINYMLP_MODEL=models/sine-int8.json
+# ... and on the real boards (the DSP kernel on the nRF52's M4F, the M0 kernel on the Pico).
+fw_clippy nrf52840-dk thumbv7em-none-eabihf load-check TINYMLP_MODEL=models/sine-int8.json
+fw_clippy pico thumbv6m-none-eabi load-check TINYMLP_MODEL=models/sine-int8.json
 # The inference-only `tiny` int8 firmware (no log, no self-test, no bench request).
 fw_clippy mps2-an386 thumbv7em-none-eabihf tiny TINYMLP_MODEL=models/sine-int8.json
 # The Pico serving on UART0 instead of USB (its package's `uart` feature).

@@ -135,7 +135,7 @@ mod tests {
         }
         assert_eq!(
             parse("esp32").unwrap_err(),
-            "unknown board \"esp32\"; choose one of mps2-an386, mps2-an500, mps2-an505, lm3s6965evb, microbit, microbit-v2, pico"
+            "unknown board \"esp32\"; choose one of mps2-an386, mps2-an500, mps2-an505, lm3s6965evb, microbit, microbit-v2, pico, nrf52840-dk"
         );
     }
 
@@ -163,5 +163,10 @@ mod tests {
             ("Cortex-M0+", "thumbv6m-none-eabi", false, 2 << 20, 264 << 10, 125_000_000)
         );
         assert_eq!((pico.store, pico.qemu, pico.chip), (true, None, Some("RP2040")));
+        let dk = find("nrf52840-dk").unwrap();
+        assert_eq!(
+            (dk.core, dk.flash, dk.ram, dk.store, dk.qemu, dk.chip),
+            ("Cortex-M4F", 1 << 20, 256 << 10, true, None, Some("nRF52840_xxAA"))
+        );
     }
 }
