@@ -112,3 +112,67 @@ impl<const FPGAIO: usize> embedded_hal::digital::OutputPin for Led<FPGAIO> {
         Ok(())
     }
 }
+
+/// The whole HAL edge of an MPS2 board's package: the board type (CMSDK UART 0 as the serial
+/// port, FPGA I/O LED 0, the busy-wait delay, the model store in the top of SSRAM1 between
+/// the linker's `_store_start` and `_store_end`), the board tag, and the entry that runs the
+/// application. The three MPS2 boards differ only in their table row (`NAME`, `RAM_BYTES`
+/// and `CLOCK_HZ`, which the package's `board.rs` defines where the macro is called) and in
+/// the addresses of the two peripherals.
+///
+/// ```ignore
+/// include!(concat!(env!("OUT_DIR"), "/board.rs"));
+/// tinymlp_firmware::mps2_board!(uart0: 0x4000_4000, fpgaio: 0x4002_8000);
+/// ```
+#[macro_export]
+macro_rules! mps2_board {
+    (uart0: $uart0:expr, fpgaio: $fpgaio:expr) => {
+        use $crate::board::{Board, Parts, StoreFlash};
+        use $crate::drivers::{cmsdk, mem_flash::MemFlash, spin_delay::SpinDelay};
+
+        /// Lets the runner (and the host tools) tell which board an ELF is for.
+        #[used]
+        #[unsafe(link_section = ".rodata")]
+        static BOARD_TAG: [u8; $crate::tag_len(NAME)] = $crate::board_tag(NAME);
+
+        unsafe extern "C" {
+            /// The store region's first byte (`memory.x`, from `boards.toml`).
+            static _store_start: u8;
+            /// One past the store region's last byte.
+            static _store_end: u8;
+        }
+
+        /// The MPS2 board of this package.
+        struct Mps2;
+
+        impl Board for Mps2 {
+            const NAME: &'static str = NAME;
+            const RAM_BYTES: usize = RAM_BYTES;
+            const PORT: &'static str = "UART 0";
+            type Serial = cmsdk::Serial<{ $uart0 }>;
+            type Led = cmsdk::Led<{ $fpgaio }>;
+            type Delay = SpinDelay;
+            type Flash = MemFlash;
+
+            fn take() -> Parts<Self> {
+                // SAFETY: the two addresses are this board's CMSDK UART and LED register,
+                // which only these drivers use.
+                let (serial, led) = unsafe { (cmsdk::Serial::new(), cmsdk::Led::new()) };
+                Parts { serial, led, delay: SpinDelay::new(CLOCK_HZ) }
+            }
+
+            fn store_flash() -> Option<StoreFlash<MemFlash>> {
+                let (start, end) = ((&raw const _store_start) as usize, (&raw const _store_end) as usize);
+                // SAFETY: the store region is SSRAM1's top, which `memory.x` keeps out of the
+                // code.
+                let flash = unsafe { MemFlash::new(start, end) };
+                Some(StoreFlash { flash, offset: 0, len: (end - start) as u32 })
+            }
+        }
+
+        #[cortex_m_rt::entry]
+        fn main() -> ! {
+            $crate::run::<Mps2>()
+        }
+    };
+}
