@@ -50,6 +50,9 @@ fw_clippy mps2-an386 thumbv7em-none-eabihf tiny TINYMLP_MODEL=models/sine-int8.j
 # The Pico serving on UART0 instead of USB (its package's `uart` feature).
 fw_clippy pico thumbv6m-none-eabi uart
 fw_clippy pico thumbv6m-none-eabi uart,finetune,load-check,profile
+# The nRF boards' shared HAL edge (built only as a board's dependency: the board picks the chip).
+(cd firmware && cargo clippy --release --locked -p tinymlp-hal-nrf -p tinymlp-board-nrf52840-dk \
+    --target thumbv7em-none-eabihf -- -D warnings)
 # The real boards' platform (defmt over RTT, panic-probe), on an emulated board's target.
 fw_clippy mps2-an386 thumbv7em-none-eabihf rtt,finetune
 step "the real boards' firmware in release (no probe needed), its flash and RAM"
