@@ -102,6 +102,31 @@ pub const fn assert_fits(flash: usize, ram: usize, activation_copies: usize) {
     }
 }
 
+/// What every board package's `main.rs` ends with: the board tag (`TINYMLP_BOARD=<name>`,
+/// from the `NAME` of the package's `board.rs`, which the runner and the host tools read in
+/// the ELF) and the entry that runs the application on the board type `$board`.
+///
+/// ```ignore
+/// include!(concat!(env!("OUT_DIR"), "/board.rs"));
+/// struct MyBoard;
+/// impl tinymlp_firmware::Board for MyBoard { /* … */ }
+/// tinymlp_firmware::board_main!(MyBoard);
+/// ```
+#[macro_export]
+macro_rules! board_main {
+    ($board:ty) => {
+        /// Lets the runner (and the host tools) tell which board an ELF is for.
+        #[used]
+        #[unsafe(link_section = ".rodata")]
+        static BOARD_TAG: [u8; $crate::tag_len(NAME)] = $crate::board_tag(NAME);
+
+        #[cortex_m_rt::entry]
+        fn main() -> ! {
+            $crate::run::<$board>()
+        }
+    };
+}
+
 /// Bytes of the tag that lets the runner (and the host tools) tell which board an ELF is
 /// for: `TINYMLP_BOARD=<name>`.
 pub const fn tag_len(name: &str) -> usize {

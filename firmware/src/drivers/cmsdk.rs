@@ -118,7 +118,7 @@ impl<const FPGAIO: usize> embedded_hal::digital::OutputPin for Led<FPGAIO> {
 /// the linker's `_store_start` and `_store_end`), the board tag, and the entry that runs the
 /// application. The three MPS2 boards differ only in their table row (`NAME`, `RAM_BYTES`
 /// and `CLOCK_HZ`, which the package's `board.rs` defines where the macro is called) and in
-/// the addresses of the two peripherals.
+/// the addresses of the two peripherals. It ends with [`board_main!`](crate::board_main).
 ///
 /// ```ignore
 /// include!(concat!(env!("OUT_DIR"), "/board.rs"));
@@ -129,11 +129,6 @@ macro_rules! mps2_board {
     (uart0: $uart0:expr, fpgaio: $fpgaio:expr) => {
         use $crate::board::{Board, Parts, StoreFlash};
         use $crate::drivers::{cmsdk, mem_flash::MemFlash, spin_delay::SpinDelay};
-
-        /// Lets the runner (and the host tools) tell which board an ELF is for.
-        #[used]
-        #[unsafe(link_section = ".rodata")]
-        static BOARD_TAG: [u8; $crate::tag_len(NAME)] = $crate::board_tag(NAME);
 
         unsafe extern "C" {
             /// The store region's first byte (`memory.x`, from `boards.toml`).
@@ -170,9 +165,6 @@ macro_rules! mps2_board {
             }
         }
 
-        #[cortex_m_rt::entry]
-        fn main() -> ! {
-            $crate::run::<Mps2>()
-        }
+        $crate::board_main!(Mps2);
     };
 }

@@ -10,11 +10,6 @@ use tinymlp_firmware::drivers::{mmio, spin_delay::SpinDelay};
 
 include!(concat!(env!("OUT_DIR"), "/board.rs"));
 
-/// Lets the runner (and the host tools) tell which board an ELF is for.
-#[used]
-#[unsafe(link_section = ".rodata")]
-static BOARD_TAG: [u8; tinymlp_firmware::tag_len(NAME)] = tinymlp_firmware::board_tag(NAME);
-
 const SYSCTL_RCGC1: usize = 0x400F_E104;
 const SYSCTL_RCGC2: usize = 0x400F_E108;
 const UART0: usize = 0x4000_C000;
@@ -127,7 +122,4 @@ impl Board for Stellaris {
     }
 }
 
-#[cortex_m_rt::entry]
-fn main() -> ! {
-    tinymlp_firmware::run::<Stellaris>()
-}
+tinymlp_firmware::board_main!(Stellaris);

@@ -15,11 +15,6 @@ use tinymlp_hal_nrf::{Irqs, Led, Serial, StoreNvmc};
 
 include!(concat!(env!("OUT_DIR"), "/board.rs"));
 
-/// Lets the runner (and the host tools) tell which board an ELF is for.
-#[used]
-#[unsafe(link_section = ".rodata")]
-static BOARD_TAG: [u8; tinymlp_firmware::tag_len(NAME)] = tinymlp_firmware::board_tag(NAME);
-
 /// The BBC micro:bit v2.
 struct MicrobitV2;
 
@@ -47,7 +42,4 @@ impl Board for MicrobitV2 {
     }
 }
 
-#[cortex_m_rt::entry]
-fn main() -> ! {
-    tinymlp_firmware::run::<MicrobitV2>()
-}
+tinymlp_firmware::board_main!(MicrobitV2);

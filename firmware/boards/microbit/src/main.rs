@@ -11,11 +11,6 @@ use tinymlp_firmware::drivers::{mmio, spin_delay::SpinDelay};
 
 include!(concat!(env!("OUT_DIR"), "/board.rs"));
 
-/// Lets the runner (and the host tools) tell which board an ELF is for.
-#[used]
-#[unsafe(link_section = ".rodata")]
-static BOARD_TAG: [u8; tinymlp_firmware::tag_len(NAME)] = tinymlp_firmware::board_tag(NAME);
-
 const UART: usize = 0x4000_2000;
 const STARTRX: usize = 0x000;
 const STARTTX: usize = 0x008;
@@ -138,7 +133,4 @@ impl Board for Microbit {
     }
 }
 
-#[cortex_m_rt::entry]
-fn main() -> ! {
-    tinymlp_firmware::run::<Microbit>()
-}
+tinymlp_firmware::board_main!(Microbit);

@@ -15,11 +15,6 @@ use tinymlp_hal_nrf::{Irqs, Led, Serial, StoreNvmc};
 
 include!(concat!(env!("OUT_DIR"), "/board.rs"));
 
-/// Lets the runner (and the host tools) tell which board an ELF is for.
-#[used]
-#[unsafe(link_section = ".rodata")]
-static BOARD_TAG: [u8; tinymlp_firmware::tag_len(NAME)] = tinymlp_firmware::board_tag(NAME);
-
 /// The nRF52840 DK.
 struct Nrf52840Dk;
 
@@ -45,7 +40,4 @@ impl Board for Nrf52840Dk {
     }
 }
 
-#[cortex_m_rt::entry]
-fn main() -> ! {
-    tinymlp_firmware::run::<Nrf52840Dk>()
-}
+tinymlp_firmware::board_main!(Nrf52840Dk);

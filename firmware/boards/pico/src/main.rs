@@ -23,11 +23,6 @@ use usb::Serial;
 
 include!(concat!(env!("OUT_DIR"), "/board.rs"));
 
-/// Lets the runner (and the host tools) tell which board an ELF is for.
-#[used]
-#[unsafe(link_section = ".rodata")]
-static BOARD_TAG: [u8; tinymlp_firmware::tag_len(NAME)] = tinymlp_firmware::board_tag(NAME);
-
 /// The on-board LED (GP25).
 struct Led(Output<'static>);
 
@@ -105,7 +100,4 @@ impl Board for Pico {
     }
 }
 
-#[cortex_m_rt::entry]
-fn main() -> ! {
-    tinymlp_firmware::run::<Pico>()
-}
+tinymlp_firmware::board_main!(Pico);
